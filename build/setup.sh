@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs before building: native prerequisites and NuGet packages.
+# Idempotent and quick when nothing is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is not on PATH; install it from your distribution or dot.net." >&2; exit 1; }
+bash build/setup-native.sh
+dotnet restore Microsoft.ML.DeltaLoRA.sln --nologo -v quiet

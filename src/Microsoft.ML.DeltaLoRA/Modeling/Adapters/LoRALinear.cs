@@ -1,0 +1,107 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Microsoft.ML.DeltaLoRA.Modeling.Adapters;
+
+/// <summary>
+/// A linear layer that can carry a low-rank adapter: h = W·x + b + s·B·A·x with s = α/r (or α/√r for rsLoRA).
+/// Every linear layer of our encoders is one of these, so that adapters attach by name without replacing modules.
+/// Parameter names (<c>weight</c>, <c>bias</c>, <c>lora_A</c>, <c>lora_B</c>) match Hugging Face and PEFT checkpoints.
+/// There is no dropout on the low-rank branch: that keeps ∂L/∂W equal to ∂L/∂(BA), which Delta-LoRA relies on.
+/// </summary>
+public sealed class LoRALinear : Module<Tensor, Tensor>
+{
+    public LoRALinear(long inFeatures, long outFeatures, bool hasBias = true, Device? device = null, ScalarType dtype = ScalarType.Float32)
+        : base(nameof(LoRALinear))
+    {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        weight = new Parameter(torch.empty(outFeatures, inFeatures, dtype: dtype, device: device));
+        register_parameter(nameof(weight), weight);
+        // nn.Linear's default initialisation, so that freshly created heads behave like Hugging Face's.
+        torch.nn.init.kaiming_uniform_(weight, a: Math.Sqrt(5));
+        if (hasBias)
+        {
+            double bound = 1.0 / Math.Sqrt(inFeatures);
+            bias = new Parameter(torch.empty(outFeatures, dtype: dtype, device: device));
+            torch.nn.init.uniform_(bias, -bound, bound);
+            register_parameter(nameof(bias), bias);
+        }
+    }
+
+    public long InFeatures { get; }
+    public long OutFeatures { get; }
+
+#pragma warning disable IDE1006 // Names as in Hugging Face checkpoints.
+    public Parameter weight { get; }
+    public Parameter? bias { get; }
+    public Parameter? lora_A { get; private set; }
+    public Parameter? lora_B { get; private set; }
+#pragma warning restore IDE1006
+
+    /// <summary>r; 0 when no adapter is attached.</summary>
+    public int Rank { get; private set; }
+
+    /// <summary>s in h = W·x + b + s·B·A·x.</summary>
+    public double Scaling { get; private set; }
+
+    public bool HasAdapter => Rank > 0;
+
+    /// <summary>
+    /// Attaches A (r×in, Kaiming-uniform with a = √5, i.e. bound 1/√in) and B (out×r, zeros), so the layer's output is unchanged at first.
+    /// </summary>
+    public void AttachAdapter(int rank, double alpha, bool rankStabilized = false)
+    {
+        if (rank <= 0) throw new ArgumentOutOfRangeException(nameof(rank), rank, "The adapter rank r must be positive.");
+        if (HasAdapter) throw new InvalidOperationException($"This layer already has an adapter of rank {Rank}.");
+        var a = new Parameter(torch.empty(rank, InFeatures, dtype: weight.dtype, device: weight.device));
+        torch.nn.init.kaiming_uniform_(a, a: Math.Sqrt(5));
+        var b = new Parameter(torch.zeros(OutFeatures, rank, dtype: weight.dtype, device: weight.device));
+        register_parameter(nameof(lora_A), a);
+        register_parameter(nameof(lora_B), b);
+        lora_A = a;
+        lora_B = b;
+        Rank = rank;
+        Scaling = rankStabilized ? alpha / Math.Sqrt(rank) : alpha / rank;
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        var output = torch.nn.functional.linear(input, weight, bias);
+        if (!HasAdapter) return output;
+        using var down = torch.nn.functional.linear(input, lora_A!);
+        using var up = torch.nn.functional.linear(down, lora_B!);
+        return output.add_(up, alpha: Scaling);
+    }
+
+    /// <summary>
+    /// Folds s·B·A into W and removes the adapter, so that inference costs exactly what the base layer costs.
+    /// </summary>
+    public void MergeAdapter()
+    {
+        if (!HasAdapter) return;
+        using (torch.no_grad())
+        {
+            weight.addmm_(lora_B!, lora_A!, beta: 1, alpha: (float)Scaling);
+        }
+        DetachAdapter();
+    }
+
+    /// <summary>Removes the adapter without touching W (LoRA weights are discarded).</summary>
+    public void DetachAdapter()
+    {
+        if (!HasAdapter) return;
+        var a = lora_A!;
+        var b = lora_B!;
+        _internal_params.Remove(nameof(lora_A));
+        _internal_params.Remove(nameof(lora_B));
+        lora_A = null;
+        lora_B = null;
+        Rank = 0;
+        Scaling = 0;
+        a.Dispose();
+        b.Dispose();
+    }
+}
