@@ -1,0 +1,29 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Microsoft.ML.DeltaLoRA.Modeling;
+
+/// <summary>
+/// An encoder with a task head on top: token ids in, one row of logits (or one regression value) per sequence out.
+/// Parameter names follow the family's Hugging Face checkpoints (for example <c>bert.encoder.layer.0.attention.self.query.weight</c>,
+/// <c>classifier.weight</c>), so checkpoints load by name and reference trajectories compare by name.
+/// Every linear layer an adapter may wrap is a <see cref="Adapters.LoRALinear"/>.
+/// </summary>
+public abstract class SequenceClassifier : Module<EncoderBatch, Tensor>
+{
+    protected SequenceClassifier(string name) : base(name) { }
+
+    public abstract ModelFamily Family { get; }
+
+    /// <summary>Number of outputs of the task head (classes, or 1 for regression).</summary>
+    public abstract int NumLabels { get; }
+
+    /// <summary>
+    /// Name prefixes of the task-head parameters, which train along with the adapters in LoRA and Delta-LoRA
+    /// (BERT: <c>bert.pooler.</c> and <c>classifier.</c>; RoBERTa: <c>classifier.</c>; DistilBERT: <c>pre_classifier.</c> and <c>classifier.</c>).
+    /// </summary>
+    public abstract IReadOnlyList<string> HeadParameterPrefixes { get; }
+
+    /// <summary>Last name segments of the layers adapted by default: the attention query and value projections.</summary>
+    public abstract IReadOnlyList<string> DefaultAdapterTargets { get; }
+}
