@@ -1,0 +1,21 @@
+namespace Microsoft.ML.DeltaLoRA.TextEncoding;
+
+/// <summary>
+/// Turns a text, or a pair of texts, into the token ids a model family expects: special tokens, token types,
+/// truncation to a maximum length (longest-first for pairs). Padding happens per batch in <see cref="BatchCollator"/>.
+/// A null or empty text is valid input.
+/// </summary>
+public abstract class SequenceTokenizer
+{
+    /// <summary>The id used to pad a batch to its longest sequence.</summary>
+    public abstract int PadTokenId { get; }
+
+    /// <summary>Whether the model takes token type (segment) ids.</summary>
+    public abstract bool UsesTokenTypeIds { get; }
+
+    /// <summary>Token ids of <paramref name="text"/> with no special tokens and no truncation.</summary>
+    public abstract IReadOnlyList<int> EncodeWithoutSpecialTokens(string? text);
+
+    /// <summary>Encodes a text or a pair, with special tokens, to at most <paramref name="maxLength"/> tokens.</summary>
+    public abstract EncodedSequence Encode(string? text, string? pair, int maxLength);
+}
