@@ -15,11 +15,11 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 public sealed class UseLiteAttention : Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // Parameter names follow the checkpoint naming style.
-    public LayerNorm layer_norm { get; }
-    public LoRALinear query { get; }
-    public LoRALinear key { get; }
-    public LoRALinear value { get; }
-    public LoRALinear output { get; }
+    public readonly LayerNorm layer_norm;
+    public readonly LoRALinear query;
+    public readonly LoRALinear key;
+    public readonly LoRALinear value;
+    public readonly LoRALinear output;
 #pragma warning restore IDE1006
 
     public UseLiteAttention(int width, int outputWidth, int numHeads, double layerNormEpsilon) : base(nameof(UseLiteAttention))

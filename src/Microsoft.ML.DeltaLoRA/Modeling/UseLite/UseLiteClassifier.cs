@@ -14,8 +14,8 @@ public sealed class UseLiteClassifier : SequenceClassifier
     private readonly double dropoutProbability;
 
 #pragma warning disable IDE1006
-    public UseLiteEncoder encoder { get; }
-    public LoRALinear classifier { get; }
+    public readonly UseLiteEncoder encoder;
+    public readonly LoRALinear classifier;
 #pragma warning restore IDE1006
 
     /// <param name="encoder">The encoder; the classifier owns it from now on.</param>

@@ -19,12 +19,12 @@ public sealed class UseLiteEncoder : Module<EncoderBatch, Tensor>
     private const double MinimumSquaredNorm = 1e-12;
 
 #pragma warning disable IDE1006
-    public Embedding word_embeddings { get; }
-    public ModuleList<UseLiteLayer> layer { get; }
+    public readonly Embedding word_embeddings;
+    public readonly ModuleList<UseLiteLayer> layer;
     /// <summary>The graph's <c>hidden_layers/tanh_layer_0</c>, applied to the mean-pooled states.</summary>
-    public LoRALinear pooler { get; }
+    public readonly LoRALinear pooler;
     /// <summary>[EmbeddingSize / 2] inverse timescales of the sinusoidal timing signal (a buffer, stored in the graph).</summary>
-    public Tensor timing_inv_timescales { get; }
+    public readonly Tensor timing_inv_timescales;
 #pragma warning restore IDE1006
 
     public UseLiteEncoder(UseLiteConfig? config = null) : base(nameof(UseLiteEncoder))

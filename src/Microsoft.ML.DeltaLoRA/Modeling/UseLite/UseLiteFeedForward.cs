@@ -9,9 +9,9 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 public sealed class UseLiteFeedForward : Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
-    public LayerNorm layer_norm { get; }
-    public LoRALinear intermediate { get; }
-    public LoRALinear output { get; }
+    public readonly LayerNorm layer_norm;
+    public readonly LoRALinear intermediate;
+    public readonly LoRALinear output;
 #pragma warning restore IDE1006
 
     public UseLiteFeedForward(int width, int intermediateSize, double layerNormEpsilon) : base(nameof(UseLiteFeedForward))

@@ -12,9 +12,9 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 public sealed class UseLiteLayer : Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006
-    public UseLiteAttention attention { get; }
-    public LoRALinear? residual_projection { get; }
-    public UseLiteFeedForward feed_forward { get; }
+    public readonly UseLiteAttention attention;
+    public readonly LoRALinear? residual_projection;
+    public readonly UseLiteFeedForward feed_forward;
 #pragma warning restore IDE1006
 
     public UseLiteLayer(int width, UseLiteConfig config) : base(nameof(UseLiteLayer))
