@@ -18,13 +18,17 @@ public sealed class UseLiteEncoder : Module<EncoderBatch, Tensor>
     private const double PaddingBias = -1e9;
     private const double MinimumSquaredNorm = 1e-12;
 
+    // Submodules are fields named as they are registered, not auto-properties: TorchSharp's RegisterComponents
+    // reflects over fields and would register an auto-property's backing field a second time, as
+    // "<name>k__BackingField", so named_modules() would list every layer twice.
 #pragma warning disable IDE1006
     public readonly Embedding word_embeddings;
     public readonly ModuleList<UseLiteLayer> layer;
     /// <summary>The graph's <c>hidden_layers/tanh_layer_0</c>, applied to the mean-pooled states.</summary>
     public readonly LoRALinear pooler;
     /// <summary>[EmbeddingSize / 2] inverse timescales of the sinusoidal timing signal (a buffer, stored in the graph).</summary>
-    public readonly Tensor timing_inv_timescales;
+    /// <remarks>Looked up on each use, so that it is the registered buffer wherever <c>to(device)</c> has moved it.</remarks>
+    public Tensor timing_inv_timescales => get_buffer(nameof(timing_inv_timescales))!;
 #pragma warning restore IDE1006
 
     public UseLiteEncoder(UseLiteConfig? config = null) : base(nameof(UseLiteEncoder))
@@ -35,11 +39,10 @@ public sealed class UseLiteEncoder : Module<EncoderBatch, Tensor>
         layer = new ModuleList<UseLiteLayer>(
             Enumerable.Range(0, Config.NumLayers).Select(i => new UseLiteLayer(Config.AttentionWidth(i), Config)).ToArray());
         pooler = new LoRALinear(Config.HiddenSize, Config.HiddenSize);
-        timing_inv_timescales = DefaultInverseTimescales(Config.EmbeddingSize / 2);
         register_module(nameof(word_embeddings), word_embeddings);
         register_module(nameof(layer), layer);
         register_module(nameof(pooler), pooler);
-        register_buffer(nameof(timing_inv_timescales), timing_inv_timescales);
+        register_buffer(nameof(timing_inv_timescales), DefaultInverseTimescales(Config.EmbeddingSize / 2));
     }
 
     public UseLiteConfig Config { get; }
