@@ -18,6 +18,13 @@ public abstract class PretrainedEncoder : HuggingFaceModule<EncoderBatch, Tensor
 
     public ModelFamily Family => Config.Family;
 
+    /// <summary>
+    /// Whether each batch's ids are checked against the vocabulary, token-type and length limits before the embedding
+    /// lookup (clear errors instead of libtorch index failures). The check reads two values back from the device per batch;
+    /// a caller that validates its batches itself may switch it off.
+    /// </summary>
+    public bool CheckInputs { get; set; } = true;
+
     /// <summary>The word embedding matrix [vocabulary, hidden], which masked-LM decoders share.</summary>
     public abstract Tensor WordEmbeddingWeight { get; }
 

@@ -33,7 +33,7 @@ public class BertModel : PretrainedEncoder
 
     public override EncoderOutput Encode(EncoderBatch batch, bool outputHiddenStates = false)
     {
-        EncoderInputChecks.Check(batch, Config, Embeddings.MaxSequenceLength);
+        if (CheckInputs) EncoderInputChecks.Check(batch, Config, Embeddings.MaxSequenceLength);
         var hiddenStates = outputHiddenStates ? new List<Tensor>() : null;
         Tensor? last = null;
         try

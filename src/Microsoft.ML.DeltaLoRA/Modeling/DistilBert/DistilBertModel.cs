@@ -22,7 +22,7 @@ public sealed class DistilBertModel : PretrainedEncoder
 
     public override EncoderOutput Encode(EncoderBatch batch, bool outputHiddenStates = false)
     {
-        EncoderInputChecks.Check(batch, Config, Config.MaxPositionEmbeddings);
+        if (CheckInputs) EncoderInputChecks.Check(batch, Config, Config.MaxPositionEmbeddings);
         var hiddenStates = outputHiddenStates ? new List<Tensor>() : null;
         Tensor? last = null;
         try
