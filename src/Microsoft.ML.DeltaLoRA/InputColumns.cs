@@ -67,8 +67,19 @@ internal static class InputColumns
     private static ArgumentOutOfRangeException Missing(string name, string role, string expected, IEnumerable<string> present)
         => new("inputSchema", $"Input data has no column '{name}' ({role}); expected a column of {expected}. Columns present: {string.Join(", ", present)}.");
 
-    private static ArgumentOutOfRangeException WrongType(string name, string role, string expected, object found)
+    private static ArgumentOutOfRangeException WrongType(string name, string role, string expected, DataViewType found)
+        => WrongType(name, role, expected, Describe(found));
+
+    private static ArgumentOutOfRangeException WrongType(string name, string role, string expected, string found)
         => new("inputSchema", $"Column '{name}' ({role}) must be {expected}, found {found}.");
+
+    /// <summary>Says the same for a schema's column type as <see cref="Describe(SchemaShape.Column)"/> does for its shape.</summary>
+    private static string Describe(DataViewType type) => type switch
+    {
+        KeyDataViewType key => $"Key<{key.RawType.Name}>",
+        VectorDataViewType vector => $"Vector<{Describe(vector.ItemType)}>",
+        _ => type.ToString(),
+    };
 
     private static string Describe(SchemaShape.Column column)
     {

@@ -10,7 +10,8 @@ namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 /// </summary>
 internal sealed class BagOfCharactersTrainer : ITextScorerTrainer
 {
-    public const float StepSize = 2f;
+    /// <summary>Gradient descent step sizes: squared error on 0-5 targets diverges with the classification one.</summary>
+    public const float ClassificationStepSize = 2f, RegressionStepSize = 0.2f;
 
     public TextTrainingSet? LastTrainingSet { get; private set; }
     public TextTrainingSet? LastValidationSet { get; private set; }
@@ -32,6 +33,7 @@ internal sealed class BagOfCharactersTrainer : ITextScorerTrainer
             int batchSize = options.BatchSize;
             int stepsPerEpoch = (trainingSet.Count + batchSize - 1) / batchSize;
             int step = 0;
+            float stepSize = trainingSet.Task == PredictionTask.Regression ? RegressionStepSize : ClassificationStepSize;
             var clock = Stopwatch.StartNew();
             for (int epoch = 0; epoch < options.Epochs; epoch++)
             {
@@ -39,10 +41,10 @@ internal sealed class BagOfCharactersTrainer : ITextScorerTrainer
                 {
                     session.ThrowIfCancellationRequested();
                     int end = Math.Min(start + batchSize, trainingSet.Count);
-                    double loss = GradientStep(scorer.Weights, features, trainingSet, start, end, outputs, featureCount);
+                    double loss = GradientStep(scorer.Weights, features, trainingSet, start, end, outputs, featureCount, stepSize);
                     step++;
                     double? validation = validationSet is not null && end == trainingSet.Count ? ValidationMetric(scorer.Weights, validationSet, outputs, featureCount) : null;
-                    session.Report(new TrainingProgress(step, epoch + (double)(start / batchSize + 1) / stepsPerEpoch, loss, StepSize,
+                    session.Report(new TrainingProgress(step, epoch + (double)(start / batchSize + 1) / stepsPerEpoch, loss, stepSize,
                         end * 1.0 / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), validation));
                 }
             }
@@ -55,7 +57,7 @@ internal sealed class BagOfCharactersTrainer : ITextScorerTrainer
         }
     }
 
-    private static double GradientStep(float[] weights, float[][] features, TextTrainingSet rows, int start, int end, int outputs, int featureCount)
+    private static double GradientStep(float[] weights, float[][] features, TextTrainingSet rows, int start, int end, int outputs, int featureCount, float stepSize)
     {
         var gradient = new double[weights.Length];
         double loss = 0;
@@ -85,7 +87,7 @@ internal sealed class BagOfCharactersTrainer : ITextScorerTrainer
             }
         }
         int count = end - start;
-        for (int i = 0; i < weights.Length; i++) weights[i] -= (float)(StepSize * gradient[i] / count);
+        for (int i = 0; i < weights.Length; i++) weights[i] -= (float)(stepSize * gradient[i] / count);
         return loss / count;
     }
 
