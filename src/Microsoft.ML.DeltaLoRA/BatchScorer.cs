@@ -29,6 +29,8 @@ internal sealed class BatchScorer : IDisposable
     /// <summary>The underlying scorer; for saving. Not for scoring: use <see cref="Score"/>.</summary>
     public ITextScorer Scorer => _scorer;
 
+    /// <param name="firstTexts">One text per row.</param>
+    /// <param name="secondTexts">One second text per row for text-pair models, otherwise null.</param>
     /// <param name="scores">At least rows × OutputCount values, row-major.</param>
     /// <param name="predictedKeys">At least rows values for classification; ignored for regression.</param>
     public void Score(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, float[] scores, uint[]? predictedKeys)

@@ -12,6 +12,9 @@ public sealed class DeltaLoRATrainer : IEstimator<DeltaLoRATransformer>
     private readonly IHostEnvironment _environment;
     private readonly ITextScorerTrainer? _engine;
 
+    /// <param name="environment">The MLContext (or another ML.NET environment).</param>
+    /// <param name="options">Validated here and again at each Fit.</param>
+    /// <param name="task">Classification or regression.</param>
     /// <param name="engine">The fine-tuning engine; null for <see cref="DefaultTextScorerTrainer"/>.</param>
     internal DeltaLoRATrainer(IHostEnvironment environment, DeltaLoRAOptions options, PredictionTask task, ITextScorerTrainer? engine = null)
     {
@@ -41,7 +44,8 @@ public sealed class DeltaLoRATrainer : IEstimator<DeltaLoRATransformer>
 
         var host = _environment.Register(nameof(DeltaLoRATrainer));
         using var channel = host.Start("Fit");
-        using var session = new TrainingSession(() => MLNetInternals.IsCanceled(host), message => channel.Info(message), Options.Progress, Options.CancellationToken);
+        using var session = new TrainingSession(() => MLNetInternals.IsCanceled(host), message => channel.Info(message), Options.Progress,
+            Options.CancellationToken, host.Rand.Next());
 
         var (rows, skipped) = Read(input, session);
         if (rows.Count == 0)

@@ -10,6 +10,9 @@ internal interface ITextScorerTrainer
     /// Call <see cref="TrainingSession.ThrowIfCancellationRequested"/> at least once per optimizer step and report progress
     /// through <see cref="TrainingSession.Report"/>. On any exception (cancellation included) dispose whatever was built.
     /// </summary>
+    /// <param name="trainingSet">The training rows.</param>
     /// <param name="validationSet">Rows from <see cref="DeltaLoRAOptions.ValidationSet"/>, or null.</param>
+    /// <param name="options">Every option, already validated.</param>
+    /// <param name="session">Cancellation, progress and log.</param>
     ITextScorer Train(TextTrainingSet trainingSet, TextTrainingSet? validationSet, DeltaLoRAOptions options, TrainingSession session);
 }

@@ -78,12 +78,12 @@ internal static class InputColumns
     {
         KeyDataViewType key => $"Key<{key.RawType.Name}>",
         VectorDataViewType vector => $"Vector<{Describe(vector.ItemType)}>",
-        _ => type.ToString(),
+        _ => type.ToString() ?? type.RawType.Name,
     };
 
     private static string Describe(SchemaShape.Column column)
     {
-        var item = column.IsKey ? $"Key<{column.ItemType}>" : column.ItemType.ToString();
+        var item = column.IsKey ? $"Key<{column.ItemType}>" : column.ItemType.ToString() ?? column.ItemType.RawType.Name;
         return column.Kind == SchemaShape.Column.VectorKind.Scalar ? item : $"Vector<{item}>";
     }
 }

@@ -20,6 +20,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
     private readonly DataViewRowId[]? _batchIds;
     private int _indexInBatch = -1;
 
+    /// <param name="binding">The model bound to the source schema.</param>
     /// <param name="rows">Source cursor for the input columns.</param>
     /// <param name="textRows">Source cursor for the text columns, in the same order; null when no added column is active.</param>
     public ScoringCursor(ScoringBinding binding, DataViewRowCursor rows, DataViewRowCursor? textRows)

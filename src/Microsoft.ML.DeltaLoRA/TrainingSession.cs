@@ -13,13 +13,24 @@ internal sealed class TrainingSession : IDisposable
 
     /// <param name="isCanceledExternally">Polled for cancellation that has no token (ML.NET's host cancellation).</param>
     /// <param name="log">Writes one informational line to the ML.NET log.</param>
-    public TrainingSession(Func<bool> isCanceledExternally, Action<string> log, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    /// <param name="progress">The caller's progress callback, or null.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <param name="contextSeed">A seed drawn from the MLContext's random source.</param>
+    public TrainingSession(Func<bool> isCanceledExternally, Action<string> log, IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken, int contextSeed)
     {
+        ContextSeed = contextSeed;
         _isCanceledExternally = isCanceledExternally;
         _log = log;
         _progress = progress;
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     }
+
+    /// <summary>
+    /// Drawn from the MLContext's random source, so it repeats when the MLContext was created with a seed; for engines to
+    /// use when <see cref="FineTuningOptions.Seed"/> is not set.
+    /// </summary>
+    public int ContextSeed { get; }
 
     /// <summary>Canceled when the caller's token is, or once a poll (<see cref="IsCancellationRequested"/>) saw ML.NET's cancellation.</summary>
     public CancellationToken CancellationToken => _cancellation.Token;

@@ -184,10 +184,7 @@ public class InputValidationTests
         var engine = new BagOfCharactersTrainer();
         var options = new DeltaLoRAOptions { Epochs = 1, ValidationSet = toKey.Transform(Sst2Loader(ml).Load(Sst2Eval)), EarlyStoppingPatience = 1 };
 
-        Classifier(ml, options).Fit(toKey.Transform(Sst2Loader(ml).Load(Sst2Train)));
-        new BagOfCharactersTrainer();
-        var trained = Trainer(ml, options, PredictionTask.MulticlassClassification, engine);
-        trained.Fit(toKey.Transform(Sst2Loader(ml).Load(Sst2Train)));
+        Trainer(ml, options, PredictionTask.MulticlassClassification, engine).Fit(toKey.Transform(Sst2Loader(ml).Load(Sst2Train)));
         Assert.Equal(File.ReadLines(Sst2Eval).Count() - 1, engine.LastValidationSet!.Count);
 
         options.ValidationSet = ml.Data.LoadFromEnumerable(new[] { new SparseKeyRow { Sentence1 = "x", Label = 0 } });
