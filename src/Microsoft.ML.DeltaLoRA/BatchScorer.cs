@@ -26,8 +26,18 @@ internal sealed class BatchScorer : IDisposable
     /// <summary>Rows per call into the scorer when transforming data.</summary>
     public int BatchSize { get; }
 
-    /// <summary>The underlying scorer; for saving. Not for scoring: use <see cref="Score"/>.</summary>
-    public ITextScorer Scorer => _scorer;
+    /// <summary>The underlying scorer, for saving; throws once disposed. Not for scoring: use <see cref="Score"/>.</summary>
+    public ITextScorer Scorer
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return _scorer;
+            }
+        }
+    }
 
     /// <param name="firstTexts">One text per row.</param>
     /// <param name="secondTexts">One second text per row for text-pair models, otherwise null.</param>

@@ -141,6 +141,47 @@ public class PersistenceTests
     }
 
     [Fact]
+    public void A_disposed_model_cannot_be_saved_or_used()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
+        var engine = new BagOfCharactersTrainer();
+        var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, engine).Fit(rows);
+        using var folder = new TemporaryDirectory();
+
+        model.Dispose();
+
+        Assert.True(engine.Scorers.Single().IsDisposed);
+        Assert.Throws<ObjectDisposedException>(() => ml.Model.Save(model, rows.Schema, folder.File("model.zip")));
+        Assert.Throws<ObjectDisposedException>(() => ReadScores(model.Transform(rows)));
+    }
+
+    [Fact]
+    public void SaveAtomically_writes_a_loadable_model_and_leaves_nothing_behind_when_saving_fails()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
+        var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows);
+        using var folder = new TemporaryDirectory();
+        var path = folder.File("model.zip");
+
+        ml.Model.SaveAtomically(model, rows.Schema, path);
+        var loaded = ml.Model.Load(path, out _);
+        Assert.Equal(Bits(ReadScores(model.Transform(rows))), Bits(ReadScores(loaded.Transform(rows))));
+        Assert.Equal(["model.zip"], Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName));
+        var saved = File.ReadAllBytes(path);
+
+        model.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => ml.Model.SaveAtomically(model, rows.Schema, path));
+        Assert.Equal(saved, File.ReadAllBytes(path));
+        Assert.Equal(["model.zip"], Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName));
+
+        var missing = Assert.Throws<DirectoryNotFoundException>(() => ml.Model.SaveAtomically(loaded, rows.Schema, folder.File("missing/model.zip")));
+        Assert.Contains("missing", missing.Message);
+        Assert.False(Directory.Exists(folder.File("missing")));
+    }
+
+    [Fact]
     public void Scorer_loader_names_that_do_not_resolve_to_a_loader_are_rejected_with_the_name()
     {
         var missing = Assert.Throws<InvalidDataException>(() => ScorerLoaderResolver.Resolve("No.Such.Loader, No.Such.Assembly"));
