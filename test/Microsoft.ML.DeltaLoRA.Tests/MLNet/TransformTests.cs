@@ -43,9 +43,8 @@ public class TransformTests
         {
             var (model, scorer) = Fit(ml, batchSize);
             results[batchSize] = Bits(ReadScores(model.Transform(eval)));
-            int rows = EvalRowCount;
-            var expectedBatches = Enumerable.Repeat(Math.Min(batchSize, rows), rows / Math.Min(batchSize, rows)).ToList();
-            if (rows % Math.Min(batchSize, rows) != 0) expectedBatches.Add(rows % batchSize);
+            // Full batches, then the rest.
+            var expectedBatches = Enumerable.Repeat(batchSize, EvalRowCount / batchSize).Append(EvalRowCount % batchSize).Where(n => n > 0);
             Assert.Equal(expectedBatches, scorer.BatchSizes);
         }
         Assert.Equal(results[1], results[7]);
