@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Microsoft.ML.DeltaLoRA.Modeling;
+
+namespace Microsoft.ML.DeltaLoRA;
+
+/// <summary>
+/// A fine-tuned <see cref="TextClassificationModel"/> behind the ML.NET layer's seam: raw head outputs for batches of
+/// texts, and the files that rebuild it (the model's files plus the inference settings).
+/// </summary>
+internal sealed class FineTunedTextScorer(TextClassificationModel model, int maxSequenceLength) : ITextScorer
+{
+    public const string SettingsFileName = "scorer.json";
+
+    public TextClassificationModel Model { get; } = model;
+
+    public int MaxSequenceLength { get; } = maxSequenceLength;
+
+    public int OutputCount => Model.NumLabels;
+
+    public Type LoaderType => typeof(FineTunedTextScorerLoader);
+
+    public void Score(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, Span<float> outputs)
+    {
+        // The ML.NET layer already hands over one inference batch per call.
+        var raw = Model.PredictRaw(firstTexts, secondTexts, MaxSequenceLength, batchSize: Math.Max(1, firstTexts.Count));
+        raw.CopyTo(outputs);
+    }
+
+    public IReadOnlyDictionary<string, byte[]> SavePayload()
+    {
+        var files = new Dictionary<string, byte[]>(Model.ToFiles())
+        {
+            [SettingsFileName] = JsonSerializer.SerializeToUtf8Bytes(new ScorerSettings(MaxSequenceLength)),
+        };
+        return files;
+    }
+
+    public void Dispose() => Model.Dispose();
+
+    internal sealed record ScorerSettings(int MaxSequenceLength);
+}
+
+/// <summary>Rebuilds a <see cref="FineTunedTextScorer"/> from its saved files, on the CPU.</summary>
+internal sealed class FineTunedTextScorerLoader : ITextScorerLoader
+{
+    public ITextScorer Load(IReadOnlyDictionary<string, byte[]> payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        if (!payload.TryGetValue(FineTunedTextScorer.SettingsFileName, out var settingsBytes))
+            throw new InvalidDataException($"The model has no '{FineTunedTextScorer.SettingsFileName}'.");
+        FineTunedTextScorer.ScorerSettings? settings;
+        try
+        {
+            settings = JsonSerializer.Deserialize<FineTunedTextScorer.ScorerSettings>(settingsBytes);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{FineTunedTextScorer.SettingsFileName}' in the model is not valid JSON: {e.Message}", e);
+        }
+        if (settings is null || settings.MaxSequenceLength < 1)
+            throw new InvalidDataException($"'{FineTunedTextScorer.SettingsFileName}' in the model has no valid MaxSequenceLength.");
+        var model = TextClassificationModel.FromFiles(payload, "the model zip");
+        return new FineTunedTextScorer(model, settings.MaxSequenceLength);
+    }
+}
