@@ -73,6 +73,14 @@ public class FineTuningOptions
     /// <summary>Batch sequences of similar length together (less padding, faster) while keeping the batch order random.</summary>
     public bool LengthBucketing { get; set; }
 
+    /// <summary>A copy that later changes to this instance do not affect (the target list is copied too).</summary>
+    public FineTuningOptions Clone()
+    {
+        var copy = (FineTuningOptions)MemberwiseClone();
+        copy.TargetModules = TargetModules?.ToArray();
+        return copy;
+    }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option, its allowed range and its value.</summary>
     public virtual void Validate()
     {

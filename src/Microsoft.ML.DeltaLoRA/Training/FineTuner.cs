@@ -45,7 +45,8 @@ public sealed class FineTuner : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _model = model;
-        _options = options;
+        _options = options.Clone();
+        options = _options;
         Plan = TrainingPlan.For(options, totalSteps);
         _device = model.parameters().FirstOrDefault()?.device
             ?? throw new InvalidOperationException($"The {model.Family} model has no parameters to train.");
