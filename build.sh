@@ -14,7 +14,7 @@ case "$command" in
     bash build/run-tests.sh "$@"
     ;;
   demo)
-    bash build/setup.sh --with-model
+    bash build/setup.sh --with-model --with-dataset
     dotnet run --project samples/DeltaLoRA.Cli -c Release -- train "$@"
     ;;
   setup)

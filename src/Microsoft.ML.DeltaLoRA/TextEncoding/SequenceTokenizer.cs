@@ -1,9 +1,12 @@
+using Microsoft.ML.DeltaLoRA.Modeling;
+using static TorchSharp.torch;
+
 namespace Microsoft.ML.DeltaLoRA.TextEncoding;
 
 /// <summary>
 /// Turns a text, or a pair of texts, into the token ids a model family expects: special tokens, token types,
 /// truncation to a maximum length (longest-first for pairs). Padding happens per batch in <see cref="BatchCollator"/>.
-/// A null or empty text is valid input.
+/// A null or empty text is valid input. <see cref="PretrainedTokenizers.Load"/> makes one from a Hugging Face folder.
 /// </summary>
 public abstract class SequenceTokenizer
 {
@@ -16,6 +19,14 @@ public abstract class SequenceTokenizer
     /// <summary>Token ids of <paramref name="text"/> with no special tokens and no truncation.</summary>
     public abstract IReadOnlyList<int> EncodeWithoutSpecialTokens(string? text);
 
-    /// <summary>Encodes a text or a pair, with special tokens, to at most <paramref name="maxLength"/> tokens.</summary>
+    /// <summary>
+    /// Encodes a text or a pair, with special tokens, to at most <paramref name="maxLength"/> tokens (special tokens included).
+    /// A null <paramref name="pair"/> means a single text; an empty one is a pair whose second segment is empty, as in Hugging Face.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLength"/> cannot hold the special tokens.</exception>
     public abstract EncodedSequence Encode(string? text, string? pair, int maxLength);
+
+    /// <summary>Pads <paramref name="sequences"/> into one batch with this tokenizer's pad id (token types only when the model takes them).</summary>
+    public EncoderBatch Collate(IReadOnlyList<EncodedSequence> sequences, Device? device = null) =>
+        BatchCollator.Collate(sequences, PadTokenId, UsesTokenTypeIds, device);
 }

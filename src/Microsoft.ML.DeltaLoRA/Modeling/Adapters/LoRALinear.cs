@@ -34,12 +34,23 @@ public sealed class LoRALinear : Module<Tensor, Tensor>
     public long InFeatures { get; }
     public long OutFeatures { get; }
 
+    // TorchSharp's to(device/dtype) replaces each registered parameter by assigning the public property of the same name,
+    // and does not register the new one itself: the setters keep the registration in step (once a name is registered).
 #pragma warning disable IDE1006 // Names as in Hugging Face checkpoints.
-    public Parameter weight { get; }
-    public Parameter? bias { get; }
-    public Parameter? lora_A { get; private set; }
-    public Parameter? lora_B { get; private set; }
+    public Parameter weight { get; private set => field = KeepRegistered(nameof(weight), value)!; }
+    public Parameter? bias { get; private set => field = KeepRegistered(nameof(bias), value); }
+    public Parameter? lora_A { get; private set => field = KeepRegistered(nameof(lora_A), value); }
+    public Parameter? lora_B { get; private set => field = KeepRegistered(nameof(lora_B), value); }
 #pragma warning restore IDE1006
+
+    private Parameter? KeepRegistered(string name, Parameter? value)
+    {
+        if (value is not null && _internal_params.ContainsKey(name)) _internal_params[name] = value;
+        return value;
+    }
+
+    // Parameters are registered explicitly above; TorchSharp's field scan would add the backing fields under their own names.
+    protected override void RegisterComponents() { }
 
     /// <summary>r; 0 when no adapter is attached.</summary>
     public int Rank { get; private set; }

@@ -1,0 +1,109 @@
+using Microsoft.ML.DeltaLoRA.Checkpoints;
+using Microsoft.ML.DeltaLoRA.Modeling.Bert;
+using Microsoft.ML.DeltaLoRA.Modeling.DistilBert;
+using Microsoft.ML.DeltaLoRA.Modeling.Roberta;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Microsoft.ML.DeltaLoRA.Modeling;
+
+/// <summary>
+/// Builds BERT, RoBERTa and DistilBERT models from a Hugging Face folder (<c>config.json</c> plus <c>model.safetensors</c>,
+/// a sharded index, or <c>pytorch_model.bin</c>) or from a config alone (freshly initialised, to load saved weights into).
+/// Loaded models are returned in evaluation mode; call <c>train()</c> to fine-tune.
+/// </summary>
+public static class PretrainedModels
+{
+    /// <summary>
+    /// An encoder with a classification head of <paramref name="numLabels"/> outputs. The head is loaded from the checkpoint
+    /// when it has one of that size, and freshly initialised otherwise (as transformers does).
+    /// <paramref name="dropoutOverride"/>, when given, replaces every dropout probability of the config (hidden, attention, classifier).
+    /// </summary>
+    public static SequenceClassifier LoadSequenceClassifier(string folder, int numLabels, double? dropoutOverride = null, Device? device = null)
+    {
+        var config = EncoderConfig.Load(folder);
+        using var weights = CheckpointWeights.Read(folder);
+        return FromWeights(CreateSequenceClassifier(config, numLabels, dropoutOverride), config, weights, device);
+    }
+
+    /// <summary>A freshly initialised classifier for <paramref name="config"/> (Hugging Face initialisation), on the CPU.</summary>
+    public static SequenceClassifier CreateSequenceClassifier(EncoderConfig config, int numLabels, double? dropoutOverride = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var effective = WithDropout(config, dropoutOverride).WithNumLabels(numLabels);
+        return config.Family switch
+        {
+            ModelFamily.Bert => new BertForSequenceClassification(effective, numLabels),
+            ModelFamily.Roberta => new RobertaForSequenceClassification(effective, numLabels),
+            ModelFamily.DistilBert => new DistilBertForSequenceClassification(effective, numLabels),
+            _ => throw new ArgumentOutOfRangeException(nameof(config), config.Family, "Only BERT, RoBERTa and DistilBERT classifiers can be built from a config."),
+        };
+    }
+
+    /// <summary>The bare encoder (<c>BertModel</c> with pooler, <c>RobertaModel</c> with pooler, <c>DistilBertModel</c>).</summary>
+    public static PretrainedEncoder LoadEncoder(string folder, double? dropoutOverride = null, Device? device = null)
+    {
+        var config = EncoderConfig.Load(folder);
+        using var weights = CheckpointWeights.Read(folder);
+        return LoadEncoder(config, weights, dropoutOverride, device);
+    }
+
+    /// <summary>The bare encoder for <paramref name="config"/>, with weights from an already read checkpoint.</summary>
+    public static PretrainedEncoder LoadEncoder(EncoderConfig config, StateDict weights, double? dropoutOverride = null, Device? device = null)
+        => FromWeights(CreateEncoder(WithDropout(config, dropoutOverride)), config, weights, device);
+
+    /// <summary>A freshly initialised bare encoder for <paramref name="config"/>, on the CPU.</summary>
+    public static PretrainedEncoder CreateEncoder(EncoderConfig config, bool addPoolingLayer = true)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Family switch
+        {
+            ModelFamily.Bert => new BertModel(config, addPoolingLayer),
+            ModelFamily.Roberta => new RobertaModel(config, addPoolingLayer),
+            ModelFamily.DistilBert => new DistilBertModel(config),
+            _ => throw new ArgumentOutOfRangeException(nameof(config), config.Family, "Only BERT, RoBERTa and DistilBERT encoders can be built from a config."),
+        };
+    }
+
+    /// <summary>The encoder with its masked-LM head (decoder tied to the word embeddings).</summary>
+    public static MaskedLanguageModel LoadMaskedLM(string folder, Device? device = null)
+    {
+        var config = EncoderConfig.Load(folder);
+        using var weights = CheckpointWeights.Read(folder);
+        return FromWeights(CreateMaskedLM(config), config, weights, device);
+    }
+
+    /// <summary>A freshly initialised masked LM for <paramref name="config"/>, on the CPU.</summary>
+    public static MaskedLanguageModel CreateMaskedLM(EncoderConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Family switch
+        {
+            ModelFamily.Bert => new BertForMaskedLM(config),
+            ModelFamily.Roberta => new RobertaForMaskedLM(config),
+            ModelFamily.DistilBert => new DistilBertForMaskedLM(config),
+            _ => throw new ArgumentOutOfRangeException(nameof(config), config.Family, "Only BERT, RoBERTa and DistilBERT masked LMs can be built from a config."),
+        };
+    }
+
+    private static EncoderConfig WithDropout(EncoderConfig config, double? dropoutOverride)
+        => dropoutOverride is double probability ? config.WithDropout(probability) : config;
+
+    private static TModel FromWeights<TModel>(TModel model, EncoderConfig config, StateDict weights, Device? device) where TModel : Module
+    {
+        try
+        {
+            var heads = model is IPretrainedTaskModel task ? task.HeadParameterPrefixes : [];
+            HuggingFaceWeightLoader.Load(model, config, weights, heads);
+            model.eval();
+            if (device is not null && device.type != DeviceType.CPU) model.to(device);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}
