@@ -64,7 +64,10 @@ public class FineTuningOptions
     /// <summary>Longest tokenized input, special tokens included; longer inputs are truncated.</summary>
     public int MaxSequenceLength { get; set; } = 128;
 
-    /// <summary>When set, replaces the dropout probability of every dropout layer of the model during training.</summary>
+    /// <summary>
+    /// When set, replaces every dropout probability of the model (hidden, attention, classifier). It takes effect when the model
+    /// is built (<c>PretrainedModels.LoadSequenceClassifier</c>'s dropoutOverride), since attention dropout is fixed at construction.
+    /// </summary>
     public double? DropoutOverride { get; set; }
 
     /// <summary>Seeds adapter initialisation, dropout and shuffling; the same seed gives the same weights on CPU.</summary>

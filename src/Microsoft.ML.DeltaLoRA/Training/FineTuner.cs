@@ -37,7 +37,9 @@ public sealed class FineTuner : IDisposable
     /// <summary>
     /// Prepares <paramref name="model"/> for <paramref name="totalSteps"/> optimizer steps (see <see cref="TrainingPlan.CountSteps"/>).
     /// For LoRA and Delta-LoRA, attaches adapters to the target layers unless the model already has adapters of the configured rank
-    /// (attach them yourself with <see cref="AdapterInjector"/> to start from given A matrices).
+    /// (attach them yourself with <see cref="AdapterInjector"/> to start from given A matrices). Move the model to its device first.
+    /// <see cref="FineTuningOptions.DropoutOverride"/> is not applied here: dropout rates are part of the model, so pass it when
+    /// building the model (<c>PretrainedModels.LoadSequenceClassifier(folder, numLabels, dropoutOverride)</c>).
     /// </summary>
     public FineTuner(SequenceClassifier model, FineTuningOptions options, int totalSteps)
     {
@@ -45,23 +47,21 @@ public sealed class FineTuner : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _model = model;
-        _options = options.Clone();
-        options = _options;
-        Plan = TrainingPlan.For(options, totalSteps);
+        _options = options.Clone(); // later changes to the caller's options must not change a run in progress
+        Plan = TrainingPlan.For(_options, totalSteps);
         _device = model.parameters().FirstOrDefault()?.device
             ?? throw new InvalidOperationException($"The {model.Family} model has no parameters to train.");
 
-        if (options.Seed is int seed) SeedTorch(seed);
+        if (_options.Seed is int seed) SeedTorch(seed);
         AdaptedLayerNames = PrepareAdapters();
-        if (options.DropoutOverride is double dropout) OverrideDropout(dropout);
 
-        var trainable = TrainableParameters.Select(model, options.Method, options.DecayAllParameters);
+        var trainable = TrainableParameters.Select(model, _options.Method, _options.DecayAllParameters);
         _trainable = trainable.All.Select(p => p.Parameter).ToArray();
         TrainableParameterNames = trainable.All.Select(p => p.Name).ToArray();
         _optimizer = CreateOptimizer(trainable);
-        _schedule = new LearningRateScheduler(options.Schedule, options.LearningRate, Plan.WarmupSteps, Plan.TotalSteps);
-        if (options.Method == FineTuningMethod.DeltaLoRA)
-            _deltaLoRA = new DeltaLoRAUpdate(AdapterInjector.AdaptedLayers(model).Select(l => l.Layer), options.UpdateRatio, Plan.StartSteps);
+        _schedule = new LearningRateScheduler(_options.Schedule, _options.LearningRate, Plan.WarmupSteps, Plan.TotalSteps);
+        if (_options.Method == FineTuningMethod.DeltaLoRA)
+            _deltaLoRA = new DeltaLoRAUpdate(AdapterInjector.AdaptedLayers(model).Select(l => l.Layer), _options.UpdateRatio, Plan.StartSteps);
         model.train();
     }
 
@@ -238,14 +238,6 @@ public sealed class FineTuner : IDisposable
                     $"Layer '{name}' already carries an adapter of rank {layer.Rank} and scaling {layer.Scaling}, but the options ask for rank {_options.Rank} and scaling {expectedScaling}.");
         }
         return existing.Select(l => l.Name).ToArray();
-    }
-
-    private void OverrideDropout(double probability)
-    {
-        foreach (var module in _model.modules())
-        {
-            if (module is Dropout dropout) dropout.p = probability;
-        }
     }
 
     private AdamW CreateOptimizer(TrainableParameters trainable)

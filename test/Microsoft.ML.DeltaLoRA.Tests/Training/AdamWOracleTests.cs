@@ -23,9 +23,9 @@ public class AdamWOracleTests
         var options = new FineTuningOptions
         {
             Method = FineTuningMethod.LoRA, Rank = 2, Alpha = 4, LearningRate = peakLearningRate, WarmupSteps = 1,
-            WeightDecay = weightDecay, MaxGradientNorm = maxNorm, DropoutOverride = 0, Seed = 3,
+            WeightDecay = weightDecay, MaxGradientNorm = maxNorm, Seed = 3,
         };
-        using var model = new TinyClassifier();
+        using var model = new TinyClassifier(dropoutProbability: 0);
         using var tuner = new FineTuner(model, options, totalSteps);
         using var reference = new TinyClassifier(dropoutProbability: 0);
         AdapterInjector.Inject(reference, new AdapterConfig(2, 4, false, reference.DefaultAdapterTargets));
@@ -91,8 +91,8 @@ public class AdamWOracleTests
         // Adam's first step is −γ·g/(|g| + ε): about γ per element unless clipping makes |g| small against ε.
         double LargestFirstStep(double? maxNorm)
         {
-            using var model = new TinyClassifier();
-            var options = new FineTuningOptions { Method = FineTuningMethod.LoRA, LearningRate = 1e-2, Schedule = LearningRateSchedule.Constant, WeightDecay = 0, MaxGradientNorm = maxNorm, DropoutOverride = 0, Seed = 4 };
+            using var model = new TinyClassifier(dropoutProbability: 0);
+            var options = new FineTuningOptions { Method = FineTuningMethod.LoRA, LearningRate = 1e-2, Schedule = LearningRateSchedule.Constant, WeightDecay = 0, MaxGradientNorm = maxNorm, Seed = 4 };
             using var tuner = new FineTuner(model, options, 1);
             var before = TinyData.Snapshot(model);
             var (sequences, labels) = TinyData.Examples(8, seed: 5);

@@ -36,13 +36,13 @@ public class FineTunerTests
     public void AccumulatingTwoMicroBatchesEqualsOneBatchOfEight(FineTuningMethod method, int firstMicroBatch)
     {
         var (sequences, labels) = TinyData.Examples(24, seed: 7);
-        var options = new FineTuningOptions { Method = method, Rank = 4, Alpha = 8, StartSteps = 1, LearningRate = 1e-2, MaxGradientNorm = 1.0, DropoutOverride = 0, Seed = 8 };
+        var options = new FineTuningOptions { Method = method, Rank = 4, Alpha = 8, StartSteps = 1, LearningRate = 1e-2, MaxGradientNorm = 1.0, Seed = 8 };
 
         torch.manual_seed(30);
-        using var whole = new TinyClassifier();
+        using var whole = new TinyClassifier(dropoutProbability: 0);
         using var wholeTuner = new FineTuner(whole, options, totalSteps: 3);
         torch.manual_seed(30);
-        using var accumulated = new TinyClassifier();
+        using var accumulated = new TinyClassifier(dropoutProbability: 0);
         options.GradientAccumulationSteps = 2;
         using var accumulatedTuner = new FineTuner(accumulated, options, totalSteps: 3);
 

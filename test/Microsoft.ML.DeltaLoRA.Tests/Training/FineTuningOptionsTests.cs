@@ -88,6 +88,6 @@ public class FineTuningOptionsTests
         options.Rank = 2;
         options.TargetModules[0] = "key";
         Assert.Equal(4, copy.Rank);
-        Assert.Equal(["query"], copy.TargetModules);
+        Assert.Equal(["query"], copy.TargetModules!);
     }
 }
