@@ -126,8 +126,8 @@ public sealed class FineTuner : IDisposable
 
     /// <summary>
     /// Trains for <see cref="TrainingPlan.TotalSteps"/> optimizer steps over <paramref name="sequences"/> (epochs of seeded, shuffled,
-    /// dynamically padded micro-batches), reporting after every optimizer step and checking <paramref name="cancellationToken"/>
-    /// before every micro-batch. <paramref name="labels"/> are class indices (as floats) or regression targets.
+    /// dynamically padded micro-batches), reporting after every optimizer step (its mean loss, learning rate, fractional epoch and
+    /// throughput since the previous report) and checking <paramref name="cancellationToken"/> before every micro-batch. <paramref name="labels"/> are class indices (as floats) or regression targets.
     /// </summary>
     /// <exception cref="OperationCanceledException">When cancelled; the model keeps the steps done so far.</exception>
     public TrainingSummary Train(
@@ -143,7 +143,8 @@ public sealed class FineTuner : IDisposable
         var random = _options.Seed is int seed ? new Random(seed) : new Random();
         var stepLosses = new List<double>();
         var stopwatch = Stopwatch.StartNew();
-        long examplesSeen = 0;
+        long examplesSeen = 0, examplesAtLastReport = 0;
+        double secondsAtLastReport = 0;
         int epoch = 0;
 
         while (CompletedSteps < Plan.TotalSteps)
@@ -162,18 +163,20 @@ public sealed class FineTuner : IDisposable
                     Step(batch, batchLabels);
                 }
                 examplesSeen += indices.Length;
-                if (CompletedSteps > stepsBefore) Report(epoch);
+                if (CompletedSteps > stepsBefore) Report();
                 if (CompletedSteps == Plan.TotalSteps) break;
             }
-            if (CompletedSteps < Plan.TotalSteps && CompleteAccumulationWindow()) Report(epoch);
+            if (CompletedSteps < Plan.TotalSteps && CompleteAccumulationWindow()) Report();
         }
         return new TrainingSummary(CompletedSteps, epoch, stepLosses, stopwatch.Elapsed);
 
-        void Report(int currentEpoch)
+        void Report()
         {
             stepLosses.Add(LastStepLoss);
-            progress?.Report(new TrainingProgress(CompletedSteps, Plan.TotalSteps, currentEpoch, LastStepLoss, LastLearningRate,
-                examplesSeen / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9)));
+            double seconds = stopwatch.Elapsed.TotalSeconds;
+            double examplesPerSecond = (examplesSeen - examplesAtLastReport) / Math.Max(seconds - secondsAtLastReport, 1e-9);
+            (examplesAtLastReport, secondsAtLastReport) = (examplesSeen, seconds);
+            progress?.Report(new TrainingProgress(CompletedSteps, (double)examplesSeen / sequences.Count, LastStepLoss, LastLearningRate, examplesPerSecond));
         }
     }
 

@@ -1,0 +1,96 @@
+namespace Microsoft.ML.DeltaLoRA;
+
+/// <summary>
+/// Turns a scorer's raw outputs into column values: class probabilities (softmax of the logits) and the predicted class key
+/// (1-based arg-max of the probabilities, 0 when they are NaN) for classification; the value itself for regression.
+/// Serializes calls into the scorer, so any number of cursors may share it.
+/// </summary>
+internal sealed class BatchScorer : IDisposable
+{
+    private readonly ITextScorer _scorer;
+    private readonly object _gate = new();
+    private bool _disposed;
+
+    public BatchScorer(ITextScorer scorer, PredictionColumns columns, int batchSize)
+    {
+        if (scorer.OutputCount != columns.OutputCount)
+            throw new InvalidOperationException($"The scorer has {scorer.OutputCount} outputs, the prediction columns need {columns.OutputCount}.");
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The inference batch size must be at least 1.");
+        _scorer = scorer;
+        Columns = columns;
+        BatchSize = batchSize;
+    }
+
+    public PredictionColumns Columns { get; }
+
+    /// <summary>Rows per call into the scorer when transforming data.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>The underlying scorer, for saving; throws once disposed. Not for scoring: use <see cref="Score"/>.</summary>
+    public ITextScorer Scorer
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return _scorer;
+            }
+        }
+    }
+
+    /// <param name="firstTexts">One text per row.</param>
+    /// <param name="secondTexts">One second text per row for text-pair models, otherwise null.</param>
+    /// <param name="scores">At least rows × OutputCount values, row-major.</param>
+    /// <param name="predictedKeys">At least rows values for classification; ignored for regression.</param>
+    public void Score(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, float[] scores, uint[]? predictedKeys)
+    {
+        int rows = firstTexts.Count;
+        int outputs = Columns.OutputCount;
+        if (rows == 0) return;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _scorer.Score(firstTexts, secondTexts, scores.AsSpan(0, rows * outputs));
+        }
+        if (Columns.Task != PredictionTask.MulticlassClassification) return;
+        for (int row = 0; row < rows; row++)
+        {
+            var probabilities = scores.AsSpan(row * outputs, outputs);
+            Softmax(probabilities);
+            predictedKeys![row] = PredictedKey(probabilities);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _scorer.Dispose();
+        }
+    }
+
+    /// <summary>In place, computed in double with the maximum subtracted first.</summary>
+    internal static void Softmax(Span<float> logits)
+    {
+        double max = double.NegativeInfinity;
+        foreach (var logit in logits) max = Math.Max(max, logit);
+        double sum = 0;
+        foreach (var logit in logits) sum += Math.Exp(logit - max);
+        for (int i = 0; i < logits.Length; i++) logits[i] = (float)(Math.Exp(logits[i] - max) / sum);
+    }
+
+    /// <summary>1-based index of the first largest value; 0 (missing) when any value is NaN.</summary>
+    internal static uint PredictedKey(ReadOnlySpan<float> probabilities)
+    {
+        int best = 0;
+        for (int i = 0; i < probabilities.Length; i++)
+        {
+            if (float.IsNaN(probabilities[i])) return 0;
+            if (probabilities[i] > probabilities[best]) best = i;
+        }
+        return (uint)best + 1;
+    }
+}

@@ -1,0 +1,82 @@
+namespace Microsoft.ML.DeltaLoRA;
+
+/// <summary>
+/// Options of the DeltaLoRA trainers (<see cref="DeltaLoRACatalog"/>): the fine-tuning hyper-parameters of
+/// <see cref="FineTuningOptions"/> plus where the data and the pretrained model are, and how results come back.
+/// </summary>
+public sealed class DeltaLoRAOptions : FineTuningOptions
+{
+    /// <summary>Default name of the first text column, as in ML.NET's text classification trainers.</summary>
+    public const string DefaultSentence1ColumnName = "Sentence1";
+
+    /// <summary>Local folder of a Hugging Face checkpoint (config.json, weights, tokenizer files); null for the default model.</summary>
+    public string? ModelPath;
+
+    /// <summary>The label: a key type for classification (use MapValueToKey), Single for regression.</summary>
+    public string LabelColumnName = "Label";
+
+    /// <summary>The text column (type String).</summary>
+    public string Sentence1ColumnName = DefaultSentence1ColumnName;
+
+    /// <summary>The second text column of text-pair tasks (entailment, paraphrase, similarity), or null.</summary>
+    public string? Sentence2ColumnName;
+
+    /// <summary>Output: class probabilities (vector of Single) for classification, the predicted value (Single) for regression.</summary>
+    public string ScoreColumnName = "Score";
+
+    /// <summary>Output of classification: the most probable class, with the label's key type and key values.</summary>
+    public string PredictedLabelColumnName = "PredictedLabel";
+
+    /// <summary>Rows evaluated during training (same columns as the training data) for progress and early stopping; or null.</summary>
+    public IDataView? ValidationSet;
+
+    /// <summary>Stop after this many evaluations on <see cref="ValidationSet"/> without improvement; 0 never stops early.</summary>
+    public int EarlyStoppingPatience;
+
+    /// <summary>Rows scored per forward pass when the fitted model transforms data.</summary>
+    public int InferenceBatchSize = 32;
+
+    /// <summary>Receives progress reports during training, on the training thread; or null. The same reports go to MLContext.Log.</summary>
+    public IProgress<TrainingProgress>? Progress;
+
+    /// <summary>Cancels training (<c>Fit</c> then throws <see cref="OperationCanceledException"/>).
+    /// <c>MLContext.CancelExecution()</c> is observed too.</summary>
+    public CancellationToken CancellationToken;
+
+    /// <summary>Checks every option and throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid one.</summary>
+    public override void Validate()
+    {
+        base.Validate();
+        RequireColumnName(LabelColumnName, nameof(LabelColumnName));
+        RequireColumnName(Sentence1ColumnName, nameof(Sentence1ColumnName));
+        if (Sentence2ColumnName is not null) RequireColumnName(Sentence2ColumnName, nameof(Sentence2ColumnName));
+        RequireColumnName(ScoreColumnName, nameof(ScoreColumnName));
+        RequireColumnName(PredictedLabelColumnName, nameof(PredictedLabelColumnName));
+        RequireDistinct(Sentence1ColumnName, nameof(Sentence1ColumnName), Sentence2ColumnName, nameof(Sentence2ColumnName));
+        RequireDistinct(LabelColumnName, nameof(LabelColumnName), Sentence1ColumnName, nameof(Sentence1ColumnName));
+        RequireDistinct(LabelColumnName, nameof(LabelColumnName), Sentence2ColumnName, nameof(Sentence2ColumnName));
+        RequireDistinct(ScoreColumnName, nameof(ScoreColumnName), PredictedLabelColumnName, nameof(PredictedLabelColumnName));
+
+        if (InferenceBatchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(InferenceBatchSize), InferenceBatchSize, $"{nameof(InferenceBatchSize)} must be at least 1, found {InferenceBatchSize}.");
+        if (EarlyStoppingPatience < 0)
+            throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, $"{nameof(EarlyStoppingPatience)} must be 0 (off) or more, found {EarlyStoppingPatience}.");
+        if (EarlyStoppingPatience > 0 && ValidationSet is null)
+            throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience,
+                $"{nameof(EarlyStoppingPatience)} is {EarlyStoppingPatience} but {nameof(ValidationSet)} is null; early stopping needs a validation set.");
+        if (ModelPath is not null && !Directory.Exists(ModelPath) && !File.Exists(ModelPath))
+            throw new ArgumentOutOfRangeException(nameof(ModelPath), ModelPath, $"{nameof(ModelPath)} '{ModelPath}' does not exist; expected a local model folder.");
+    }
+
+    private static void RequireColumnName(string? name, string option)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            throw new ArgumentOutOfRangeException(option, name, $"{option} must name a column, found {(name is null ? "null" : $"'{name}'")}.");
+    }
+
+    private static void RequireDistinct(string? first, string firstOption, string? second, string secondOption)
+    {
+        if (first is not null && first == second)
+            throw new ArgumentOutOfRangeException(secondOption, second, $"{firstOption} and {secondOption} must differ, both are '{first}'.");
+    }
+}

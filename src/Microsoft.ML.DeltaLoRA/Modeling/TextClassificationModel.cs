@@ -1,0 +1,222 @@
+using System.Text.Json;
+using Microsoft.ML.DeltaLoRA.Checkpoints;
+using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
+using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
+using Microsoft.ML.DeltaLoRA.TextEncoding;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeltaLoRA.Modeling;
+
+/// <summary>
+/// A tokenizer and a network that belong together, and the files that rebuild both: the family's configuration,
+/// the tokenizer files and the weights. This is what a trained model is, whether it came from a pretrained folder
+/// (<see cref="LoadPretrained"/>) or from a saved model (<see cref="FromFiles"/>).
+/// </summary>
+public sealed class TextClassificationModel : IDisposable
+{
+    /// <summary>The bundle's own description (format version, family, number of outputs).</summary>
+    public const string ManifestFileName = "deltalora-model.json";
+    public const string WeightsFileName = "model.safetensors";
+    public const int FormatVersion = 1;
+    private const string UseLiteConfigFileName = "use-lite-config.json";
+
+    private readonly IReadOnlyDictionary<string, byte[]> _architectureFiles;
+    private readonly object _inferenceLock = new();
+
+    private TextClassificationModel(SequenceTokenizer tokenizer, SequenceClassifier network, IReadOnlyDictionary<string, byte[]> architectureFiles)
+    {
+        Tokenizer = tokenizer;
+        Network = network;
+        _architectureFiles = architectureFiles;
+    }
+
+    public SequenceTokenizer Tokenizer { get; }
+    public SequenceClassifier Network { get; }
+    public ModelFamily Family => Network.Family;
+    public int NumLabels => Network.NumLabels;
+    public Device Device => Network.parameters().First().device;
+
+    /// <summary>
+    /// A pretrained encoder with a fresh head of <paramref name="numLabels"/> outputs. <paramref name="modelPath"/> is a
+    /// Hugging Face folder (config.json, weights, tokenizer files) or a USE-Lite TF.js folder (model.json, shards, vocab.json);
+    /// null means the default model (USE-Lite from the model cache, fetched by build/fetch-model.sh).
+    /// </summary>
+    public static TextClassificationModel LoadPretrained(string? modelPath, int numLabels, double? dropoutOverride = null, Device? device = null)
+    {
+        if (numLabels < 1) throw new ArgumentOutOfRangeException(nameof(numLabels), numLabels, "A model needs at least one output.");
+        var folder = modelPath ?? DefaultModel.Directory;
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"The model folder '{folder}' does not exist (expected a Hugging Face folder with config.json, or a USE-Lite folder with model.json).");
+
+        if (IsUseLiteFolder(folder))
+        {
+            var tokenizer = UseLiteTokenizer.FromVocabularyFile(Path.Combine(folder, "vocab.json"));
+            var network = UseLiteClassifier.FromPretrained(folder, numLabels, dropoutOverride ?? 0.0);
+            MoveTo(network, device);
+            var files = new Dictionary<string, byte[]>
+            {
+                [UseLiteConfigFileName] = JsonSerializer.SerializeToUtf8Bytes(((UseLiteClassifier)network).encoder.Config),
+                ["vocab.json"] = File.ReadAllBytes(Path.Combine(folder, "vocab.json")),
+            };
+            return new TextClassificationModel(tokenizer, network, files);
+        }
+
+        var config = EncoderConfig.Load(folder);
+        var hfTokenizer = PretrainedTokenizers.Load(folder, config.Family);
+        var hfNetwork = PretrainedModels.LoadSequenceClassifier(folder, numLabels, dropoutOverride, device);
+        var hfFiles = PretrainedTokenizers.TokenizerFiles(folder, config.Family)
+            .ToDictionary(Path.GetFileName, File.ReadAllBytes);
+        hfFiles[EncoderConfig.FileName] = System.Text.Encoding.UTF8.GetBytes(config.WithNumLabels(numLabels).ToJson());
+        return new TextClassificationModel(hfTokenizer, hfNetwork, hfFiles!);
+    }
+
+    /// <summary>
+    /// The files that rebuild this model with <see cref="FromFiles"/>. Adapters must have been merged into the weights first,
+    /// so that the saved model is the base architecture and costs no more than it at inference.
+    /// </summary>
+    public IReadOnlyDictionary<string, byte[]> ToFiles()
+    {
+        var adapted = Network.named_modules().FirstOrDefault(m => m.module is LoRALinear { HasAdapter: true });
+        if (adapted.module is not null)
+            throw new InvalidOperationException($"Layer '{adapted.name}' still has an adapter; merge the adapters into the weights before saving.");
+
+        var files = new Dictionary<string, byte[]>(_architectureFiles);
+        var manifest = new Manifest(FormatVersion, Family.ToString(), NumLabels);
+        files[ManifestFileName] = JsonSerializer.SerializeToUtf8Bytes(manifest);
+        using var weights = new MemoryStream();
+        SafetensorsWriter.Write(weights, ModuleTensors.Export(Network));
+        files[WeightsFileName] = weights.ToArray();
+        return files;
+    }
+
+    /// <summary>Rebuilds a model saved with <see cref="ToFiles"/>; <paramref name="source"/> names the files' origin in errors.</summary>
+    public static TextClassificationModel FromFiles(IReadOnlyDictionary<string, byte[]> files, string source, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var manifest = ReadManifest(files, source);
+        if (!Enum.TryParse<ModelFamily>(manifest.Family, out var family))
+            throw new InvalidDataException($"'{ManifestFileName}' in {source} names an unknown model family '{manifest.Family}'.");
+
+        var folder = Directory.CreateTempSubdirectory("deltalora-model-");
+        try
+        {
+            foreach (var (name, bytes) in files)
+            {
+                if (name == WeightsFileName || name != Path.GetFileName(name)) continue;
+                File.WriteAllBytes(Path.Combine(folder.FullName, name), bytes);
+            }
+            var architecture = files.Where(f => f.Key != WeightsFileName && f.Key != ManifestFileName).ToDictionary(f => f.Key, f => f.Value);
+            var (tokenizer, network) = family == ModelFamily.UseLite
+                ? BuildUseLite(folder.FullName, manifest.NumLabels, source)
+                : BuildHuggingFace(folder.FullName, family, manifest.NumLabels);
+            try
+            {
+                if (!files.TryGetValue(WeightsFileName, out var weightBytes))
+                    throw new InvalidDataException($"{source} has no '{WeightsFileName}'.");
+                using (var weights = SafetensorsReader.Read(new MemoryStream(weightBytes), $"{WeightsFileName} in {source}"))
+                {
+                    ModuleTensors.CopyFrom(network, weights, $"{WeightsFileName} in {source}");
+                }
+                MoveTo(network, device);
+                network.eval();
+                return new TextClassificationModel(tokenizer, network, architecture);
+            }
+            catch
+            {
+                network.Dispose();
+                throw;
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Raw outputs (logits, or the regression value) for each row, row-major [rows × NumLabels], in row order.
+    /// Rows are grouped by length so that each batch pads little; <paramref name="text2"/> is null for single-text models.
+    /// </summary>
+    public float[] PredictRaw(IReadOnlyList<string?> text1, IReadOnlyList<string?>? text2, int maxSequenceLength, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(text1);
+        if (text2 is not null && text2.Count != text1.Count)
+            throw new ArgumentException($"text2 has {text2.Count} rows but text1 has {text1.Count}.", nameof(text2));
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The inference batch size must be at least 1.");
+
+        var sequences = new EncodedSequence[text1.Count];
+        for (int i = 0; i < sequences.Length; i++) sequences[i] = Tokenizer.Encode(text1[i], text2?[i], maxSequenceLength);
+        var order = Enumerable.Range(0, sequences.Length).OrderBy(i => sequences[i].Length).ToArray();
+        var output = new float[sequences.Length * NumLabels];
+
+        lock (_inferenceLock)
+        {
+            Network.eval();
+            using var noGrad = torch.no_grad();
+            for (int start = 0; start < order.Length; start += batchSize)
+            {
+                var rows = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
+                using var scope = torch.NewDisposeScope();
+                using var batch = Tokenizer.Collate(rows.Select(i => sequences[i]).ToArray(), Device);
+                var logits = Network.forward(batch).to(ScalarType.Float32).cpu().data<float>().ToArray();
+                for (int r = 0; r < rows.Length; r++)
+                    Array.Copy(logits, r * NumLabels, output, rows[r] * NumLabels, NumLabels);
+            }
+        }
+        return output;
+    }
+
+    public void Dispose() => Network.Dispose();
+
+    private static bool IsUseLiteFolder(string folder)
+        => File.Exists(Path.Combine(folder, "model.json")) && File.Exists(Path.Combine(folder, "vocab.json"))
+           && !File.Exists(Path.Combine(folder, EncoderConfig.FileName));
+
+    private static (SequenceTokenizer, SequenceClassifier) BuildUseLite(string folder, int numLabels, string source)
+    {
+        var configPath = Path.Combine(folder, UseLiteConfigFileName);
+        if (!File.Exists(configPath)) throw new InvalidDataException($"{source} has no '{UseLiteConfigFileName}'.");
+        var config = JsonSerializer.Deserialize<UseLiteConfig>(File.ReadAllBytes(configPath))
+            ?? throw new InvalidDataException($"'{UseLiteConfigFileName}' in {source} is empty.");
+        var vocabulary = Path.Combine(folder, "vocab.json");
+        if (!File.Exists(vocabulary)) throw new InvalidDataException($"{source} has no 'vocab.json'.");
+        return (UseLiteTokenizer.FromVocabularyFile(vocabulary), new UseLiteClassifier(new UseLiteEncoder(config), numLabels));
+    }
+
+    private static (SequenceTokenizer, SequenceClassifier) BuildHuggingFace(string folder, ModelFamily family, int numLabels)
+    {
+        var config = EncoderConfig.Load(folder);
+        if (config.Family != family)
+            throw new InvalidDataException($"'{EncoderConfig.FileName}' describes a {config.Family} model but the manifest says {family}.");
+        return (PretrainedTokenizers.Load(folder, family), PretrainedModels.CreateSequenceClassifier(config, numLabels));
+    }
+
+    private static Manifest ReadManifest(IReadOnlyDictionary<string, byte[]> files, string source)
+    {
+        if (!files.TryGetValue(ManifestFileName, out var bytes))
+            throw new InvalidDataException($"{source} has no '{ManifestFileName}'; it is not a Delta-LoRA model.");
+        Manifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<Manifest>(bytes);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{ManifestFileName}' in {source} is not valid JSON: {e.Message}", e);
+        }
+        if (manifest is null) throw new InvalidDataException($"'{ManifestFileName}' in {source} is empty.");
+        if (manifest.FormatVersion > FormatVersion)
+            throw new InvalidDataException(
+                $"{source} was written in model format {manifest.FormatVersion}; this version of Microsoft.ML.DeltaLoRA reads up to {FormatVersion}.");
+        if (manifest.NumLabels < 1) throw new InvalidDataException($"'{ManifestFileName}' in {source} has {manifest.NumLabels} outputs.");
+        return manifest;
+    }
+
+    private static void MoveTo(SequenceClassifier network, Device? device)
+    {
+        if (device is not null && device.type != DeviceType.CPU) network.to(device);
+    }
+
+    private sealed record Manifest(int FormatVersion, string Family, int NumLabels);
+}

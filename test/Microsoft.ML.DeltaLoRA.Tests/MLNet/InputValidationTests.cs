@@ -1,0 +1,194 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.DeltaLoRA.Persistence;
+using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
+using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
+
+namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
+
+public class InputValidationTests
+{
+    private static DeltaLoRATrainer Classifier(MLContext ml, DeltaLoRAOptions options) =>
+        Trainer(ml, options, PredictionTask.MulticlassClassification, new BagOfCharactersTrainer());
+
+    private static IDataView KeyedSst2(MLContext ml)
+        => ml.Transforms.Conversion.MapValueToKey("Label").Fit(Sst2Loader(ml).Load(Sst2Train)).Transform(Sst2Loader(ml).Load(Sst2Train));
+
+    /// <summary>Both Fit and the estimator's schema check must fail with the same clear message.</summary>
+    private static ArgumentOutOfRangeException FitAndShapeFail(DeltaLoRATrainer trainer, IDataView data)
+    {
+        var fromFit = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(data));
+        var fromShape = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(MLNetInternals.ShapeOf(data.Schema)));
+        Assert.Equal(fromFit.Message, fromShape.Message);
+        return fromFit;
+    }
+
+    [SharedTheory]
+    [InlineData("Text", null, "Label", "'Text' (text)")]
+    [InlineData("Sentence1", "Hypothesis", "Label", "'Hypothesis' (second text)")]
+    [InlineData("Sentence1", null, "Sentiment", "'Sentiment' (label)")]
+    public void A_missing_column_is_named_with_the_columns_present(string sentence1, string? sentence2, string label, string expected)
+    {
+        var ml = new MLContext(seed: 1);
+        var options = new DeltaLoRAOptions { Sentence1ColumnName = sentence1, Sentence2ColumnName = sentence2, LabelColumnName = label };
+
+        var error = FitAndShapeFail(Classifier(ml, options), KeyedSst2(ml));
+
+        Assert.Contains($"no column {expected}", error.Message);
+        Assert.Contains("Columns present: Sentence1, Label", error.Message);
+    }
+
+    [SharedFact]
+    public void A_text_column_of_another_type_is_rejected_with_expected_and_found_types()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = new DeltaLoRAOptions { Sentence1ColumnName = "Number" };
+        var data = ml.Transforms.CopyColumns("Number", "Label").Fit(KeyedSst2(ml)).Transform(KeyedSst2(ml));
+        data = ml.Transforms.Conversion.MapKeyToValue("Number").Fit(data).Transform(data);
+
+        var error = FitAndShapeFail(Classifier(ml, options), data);
+
+        Assert.Contains("Column 'Number' (text) must be text (String), found Single", error.Message);
+    }
+
+    [SharedFact]
+    public void A_classification_label_that_is_not_a_key_asks_for_MapValueToKey()
+    {
+        var ml = new MLContext(seed: 1);
+
+        var error = FitAndShapeFail(Classifier(ml, new DeltaLoRAOptions()), Sst2Loader(ml).Load(Sst2Train));
+
+        Assert.Contains("Column 'Label' (label) must be a key type (apply MapValueToKey to the label first), found Single", error.Message);
+    }
+
+    [SharedFact]
+    public void A_regression_label_must_be_Single()
+    {
+        var ml = new MLContext(seed: 1);
+        var trainer = Trainer(ml, new DeltaLoRAOptions(), PredictionTask.Regression, new BagOfCharactersTrainer());
+
+        var error = FitAndShapeFail(trainer, KeyedSst2(ml));
+
+        Assert.Contains("Column 'Label' (label) must be Single, found Key<UInt32", error.Message);
+    }
+
+    [SharedFact]
+    public void Transform_rejects_data_without_the_text_column()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = Classifier(ml, new DeltaLoRAOptions { Epochs = 1 }).Fit(KeyedSst2(ml));
+        var other = ml.Data.LoadFromEnumerable(new[] { new { Text = "fine" } });
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => model.Transform(other));
+
+        Assert.Contains("no column 'Sentence1' (text)", error.Message);
+    }
+
+    public static TheoryData<Action<DeltaLoRAOptions>, string, string> InvalidOptions => new()
+    {
+        { o => o.InferenceBatchSize = 0, nameof(DeltaLoRAOptions.InferenceBatchSize), "must be at least 1, found 0" },
+        { o => o.EarlyStoppingPatience = -1, nameof(DeltaLoRAOptions.EarlyStoppingPatience), "found -1" },
+        { o => o.EarlyStoppingPatience = 2, nameof(DeltaLoRAOptions.EarlyStoppingPatience), "early stopping needs a validation set" },
+        { o => o.LabelColumnName = " ", nameof(DeltaLoRAOptions.LabelColumnName), "must name a column, found ' '" },
+        { o => o.Sentence1ColumnName = null!, nameof(DeltaLoRAOptions.Sentence1ColumnName), "must name a column, found null" },
+        { o => o.Sentence2ColumnName = "Sentence1", nameof(DeltaLoRAOptions.Sentence2ColumnName), "must differ, both are 'Sentence1'" },
+        { o => o.PredictedLabelColumnName = "Score", nameof(DeltaLoRAOptions.PredictedLabelColumnName), "must differ, both are 'Score'" },
+        { o => o.ModelPath = "/no/such/model/folder", nameof(DeltaLoRAOptions.ModelPath), "'/no/such/model/folder' does not exist" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidOptions))]
+    public void Invalid_options_are_rejected_by_the_catalog_naming_the_option(Action<DeltaLoRAOptions> change, string option, string message)
+    {
+        var ml = new MLContext(seed: 1);
+        var options = new DeltaLoRAOptions();
+        change(options);
+
+        var classification = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.DeltaLoRA(options));
+        var regression = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.DeltaLoRA(options));
+
+        Assert.Equal(option, classification.ParamName);
+        Assert.Contains(message, classification.Message);
+        Assert.Equal(classification.Message, regression.Message);
+    }
+
+    [Fact]
+    public void Catalog_methods_configure_the_task_and_the_options()
+    {
+        var ml = new MLContext(seed: 1);
+        var classifier = ml.MulticlassClassification.Trainers.DeltaLoRA("Class", "Premise", "Hypothesis", method: FineTuningMethod.LoRA, rank: 4, epochs: 2, batchSize: 8);
+        var regressor = ml.Regression.Trainers.DeltaLoRA("Similarity", "A", "B");
+        var defaults = new DeltaLoRAOptions();
+
+        Assert.Equal(PredictionTask.MulticlassClassification, classifier.Task);
+        Assert.Equal(("Class", "Premise", "Hypothesis", FineTuningMethod.LoRA, 4, 2, 8),
+            (classifier.Options.LabelColumnName, classifier.Options.Sentence1ColumnName, classifier.Options.Sentence2ColumnName,
+             classifier.Options.Method, classifier.Options.Rank, classifier.Options.Epochs, classifier.Options.BatchSize));
+        Assert.Equal(PredictionTask.Regression, regressor.Task);
+        Assert.Equal(("Similarity", "A", "B", defaults.Method, defaults.Rank, defaults.Epochs, defaults.BatchSize),
+            (regressor.Options.LabelColumnName, regressor.Options.Sentence1ColumnName, regressor.Options.Sentence2ColumnName,
+             regressor.Options.Method, regressor.Options.Rank, regressor.Options.Epochs, regressor.Options.BatchSize));
+        Assert.Equal(("Label", "Sentence1", null, "Score", "PredictedLabel", 32),
+            (defaults.LabelColumnName, defaults.Sentence1ColumnName, defaults.Sentence2ColumnName, defaults.ScoreColumnName,
+             defaults.PredictedLabelColumnName, defaults.InferenceBatchSize));
+    }
+
+    public sealed class SparseKeyRow
+    {
+        public string Sentence1 { get; set; } = "";
+
+        /// <summary>Key type with 5 values; LoadFromEnumerable stores value + 1, and 5 or more becomes key 0 (missing).</summary>
+        [KeyType(5)]
+        public uint Label { get; set; }
+    }
+
+    [Fact]
+    public void Rows_with_a_missing_label_are_skipped_and_the_class_count_comes_from_the_key_type()
+    {
+        var ml = new MLContext(seed: 1);
+        var engine = new BagOfCharactersTrainer();
+        var rows = ml.Data.LoadFromEnumerable(new[]
+        {
+            new SparseKeyRow { Sentence1 = "one", Label = 0 },
+            new SparseKeyRow { Sentence1 = "missing", Label = 9 },
+            new SparseKeyRow { Sentence1 = "three", Label = 2 },
+            new SparseKeyRow { Sentence1 = "two", Label = 1 },
+        });
+        Assert.Equal(0u, ReadColumn<uint>(rows, "Label")[1]);
+
+        var model = Trainer(ml, new DeltaLoRAOptions { Epochs = 1 }, PredictionTask.MulticlassClassification, engine).Fit(rows);
+
+        Assert.Equal(5, engine.LastTrainingSet!.OutputCount);
+        Assert.Equal(["one", "three", "two"], engine.LastTrainingSet.FirstTexts);
+        Assert.Equal([0, 2, 1], engine.LastTrainingSet.ClassIndices!);
+        Assert.Equal(5, model.OutputCount);
+        Assert.Equal(new KeyDataViewType(typeof(uint), 5), model.GetOutputSchema(rows.Schema)["PredictedLabel"].Type);
+        Assert.Equal(4, ReadScores(model.Transform(rows)).Count(s => s.Length == 5));
+    }
+
+    [Fact]
+    public void Data_whose_labels_are_all_missing_is_rejected()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = ml.Data.LoadFromEnumerable(new[] { new SparseKeyRow { Sentence1 = "x", Label = 7 } });
+
+        var error = Assert.Throws<InvalidOperationException>(() => Classifier(ml, new DeltaLoRAOptions()).Fit(rows));
+
+        Assert.Contains("all 1 rows have a missing label in column 'Label'", error.Message);
+    }
+
+    [SharedFact]
+    public void The_validation_set_reaches_the_engine_and_must_have_the_same_classes()
+    {
+        var ml = new MLContext(seed: 1);
+        var toKey = ml.Transforms.Conversion.MapValueToKey("Label").Fit(Sst2Loader(ml).Load(Sst2Train));
+        var engine = new BagOfCharactersTrainer();
+        var options = new DeltaLoRAOptions { Epochs = 1, ValidationSet = toKey.Transform(Sst2Loader(ml).Load(Sst2Eval)), EarlyStoppingPatience = 1 };
+
+        Trainer(ml, options, PredictionTask.MulticlassClassification, engine).Fit(toKey.Transform(Sst2Loader(ml).Load(Sst2Train)));
+        Assert.Equal(File.ReadLines(Sst2Eval).Count() - 1, engine.LastValidationSet!.Count);
+
+        options.ValidationSet = ml.Data.LoadFromEnumerable(new[] { new SparseKeyRow { Sentence1 = "x", Label = 0 } });
+        var error = Assert.Throws<InvalidOperationException>(() => Classifier(ml, options).Fit(toKey.Transform(Sst2Loader(ml).Load(Sst2Train))));
+        Assert.Contains("has 5 classes, the training data's has 2", error.Message);
+    }
+}

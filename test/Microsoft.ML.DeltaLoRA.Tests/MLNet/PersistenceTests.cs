@@ -1,0 +1,213 @@
+using System.Globalization;
+using System.IO.Compression;
+using Microsoft.ML.Data;
+using Microsoft.ML.DeltaLoRA.ModelLoadCheck;
+using Microsoft.ML.DeltaLoRA.Persistence;
+using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
+using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
+
+namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
+
+public class PersistenceTests
+{
+    private sealed record Dataset(Func<MLContext, TextLoader> Loader, string Train, string Eval, string? Sentence2);
+
+    private static Dataset Data(string name) => name switch
+    {
+        "sst2" => new(Sst2Loader, Sst2Train, Sst2Eval, null),
+        "rte" => new(RteLoader, RteTrain, RteEval, "Sentence2"),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    private static ITransformer FitClassifier(MLContext ml, Dataset data, BagOfCharactersTrainer? engine = null)
+        => ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(Trainer(ml, ClassificationOptions(data.Sentence2), PredictionTask.MulticlassClassification, engine ?? new BagOfCharactersTrainer()))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
+            .Fit(data.Loader(ml).Load(data.Train));
+
+    /// <summary>The lines ModelLoadCheck prints, computed in this process.</summary>
+    private static string[] ExpectedLines(IDataView scored)
+    {
+        var labels = scored.Schema["PredictedLabel"].Type is TextDataViewType
+            ? ReadColumn<ReadOnlyMemory<char>>(scored, "PredictedLabel").Select(v => v.ToString())
+            : ReadColumn<float>(scored, "PredictedLabel").Select(v => v.ToString(CultureInfo.InvariantCulture));
+        return labels.Zip(ReadScores(scored), (label, score) =>
+            $"{label}\t{string.Join(' ', score.Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8")))}").ToArray();
+    }
+
+    [SharedTheory]
+    [InlineData("sst2")]
+    [InlineData("rte")]
+    public void A_fresh_process_loads_the_saved_zip_and_reproduces_the_predictions_bit_for_bit(string dataset)
+    {
+        var data = Data(dataset);
+        var ml = new MLContext(seed: 1);
+        var loader = data.Loader(ml);
+        var model = FitClassifier(ml, data);
+        using var folder = new TemporaryDirectory();
+        var path = folder.File("model.zip");
+        ml.Model.Save(model, loader, path);
+
+        var expected = ExpectedLines(model.Transform(loader.Load(data.Eval)));
+        var actual = ModelLoadCheckProcess.Run(path, data.Eval);
+
+        Assert.Equal(File.ReadLines(data.Eval).Count() - 1, expected.Length);
+        Assert.True(expected.Distinct().Count() > 1, "The model should not score every row alike.");
+        Assert.Equal(expected, actual);
+    }
+
+    [SharedFact]
+    public void Save_and_Load_round_trip_the_schema_the_settings_and_the_predictions()
+    {
+        var data = Data("rte");
+        var ml = new MLContext(seed: 1);
+        var loader = data.Loader(ml);
+        var model = FitClassifier(ml, data);
+        var eval = loader.Load(data.Eval);
+        using var folder = new TemporaryDirectory();
+        ml.Model.Save(model, loader.GetOutputSchema(), folder.File("model.zip"));
+
+        var loaded = new MLContext(seed: 2).Model.Load(folder.File("model.zip"), out var inputSchema);
+
+        Assert.Equal(loader.GetOutputSchema().Select(c => (c.Name, c.Type)), inputSchema.Select(c => (c.Name, c.Type)));
+        var original = Assert.IsType<DeltaLoRATransformer>(((IEnumerable<ITransformer>)model).ElementAt(1));
+        var reloaded = Assert.IsType<DeltaLoRATransformer>(((IEnumerable<ITransformer>)loaded).ElementAt(1));
+        Assert.Equal((original.Sentence1ColumnName, original.Sentence2ColumnName, original.ScoreColumnName, original.PredictedLabelColumnName,
+                original.OutputCount, original.InferenceBatchSize),
+            (reloaded.Sentence1ColumnName, reloaded.Sentence2ColumnName, reloaded.ScoreColumnName, reloaded.PredictedLabelColumnName,
+                reloaded.OutputCount, reloaded.InferenceBatchSize));
+        var before = model.Transform(eval);
+        var after = loaded.Transform(eval);
+        Assert.Equal(TextDataViewType.Instance, after.Schema["PredictedLabel"].Type);
+        Assert.Equal(ReadColumn<ReadOnlyMemory<char>>(before, "PredictedLabel").Select(v => v.ToString()),
+            ReadColumn<ReadOnlyMemory<char>>(after, "PredictedLabel").Select(v => v.ToString()));
+        Assert.Equal(Bits(ReadScores(before)), Bits(ReadScores(after)));
+    }
+
+    [SharedFact]
+    public void The_zip_holds_the_scorer_payload_as_named_streams()
+    {
+        var ml = new MLContext(seed: 1);
+        var engine = new BagOfCharactersTrainer();
+        var data = Data("sst2");
+        var model = FitClassifier(ml, data, engine);
+        using var folder = new TemporaryDirectory();
+        ml.Model.Save(model, data.Loader(ml).GetOutputSchema(), folder.File("model.zip"));
+
+        var payload = engine.Scorers.Single().SavePayload();
+        using var zip = ZipFile.OpenRead(folder.File("model.zip"));
+        foreach (var (name, bytes) in payload)
+        {
+            var entry = Assert.Single(zip.Entries, e => e.Name == TransformerModelFormat.PayloadStreamPrefix + name);
+            using var reader = new BinaryReader(entry.Open());
+            Assert.Equal(bytes.Length, reader.ReadInt64());
+            Assert.Equal(bytes, reader.ReadBytes(bytes.Length + 1));
+        }
+        Assert.Single(zip.Entries, e => e.Name == TransformerModelFormat.KeyValuesStream);
+    }
+
+    [SharedFact]
+    public void A_missing_payload_stream_fails_the_load_with_a_message_naming_it()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Data("sst2");
+        var model = FitClassifier(ml, data);
+        using var folder = new TemporaryDirectory();
+        var path = folder.File("model.zip");
+        ml.Model.Save(model, data.Loader(ml).GetOutputSchema(), path);
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
+            zip.Entries.Single(e => e.Name == TransformerModelFormat.PayloadStreamPrefix + "weights.bin").Delete();
+
+        var error = Assert.ThrowsAny<Exception>(() => ml.Model.Load(path, out _));
+
+        var cause = Assert.IsType<InvalidDataException>(Innermost(error));
+        Assert.Contains("Scorer.weights.bin", cause.Message);
+    }
+
+    [Fact]
+    public void Saving_into_a_directory_that_does_not_exist_fails_and_writes_nothing()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
+        var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows);
+        using var folder = new TemporaryDirectory();
+        var missingDirectory = folder.File("missing");
+        var path = Path.Combine(missingDirectory, "model.zip");
+
+        Assert.Throws<DirectoryNotFoundException>(() => ml.Model.Save(model, rows.Schema, path));
+
+        Assert.False(Directory.Exists(missingDirectory));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
+    }
+
+    [Fact]
+    public void A_disposed_model_cannot_be_saved_or_used()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
+        var engine = new BagOfCharactersTrainer();
+        var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, engine).Fit(rows);
+        using var folder = new TemporaryDirectory();
+
+        model.Dispose();
+
+        Assert.True(engine.Scorers.Single().IsDisposed);
+        Assert.Throws<ObjectDisposedException>(() => ml.Model.Save(model, rows.Schema, folder.File("model.zip")));
+        Assert.Throws<ObjectDisposedException>(() => ReadScores(model.Transform(rows)));
+    }
+
+    [Fact]
+    public void SaveAtomically_writes_a_loadable_model_and_leaves_nothing_behind_when_saving_fails()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
+        var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows);
+        using var folder = new TemporaryDirectory();
+        var path = folder.File("model.zip");
+
+        ml.Model.SaveAtomically(model, rows.Schema, path);
+        var loaded = ml.Model.Load(path, out _);
+        Assert.Equal(Bits(ReadScores(model.Transform(rows))), Bits(ReadScores(loaded.Transform(rows))));
+        Assert.Equal(["model.zip"], Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName));
+        var saved = File.ReadAllBytes(path);
+
+        model.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => ml.Model.SaveAtomically(model, rows.Schema, path));
+        Assert.Equal(saved, File.ReadAllBytes(path));
+        Assert.Equal(["model.zip"], Directory.EnumerateFileSystemEntries(folder.Path).Select(Path.GetFileName));
+
+        var missing = Assert.Throws<DirectoryNotFoundException>(() => ml.Model.SaveAtomically(loaded, rows.Schema, folder.File("missing/model.zip")));
+        Assert.Contains("missing", missing.Message);
+        Assert.False(Directory.Exists(folder.File("missing")));
+    }
+
+    [Fact]
+    public void Scorer_loader_names_that_do_not_resolve_to_a_loader_are_rejected_with_the_name()
+    {
+        var missing = Assert.Throws<InvalidDataException>(() => ScorerLoaderResolver.Resolve("No.Such.Loader, No.Such.Assembly"));
+        Assert.Contains("No.Such.Loader, No.Such.Assembly", missing.Message);
+        var notALoader = Assert.Throws<InvalidDataException>(() => ScorerLoaderResolver.Resolve(typeof(string).AssemblyQualifiedName!));
+        Assert.Contains("ITextScorerLoader", notALoader.Message);
+        var name = ScorerLoaderResolver.NameOf(typeof(BagOfCharactersScorerLoader));
+        Assert.Equal("Microsoft.ML.DeltaLoRA.ModelLoadCheck.BagOfCharactersScorerLoader, Microsoft.ML.DeltaLoRA.ModelLoadCheck", name);
+        Assert.IsType<BagOfCharactersScorerLoader>(ScorerLoaderResolver.Resolve(name));
+    }
+
+    private static Exception Innermost(Exception error)
+    {
+        while (error.InnerException is not null) error = error.InnerException;
+        return error;
+    }
+}
+
+/// <summary>
+/// One text and a key label with 2 values, for tests that need no files. LoadFromEnumerable stores a key property's value
+/// plus one (0 becomes key 1), so Label is the zero-based class here.
+/// </summary>
+public sealed class TextRow
+{
+    public string Sentence1 { get; set; } = "";
+
+    [KeyType(2)]
+    public uint Label { get; set; }
+}

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Microsoft.ML.DeltaLoRA.Modeling;
+using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeltaLoRA.Tests.Modeling;
+
+/// <summary>The tokenizer + network bundle: pretrained loading, text-in logits-out, and its files round trip.</summary>
+public class TextClassificationModelTests
+{
+    public static TheoryData<string> Families => new(HuggingFaceFixtures.Families);
+
+    [SharedTheory]
+    [MemberData(nameof(Families))]
+    public void TextsGiveTheLogitsTransformersComputed(string family)
+    {
+        var modelClass = HuggingFaceFixtures.ClassName(family, "ForSequenceClassification");
+        var folder = HuggingFaceFixtures.ModelFolder(family, modelClass);
+        var expectedCase = HuggingFaceFixtures.Case(family, modelClass, "tokenized_texts");
+        using var expected = HuggingFaceFixtures.FloatTensor(expectedCase.GetProperty("outputs").GetProperty("logits").GetProperty("float32"));
+        var texts = HuggingFaceFixtures.Expected(family).GetProperty("texts").EnumerateArray().Select(t => (string?)t.GetString()).ToArray();
+        int numLabels = (int)expected.shape[1];
+
+        using var model = TextClassificationModel.LoadPretrained(folder, numLabels);
+        var logits = model.PredictRaw(texts, null, maxSequenceLength: 64, batchSize: 8);
+
+        using var actual = tensor(logits, [texts.Length, numLabels]);
+        HuggingFaceFixtures.AssertClose(expected, actual, 1e-4, $"{modelClass} logits from text");
+    }
+
+    [SharedTheory]
+    [MemberData(nameof(Families))]
+    public void SavedFilesRebuildTheSameModel(string family)
+    {
+        var folder = HuggingFaceFixtures.ModelFolder(family, HuggingFaceFixtures.ClassName(family, "ForSequenceClassification"));
+        string?[] first = ["a short one", "", null, "Hello world! The quick brown fox jumps over the lazy dog, twice over."];
+        string?[] second = ["and its pair", "x", "y", null];
+        using var original = TextClassificationModel.LoadPretrained(folder, numLabels: 4);
+        var files = original.ToFiles();
+        using var rebuilt = TextClassificationModel.FromFiles(files, "test files");
+
+        Assert.Equal(original.Family, rebuilt.Family);
+        Assert.Equal(4, rebuilt.NumLabels);
+        Assert.Equal(original.PredictRaw(first, second, 32, 2), rebuilt.PredictRaw(first, second, 32, 2));
+    }
+
+    [SharedFact]
+    public void BatchingDoesNotChangeResults()
+    {
+        var folder = HuggingFaceFixtures.ModelFolder("bert", "BertForSequenceClassification");
+        using var model = TextClassificationModel.LoadPretrained(folder, numLabels: 3);
+        var texts = Enumerable.Range(0, 11).Select(i => (string?)string.Join(' ', Enumerable.Repeat("the quick fox", i))).ToArray();
+        var oneByOne = model.PredictRaw(texts, null, 40, batchSize: 1);
+        var batched = model.PredictRaw(texts, null, 40, batchSize: 4);
+        for (int i = 0; i < oneByOne.Length; i++) Assert.Equal(oneByOne[i], batched[i], 5e-6f);
+    }
+
+    [SharedFact]
+    public void SavingWithUnmergedAdaptersIsRefused()
+    {
+        var folder = HuggingFaceFixtures.ModelFolder("distilbert", "DistilBertForSequenceClassification");
+        using var model = TextClassificationModel.LoadPretrained(folder, numLabels: 2);
+        var query = model.Network.named_modules().First(m => m.name.EndsWith("q_lin")).module;
+        ((Microsoft.ML.DeltaLoRA.Modeling.Adapters.LoRALinear)query).AttachAdapter(2, 4);
+        var error = Assert.Throws<InvalidOperationException>(() => model.ToFiles());
+        Assert.Contains("q_lin", error.Message);
+    }
+
+    [SharedFact]
+    public void DamagedFilesAreNamedInErrors()
+    {
+        var folder = HuggingFaceFixtures.ModelFolder("bert", "BertForSequenceClassification");
+        using var model = TextClassificationModel.LoadPretrained(folder, numLabels: 3);
+        var files = model.ToFiles();
+
+        var withoutWeights = files.Where(f => f.Key != TextClassificationModel.WeightsFileName).ToDictionary();
+        Assert.Contains(TextClassificationModel.WeightsFileName, Assert.Throws<InvalidDataException>(() => TextClassificationModel.FromFiles(withoutWeights, "zip")).Message);
+
+        var future = new Dictionary<string, byte[]>(files)
+        {
+            [TextClassificationModel.ManifestFileName] = JsonSerializer.SerializeToUtf8Bytes(new { FormatVersion = 99, Family = "Bert", NumLabels = 3 }),
+        };
+        Assert.Contains("format 99", Assert.Throws<InvalidDataException>(() => TextClassificationModel.FromFiles(future, "zip")).Message);
+
+        var notOurs = files.Where(f => f.Key != TextClassificationModel.ManifestFileName).ToDictionary();
+        Assert.Contains("not a Delta-LoRA model", Assert.Throws<InvalidDataException>(() => TextClassificationModel.FromFiles(notOurs, "zip")).Message);
+    }
+
+    [Fact]
+    public void MissingFolderIsNamed()
+    {
+        var error = Assert.Throws<DirectoryNotFoundException>(() => TextClassificationModel.LoadPretrained("/no/such/model", 2));
+        Assert.Contains("/no/such/model", error.Message);
+    }
+}
+
+public class UseLiteTextClassificationModelTests
+{
+    [Microsoft.ML.DeltaLoRA.Tests.UseLite.UseLiteModelFact]
+    public void DefaultModelLoadsAndItsSavedFilesRebuildIt()
+    {
+        var folder = Microsoft.ML.DeltaLoRA.Tests.UseLite.UseLiteTestEnvironment.EnsureModel();
+        string?[] texts = ["great movie", "", "the plot was thin and the acting worse", null];
+        using var original = TextClassificationModel.LoadPretrained(folder, numLabels: 2);
+        Assert.Equal(ModelFamily.UseLite, original.Family);
+        var before = original.PredictRaw(texts, null, 128, 3);
+
+        using var rebuilt = TextClassificationModel.FromFiles(original.ToFiles(), "test files");
+        Assert.Equal(ModelFamily.UseLite, rebuilt.Family);
+        Assert.Equal(before, rebuilt.PredictRaw(texts, null, 128, 3));
+    }
+}
