@@ -1,0 +1,146 @@
+namespace Microsoft.ML.DeltaLoRA;
+
+/// <summary>
+/// Every setting of a fine-tuning run. Defaults are the paper's GLUE settings (Zi et al. 2023, arXiv 2309.02411) where it
+/// gives one, and the usual Hugging Face fine-tuning defaults otherwise. <see cref="Validate"/> checks every value.
+/// </summary>
+public class FineTuningOptions
+{
+    /// <summary>Delta-LoRA (default), LoRA, or full fine-tuning.</summary>
+    public FineTuningMethod Method { get; set; } = FineTuningMethod.DeltaLoRA;
+
+    /// <summary>r, the rank of the adapters (LoRA and Delta-LoRA).</summary>
+    public int Rank { get; set; } = 8;
+
+    /// <summary>α; the low-rank branch is scaled by α/r (α/√r with <see cref="RankStabilized"/>).</summary>
+    public double Alpha { get; set; } = 16;
+
+    /// <summary>λ, the update ratio: how much of the adapters' change per step Delta-LoRA adds to W. 0 makes it plain LoRA.</summary>
+    public double UpdateRatio { get; set; } = 0.5;
+
+    /// <summary>K: W starts moving after optimizer step K. Null means the number of warmup steps, as in the paper's GLUE setting.</summary>
+    public int? StartSteps { get; set; }
+
+    /// <summary>
+    /// Last name segments of the linear layers that get adapters (for example <c>query</c>, <c>value</c>, <c>dense</c>).
+    /// Null means the model's default targets (the attention query and value projections).
+    /// </summary>
+    public string[]? TargetModules { get; set; }
+
+    /// <summary>rsLoRA: scale the low-rank branch by α/√r instead of α/r.</summary>
+    public bool RankStabilized { get; set; }
+
+    /// <summary>Peak learning rate of AdamW.</summary>
+    public double LearningRate { get; set; } = 5e-4;
+
+    public LearningRateSchedule Schedule { get; set; } = LearningRateSchedule.LinearWarmupLinearDecay;
+
+    /// <summary>Fraction of the optimizer steps spent warming up (rounded up), unless <see cref="WarmupSteps"/> is set.</summary>
+    public double WarmupRatio { get; set; } = 0.06;
+
+    /// <summary>Number of warmup steps; overrides <see cref="WarmupRatio"/> when set.</summary>
+    public int? WarmupSteps { get; set; }
+
+    /// <summary>AdamW's decoupled weight decay.</summary>
+    public double WeightDecay { get; set; } = 0.01;
+
+    /// <summary>When false (default), biases and layer-norm weights get no weight decay, as in Hugging Face's Trainer.</summary>
+    public bool DecayAllParameters { get; set; }
+
+    /// <summary>Clip the global gradient norm to this value before each optimizer step; null disables clipping.</summary>
+    public double? MaxGradientNorm { get; set; } = 1.0;
+
+    /// <summary>Number of micro-batches whose gradients are summed into one optimizer step.</summary>
+    public int GradientAccumulationSteps { get; set; } = 1;
+
+    /// <summary>Sequences per micro-batch.</summary>
+    public int BatchSize { get; set; } = 16;
+
+    public int Epochs { get; set; } = 3;
+
+    /// <summary>Total number of optimizer steps; overrides <see cref="Epochs"/> when set.</summary>
+    public int? MaxSteps { get; set; }
+
+    /// <summary>Longest tokenized input, special tokens included; longer inputs are truncated.</summary>
+    public int MaxSequenceLength { get; set; } = 128;
+
+    /// <summary>
+    /// When set, replaces every dropout probability of the model (hidden, attention, classifier). It takes effect when the model
+    /// is built (<c>PretrainedModels.LoadSequenceClassifier</c>'s dropoutOverride), since attention dropout is fixed at construction.
+    /// </summary>
+    public double? DropoutOverride { get; set; }
+
+    /// <summary>Seeds adapter initialisation, dropout and shuffling; the same seed gives the same weights on CPU.</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Batch sequences of similar length together (less padding, faster) while keeping the batch order random.</summary>
+    public bool LengthBucketing { get; set; }
+
+    /// <summary>A copy that later changes to this instance do not affect (the target list is copied too).</summary>
+    public FineTuningOptions Clone()
+    {
+        var copy = (FineTuningOptions)MemberwiseClone();
+        copy.TargetModules = TargetModules?.ToArray();
+        return copy;
+    }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option, its allowed range and its value.</summary>
+    public virtual void Validate()
+    {
+        RequireDefined(Method, nameof(Method));
+        RequireAtLeast(Rank, 1, nameof(Rank));
+        RequirePositive(Alpha, nameof(Alpha));
+        RequireNonNegative(UpdateRatio, nameof(UpdateRatio));
+        if (StartSteps is int k) RequireAtLeast(k, 0, nameof(StartSteps));
+        ValidateTargetModules();
+        RequirePositive(LearningRate, nameof(LearningRate));
+        RequireDefined(Schedule, nameof(Schedule));
+        if (!(WarmupRatio >= 0 && WarmupRatio < 1))
+            throw OutOfRange(nameof(WarmupRatio), WarmupRatio, "in [0, 1)");
+        if (WarmupSteps is int warmup) RequireAtLeast(warmup, 0, nameof(WarmupSteps));
+        RequireNonNegative(WeightDecay, nameof(WeightDecay));
+        if (MaxGradientNorm is double maxNorm) RequirePositive(maxNorm, nameof(MaxGradientNorm), "positive and finite, or null for no clipping");
+        RequireAtLeast(GradientAccumulationSteps, 1, nameof(GradientAccumulationSteps));
+        RequireAtLeast(BatchSize, 1, nameof(BatchSize));
+        RequireAtLeast(Epochs, 1, nameof(Epochs));
+        if (MaxSteps is int maxSteps) RequireAtLeast(maxSteps, 1, nameof(MaxSteps));
+        RequireAtLeast(MaxSequenceLength, 2, nameof(MaxSequenceLength));
+        if (DropoutOverride is double dropout && !(dropout >= 0 && dropout < 1))
+            throw OutOfRange(nameof(DropoutOverride), dropout, "in [0, 1), or null to keep the model's dropout");
+    }
+
+    private void ValidateTargetModules()
+    {
+        if (TargetModules is null) return;
+        if (TargetModules.Length == 0)
+            throw OutOfRange(nameof(TargetModules), "an empty list", "null (the model's default targets) or at least one layer name");
+        foreach (var target in TargetModules)
+        {
+            if (string.IsNullOrWhiteSpace(target) || target.Contains('.'))
+                throw OutOfRange(nameof(TargetModules), $"'{target}'", "last name segments of linear layers, such as 'query' or 'value' (non-empty, no dots)");
+        }
+    }
+
+    private static void RequireDefined<TEnum>(TEnum value, string name) where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value)) throw OutOfRange(name, value, $"one of {string.Join(", ", Enum.GetNames<TEnum>())}");
+    }
+
+    private static void RequireAtLeast(int value, int minimum, string name)
+    {
+        if (value < minimum) throw OutOfRange(name, value, $"at least {minimum}");
+    }
+
+    private static void RequirePositive(double value, string name, string allowed = "positive and finite")
+    {
+        if (!(value > 0 && double.IsFinite(value))) throw OutOfRange(name, value, allowed);
+    }
+
+    private static void RequireNonNegative(double value, string name)
+    {
+        if (!(value >= 0 && double.IsFinite(value))) throw OutOfRange(name, value, "zero or more, and finite");
+    }
+
+    private static ArgumentOutOfRangeException OutOfRange(string name, object value, string allowed)
+        => new(name, value, $"{name} must be {allowed}; found {value}.");
+}

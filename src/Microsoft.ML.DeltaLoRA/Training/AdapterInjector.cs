@@ -1,0 +1,60 @@
+using Microsoft.ML.DeltaLoRA.Modeling;
+using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
+using static TorchSharp.torch.nn;
+
+namespace Microsoft.ML.DeltaLoRA.Training;
+
+/// <summary>Attaches adapters to the target layers of a model by name, lists them, and merges them into W after training.</summary>
+public static class AdapterInjector
+{
+    /// <summary>
+    /// Attaches an adapter to every <see cref="LoRALinear"/> of the encoder whose last name segment is one of the targets.
+    /// Task-head layers never get one: the head trains in full. Throws when a target matches no layer, naming the target and
+    /// the layer names that exist.
+    /// </summary>
+    /// <returns>The full names of the adapted layers, in model order.</returns>
+    public static IReadOnlyList<string> Inject(SequenceClassifier model, AdapterConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(config);
+        var linearLayers = LinearLayers(model)
+            .Where(layer => !model.HeadParameterPrefixes.Any(prefix => (layer.Name + ".").StartsWith(prefix, StringComparison.Ordinal)))
+            .ToList();
+        var targets = new HashSet<string>(config.TargetModules, StringComparer.Ordinal);
+        foreach (var target in targets)
+        {
+            if (!linearLayers.Any(layer => LastSegment(layer.Name) == target))
+            {
+                var available = linearLayers.Select(layer => LastSegment(layer.Name)).Distinct().Order(StringComparer.Ordinal);
+                throw new ArgumentOutOfRangeException(nameof(FineTuningOptions.TargetModules), target,
+                    $"The adapter target '{target}' matches no linear layer of the {model.Family} encoder; available layer names: {string.Join(", ", available)}.");
+            }
+        }
+
+        var adapted = new List<string>();
+        foreach (var (name, layer) in linearLayers)
+        {
+            if (!targets.Contains(LastSegment(name))) continue;
+            if (layer.HasAdapter)
+                throw new InvalidOperationException($"Layer '{name}' already has an adapter of rank {layer.Rank}; merge or detach it before injecting again.");
+            layer.AttachAdapter(config.Rank, config.Alpha, config.RankStabilized);
+            adapted.Add(name);
+        }
+        return adapted;
+    }
+
+    /// <summary>The layers that currently carry an adapter, with their full names.</summary>
+    public static IReadOnlyList<(string Name, LoRALinear Layer)> AdaptedLayers(Module model)
+        => LinearLayers(model).Where(layer => layer.Layer.HasAdapter).ToList();
+
+    /// <summary>Folds every adapter into its W (see <see cref="LoRALinear.MergeAdapter"/>), so inference costs exactly the base model.</summary>
+    public static void MergeAll(Module model)
+    {
+        foreach (var (_, layer) in AdaptedLayers(model)) layer.MergeAdapter();
+    }
+
+    private static List<(string Name, LoRALinear Layer)> LinearLayers(Module model)
+        => model.named_modules().Where(m => m.module is LoRALinear).Select(m => (m.name, (LoRALinear)m.module)).ToList();
+
+    private static string LastSegment(string name) => name[(name.LastIndexOf('.') + 1)..];
+}

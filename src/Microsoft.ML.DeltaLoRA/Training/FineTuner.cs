@@ -1,0 +1,300 @@
+using System.Diagnostics;
+using Microsoft.ML.DeltaLoRA.Modeling;
+using Microsoft.ML.DeltaLoRA.TextEncoding;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeltaLoRA.Training;
+
+/// <summary>
+/// The training loop. Construction prepares the model for the method (adapters, which parameters train, AdamW groups);
+/// <see cref="Step"/> runs one micro-batch and, when an accumulation window closes, one optimizer step:
+/// <code>
+///   loss.backward()  →  grads /= examples in window  →  clip  →  set learning rate  →  AdamW step  →  Delta-LoRA update  →  zero grads
+/// </code>
+/// <see cref="Train"/> runs the whole plan over a list of tokenized examples.
+/// </summary>
+public sealed class FineTuner : IDisposable
+{
+    private const double AdamBeta1 = 0.9;
+    private const double AdamBeta2 = 0.999; // PyTorch's default; TorchSharp's torch.optim.AdamW factory defaults to 0.99.
+    private const double AdamEpsilon = 1e-8;
+
+    private readonly SequenceClassifier _model;
+    private readonly FineTuningOptions _options;
+    private readonly Device _device;
+    private readonly Parameter[] _trainable;
+    private readonly AdamW _optimizer;
+    private readonly LearningRateScheduler _schedule;
+    private readonly DeltaLoRAUpdate? _deltaLoRA;
+
+    private int _microBatchesInWindow;
+    private long _examplesInWindow;
+    private double _lossSumInWindow;
+    private bool _adaptersMerged;
+
+    /// <summary>
+    /// Prepares <paramref name="model"/> for <paramref name="totalSteps"/> optimizer steps (see <see cref="TrainingPlan.CountSteps"/>).
+    /// For LoRA and Delta-LoRA, attaches adapters to the target layers unless the model already has adapters of the configured rank
+    /// (attach them yourself with <see cref="AdapterInjector"/> to start from given A matrices). Move the model to its device first.
+    /// <see cref="FineTuningOptions.DropoutOverride"/> is not applied here: dropout rates are part of the model, so pass it when
+    /// building the model (<c>PretrainedModels.LoadSequenceClassifier(folder, numLabels, dropoutOverride)</c>).
+    /// </summary>
+    public FineTuner(SequenceClassifier model, FineTuningOptions options, int totalSteps)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _model = model;
+        _options = options.Clone(); // later changes to the caller's options must not change a run in progress
+        Plan = TrainingPlan.For(_options, totalSteps);
+        _device = model.parameters().FirstOrDefault()?.device
+            ?? throw new InvalidOperationException($"The {model.Family} model has no parameters to train.");
+
+        if (_options.Seed is int seed) SeedTorch(seed);
+        AdaptedLayerNames = PrepareAdapters();
+
+        var trainable = TrainableParameters.Select(model, _options.Method, _options.DecayAllParameters);
+        _trainable = trainable.All.Select(p => p.Parameter).ToArray();
+        TrainableParameterNames = trainable.All.Select(p => p.Name).ToArray();
+        _optimizer = CreateOptimizer(trainable);
+        _schedule = new LearningRateScheduler(_options.Schedule, _options.LearningRate, Plan.WarmupSteps, Plan.TotalSteps);
+        if (_options.Method == FineTuningMethod.DeltaLoRA)
+            _deltaLoRA = new DeltaLoRAUpdate(AdapterInjector.AdaptedLayers(model).Select(l => l.Layer), _options.UpdateRatio, Plan.StartSteps);
+        model.train();
+    }
+
+    public TrainingPlan Plan { get; }
+
+    /// <summary>Full names of the layers that carry adapters (empty for full fine-tuning).</summary>
+    public IReadOnlyList<string> AdaptedLayerNames { get; }
+
+    /// <summary>Names of the parameters the optimizer updates.</summary>
+    public IReadOnlyList<string> TrainableParameterNames { get; }
+
+    /// <summary>Optimizer steps done so far.</summary>
+    public int CompletedSteps { get; private set; }
+
+    /// <summary>Mean loss over the examples of the last optimizer step's window.</summary>
+    public double LastStepLoss { get; private set; } = double.NaN;
+
+    /// <summary>Learning rate of the last optimizer step.</summary>
+    public double LastLearningRate { get; private set; } = double.NaN;
+
+    /// <summary>Global gradient norm before clipping at the last optimizer step (NaN when clipping is off).</summary>
+    public double LastGradientNorm { get; private set; } = double.NaN;
+
+    /// <summary>
+    /// Runs one micro-batch (forward, loss, backward) and, when it closes an accumulation window of
+    /// <see cref="FineTuningOptions.GradientAccumulationSteps"/> micro-batches, one optimizer step.
+    /// <paramref name="labels"/> are Int64 class indices, or floats for regression (one output).
+    /// </summary>
+    /// <returns>The mean loss of this micro-batch.</returns>
+    public float Step(EncoderBatch batch, Tensor labels)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(labels);
+        EnsureCanStep();
+        if (batch.InputIds.device_type != _device.type || batch.InputIds.device_index != _device.index)
+            throw new InvalidOperationException($"The batch is on {batch.InputIds.device} but the model is on {_device}; collate batches onto the model's device.");
+
+        using var scope = torch.NewDisposeScope();
+        TrainingLoss.Validate(labels, batch.BatchSize, _model.NumLabels);
+        if (!_model.training) _model.train();
+        var logits = _model.forward(batch);
+        var loss = TrainingLoss.Sum(logits, labels.to(_device), _model.NumLabels);
+        loss.backward();
+        double lossSum = loss.item<float>();
+
+        _lossSumInWindow += lossSum;
+        _examplesInWindow += batch.BatchSize;
+        _microBatchesInWindow++;
+        if (_microBatchesInWindow == _options.GradientAccumulationSteps) OptimizerStep();
+        return (float)(lossSum / batch.BatchSize);
+    }
+
+    /// <summary>Makes an optimizer step from a partly filled accumulation window (at the end of an epoch). Returns false when the window is empty.</summary>
+    public bool CompleteAccumulationWindow()
+    {
+        if (_microBatchesInWindow == 0) return false;
+        EnsureCanStep();
+        using var scope = torch.NewDisposeScope();
+        OptimizerStep();
+        return true;
+    }
+
+    /// <summary>
+    /// Trains for <see cref="TrainingPlan.TotalSteps"/> optimizer steps over <paramref name="sequences"/> (epochs of seeded, shuffled,
+    /// dynamically padded micro-batches), reporting after every optimizer step (its mean loss, learning rate, fractional epoch and
+    /// throughput since the previous report) and checking <paramref name="cancellationToken"/> before every micro-batch. <paramref name="labels"/> are class indices (as floats) or regression targets.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">When cancelled; the model keeps the steps done so far.</exception>
+    public TrainingSummary Train(
+        IReadOnlyList<EncodedSequence> sequences,
+        IReadOnlyList<float> labels,
+        int padTokenId,
+        bool withTokenTypeIds,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var (labelValues, targetValues) = ValidateExamples(sequences, labels);
+        var lengths = sequences.Select(s => s.Length).ToArray();
+        var random = _options.Seed is int seed ? new Random(seed) : new Random();
+        var stepLosses = new List<double>();
+        var stopwatch = Stopwatch.StartNew();
+        long examplesSeen = 0, examplesAtLastReport = 0;
+        double secondsAtLastReport = 0;
+        int epoch = 0;
+
+        while (CompletedSteps < Plan.TotalSteps)
+        {
+            epoch++;
+            foreach (var indices in BatchPlanner.PlanEpoch(lengths, _options.BatchSize, _options.LengthBucketing, random))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int stepsBefore = CompletedSteps;
+                using (var scope = torch.NewDisposeScope())
+                {
+                    var batch = BatchCollator.Collate(indices.Select(i => sequences[i]).ToArray(), padTokenId, withTokenTypeIds, _device);
+                    var batchLabels = _model.NumLabels == 1
+                        ? torch.tensor(indices.Select(i => targetValues[i]).ToArray(), device: _device)
+                        : torch.tensor(indices.Select(i => labelValues[i]).ToArray(), device: _device);
+                    Step(batch, batchLabels);
+                }
+                examplesSeen += indices.Length;
+                if (CompletedSteps > stepsBefore) Report();
+                if (CompletedSteps == Plan.TotalSteps) break;
+            }
+            if (CompletedSteps < Plan.TotalSteps && CompleteAccumulationWindow()) Report();
+        }
+        return new TrainingSummary(CompletedSteps, epoch, stepLosses, stopwatch.Elapsed);
+
+        void Report()
+        {
+            stepLosses.Add(LastStepLoss);
+            double seconds = stopwatch.Elapsed.TotalSeconds;
+            double examplesPerSecond = (examplesSeen - examplesAtLastReport) / Math.Max(seconds - secondsAtLastReport, 1e-9);
+            (examplesAtLastReport, secondsAtLastReport) = (examplesSeen, seconds);
+            progress?.Report(new TrainingProgress(CompletedSteps, (double)examplesSeen / sequences.Count, LastStepLoss, LastLearningRate, examplesPerSecond));
+        }
+    }
+
+    /// <summary>Folds every adapter into its W (α/r·B·A), so that inference costs exactly the base model. Training cannot continue after this.</summary>
+    public void MergeAdapters()
+    {
+        AdapterInjector.MergeAll(_model);
+        _adaptersMerged = true;
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _deltaLoRA?.Dispose();
+    }
+
+    private void OptimizerStep()
+    {
+        using (torch.no_grad())
+        {
+            foreach (var parameter in _trainable)
+            {
+                using var grad = parameter.grad;
+                grad?.div_(_examplesInWindow);
+            }
+        }
+        if (_options.MaxGradientNorm is double maxNorm)
+            LastGradientNorm = torch.nn.utils.clip_grad_norm_(_trainable, maxNorm);
+
+        int step = CompletedSteps + 1;
+        double learningRate = _schedule.LearningRateAt(step);
+        foreach (var group in _optimizer.ParamGroups) group.LearningRate = learningRate;
+        _optimizer.step()?.Dispose();
+        _deltaLoRA?.Apply(step);
+        _optimizer.zero_grad();
+
+        CompletedSteps = step;
+        LastLearningRate = learningRate;
+        LastStepLoss = _lossSumInWindow / _examplesInWindow;
+        _microBatchesInWindow = 0;
+        _examplesInWindow = 0;
+        _lossSumInWindow = 0;
+    }
+
+    private IReadOnlyList<string> PrepareAdapters()
+    {
+        var existing = AdapterInjector.AdaptedLayers(_model);
+        if (_options.Method == FineTuningMethod.Full)
+        {
+            if (existing.Count > 0)
+                throw new InvalidOperationException($"Full fine-tuning trains W directly, but layer '{existing[0].Name}' carries an adapter; merge or detach adapters first.");
+            return [];
+        }
+        if (existing.Count == 0)
+            return AdapterInjector.Inject(_model, AdapterConfig.From(_options, _model.DefaultAdapterTargets));
+
+        double expectedScaling = _options.RankStabilized ? _options.Alpha / Math.Sqrt(_options.Rank) : _options.Alpha / _options.Rank;
+        foreach (var (name, layer) in existing)
+        {
+            if (layer.Rank != _options.Rank || Math.Abs(layer.Scaling - expectedScaling) > 1e-12 * expectedScaling)
+                throw new InvalidOperationException(
+                    $"Layer '{name}' already carries an adapter of rank {layer.Rank} and scaling {layer.Scaling}, but the options ask for rank {_options.Rank} and scaling {expectedScaling}.");
+        }
+        return existing.Select(l => l.Name).ToArray();
+    }
+
+    private AdamW CreateOptimizer(TrainableParameters trainable)
+    {
+        var groups = new List<AdamW.ParamGroup>();
+        if (trainable.Decayed.Count > 0) groups.Add(Group(trainable.Decayed, _options.WeightDecay));
+        if (trainable.NotDecayed.Count > 0) groups.Add(Group(trainable.NotDecayed, 0));
+        return torch.optim.AdamW(groups, _options.LearningRate, AdamBeta1, AdamBeta2, AdamEpsilon, _options.WeightDecay);
+
+        AdamW.ParamGroup Group(IReadOnlyList<(string Name, Parameter Parameter)> parameters, double weightDecay)
+            => new(parameters.Select(p => p.Parameter).ToArray(), _options.LearningRate, AdamBeta1, AdamBeta2, AdamEpsilon, weightDecay, amsgrad: false, maximize: false);
+    }
+
+    private static void SeedTorch(int seed)
+    {
+        torch.manual_seed(seed);
+        if (torch.cuda.is_available()) torch.cuda.manual_seed_all(seed);
+    }
+
+    private void EnsureCanStep()
+    {
+        if (_adaptersMerged) throw new InvalidOperationException("The adapters have been merged into W; training cannot continue.");
+        if (CompletedSteps >= Plan.TotalSteps)
+            throw new InvalidOperationException($"All {Plan.TotalSteps} optimizer steps of the plan are done.");
+    }
+
+    /// <summary>Checks the examples and returns the labels as class indices (classification) or targets (regression).</summary>
+    private (long[] ClassLabels, float[] Targets) ValidateExamples(IReadOnlyList<EncodedSequence> sequences, IReadOnlyList<float> labels)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (sequences.Count == 0) throw new ArgumentOutOfRangeException(nameof(sequences), 0, "Training needs at least one example; found none.");
+        if (labels.Count != sequences.Count)
+            throw new ArgumentOutOfRangeException(nameof(labels), labels.Count, $"There must be one label per sequence: {sequences.Count} sequences, found {labels.Count} labels.");
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            int length = sequences[i].Length;
+            if (length < 1 || length > _options.MaxSequenceLength)
+                throw new ArgumentOutOfRangeException(nameof(sequences), length, $"Sequence {i} has {length} tokens; expected 1 to MaxSequenceLength = {_options.MaxSequenceLength}.");
+        }
+        if (_model.NumLabels == 1)
+        {
+            for (int i = 0; i < labels.Count; i++)
+                if (!float.IsFinite(labels[i])) throw new ArgumentOutOfRangeException(nameof(labels), labels[i], $"Label {i} must be a finite number; found {labels[i]}.");
+            return ([], labels.ToArray());
+        }
+        var classLabels = new long[labels.Count];
+        for (int i = 0; i < labels.Count; i++)
+        {
+            float label = labels[i];
+            if (!(label >= 0 && label < _model.NumLabels && label == MathF.Floor(label)))
+                throw new ArgumentOutOfRangeException(nameof(labels), label, $"Label {i} must be a class index in [0, {_model.NumLabels - 1}]; found {label}.");
+            classLabels[i] = (long)label;
+        }
+        return (classLabels, []);
+    }
+}

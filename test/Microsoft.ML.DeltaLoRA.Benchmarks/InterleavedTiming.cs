@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Microsoft.ML.DeltaLoRA.Modeling;
+using Microsoft.ML.DeltaLoRA.Training;
+using TorchSharp;
+
+namespace Microsoft.ML.DeltaLoRA.Benchmarks;
+
+/// <summary>Step times of the three methods measured in one process, round-robin, and the cost of the Delta-LoRA update alone.</summary>
+/// <remarks>CPU milliseconds are this process's user + system time over the step (all threads): less sensitive to other processes' load than wall time.</remarks>
+internal sealed record TimingResult(
+    Dictionary<FineTuningMethod, double[]> StepMilliseconds, Dictionary<FineTuningMethod, double[]> StepCpuMilliseconds,
+    double[] DeltaLoRARatios, double[] FullRatios, double[] DeltaLoRACpuRatios, double[] UpdateMilliseconds);
+
+/// <summary>
+/// On a shared machine, step times drift with other processes' load. Stepping the three methods in turn (LoRA, Delta-LoRA, Full,
+/// LoRA, …) on three models of the same shape exposes neighbouring steps to the same load, so the per-round ratios are robust
+/// even when absolute times are not. The Delta-LoRA update is also timed alone, since it is the only work Delta-LoRA adds.
+/// </summary>
+internal static class InterleavedTiming
+{
+    public static TimingResult Measure(RunSettings settings, int rounds)
+    {
+        FineTuningMethod[] order = [FineTuningMethod.LoRA, FineTuningMethod.DeltaLoRA, FineTuningMethod.Full];
+        var models = new Dictionary<FineTuningMethod, BertShapedClassifier>();
+        var tuners = new Dictionary<FineTuningMethod, FineTuner>();
+        int totalSteps = settings.WarmupSteps + rounds;
+        foreach (var method in order)
+        {
+            torch.manual_seed(0);
+            models[method] = new BertShapedClassifier(settings.Layers);
+            tuners[method] = new FineTuner(models[method], new FineTuningOptions { Method = method, StartSteps = 0, Seed = 0 }, totalSteps);
+        }
+        using var inputIds = torch.randint(1, BertShapedClassifier.Vocabulary, [settings.BatchSize, settings.SequenceLength], dtype: torch.int64);
+        using var attentionMask = torch.ones([settings.BatchSize, settings.SequenceLength], dtype: torch.int64);
+        var batch = new EncoderBatch(inputIds, attentionMask);
+        using var labels = torch.randint(0, 2, [settings.BatchSize], dtype: torch.int64);
+
+        var times = order.ToDictionary(m => m, _ => new List<double>());
+        var cpuTimes = order.ToDictionary(m => m, _ => new List<double>());
+        for (int step = 1; step <= totalSteps; step++)
+        {
+            foreach (var method in order)
+            {
+                var cpuBefore = ProcessorTime();
+                var stopwatch = Stopwatch.StartNew();
+                tuners[method].Step(batch, labels);
+                double wall = stopwatch.Elapsed.TotalMilliseconds;
+                double cpu = (ProcessorTime() - cpuBefore).TotalMilliseconds;
+                if (step <= settings.WarmupSteps) continue;
+                times[method].Add(wall);
+                cpuTimes[method].Add(cpu);
+            }
+        }
+        var updateTimes = TimeUpdateAlone(models[FineTuningMethod.DeltaLoRA], repetitions: 50);
+
+        foreach (var method in order)
+        {
+            tuners[method].Dispose();
+            models[method].Dispose();
+        }
+        var lora = times[FineTuningMethod.LoRA];
+        var loraCpu = cpuTimes[FineTuningMethod.LoRA];
+        return new TimingResult(
+            times.ToDictionary(t => t.Key, t => t.Value.ToArray()),
+            cpuTimes.ToDictionary(t => t.Key, t => t.Value.ToArray()),
+            times[FineTuningMethod.DeltaLoRA].Select((t, i) => t / lora[i]).ToArray(),
+            times[FineTuningMethod.Full].Select((t, i) => t / lora[i]).ToArray(),
+            cpuTimes[FineTuningMethod.DeltaLoRA].Select((t, i) => t / loraCpu[i]).ToArray(),
+            updateTimes);
+    }
+
+    private static TimeSpan ProcessorTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+
+    private static double[] TimeUpdateAlone(BertShapedClassifier model, int repetitions)
+    {
+        var layers = AdapterInjector.AdaptedLayers(model).Select(l => l.Layer).ToArray();
+        using var update = new DeltaLoRAUpdate(layers, updateRatio: 0.5, startSteps: 0);
+        var times = new double[repetitions];
+        for (int i = 0; i < repetitions; i++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            update.Apply(i + 1);
+            times[i] = stopwatch.Elapsed.TotalMilliseconds;
+        }
+        return times;
+    }
+}
