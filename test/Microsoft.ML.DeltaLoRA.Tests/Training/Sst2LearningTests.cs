@@ -1,6 +1,3 @@
-// Needs PretrainedTokenizers from the tokenizers branch, not yet in main: delete this guard (and its #endif) once it is merged.
-// Checked on a scratch merge of engine + tokenizers: the three methods pass.
-#if DELTALORA_TOKENIZERS_MERGED
 using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using Microsoft.ML.DeltaLoRA.TextEncoding;
@@ -83,4 +80,3 @@ public class Sst2LearningTests
         return total / sequences.Count;
     }
 }
-#endif
