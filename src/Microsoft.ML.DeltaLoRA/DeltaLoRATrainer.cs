@@ -56,7 +56,7 @@ public sealed class DeltaLoRATrainer : IEstimator<DeltaLoRATransformer>
             Options.PredictedLabelColumnName, rows.OutputCount, label.Annotations);
 
         session.Info($"Fine-tuning ({Options.Method}) on {rows.Count} rows{(validation is null ? "" : $", validating on {validation.Count}")}, {rows.OutputCount} output(s).");
-        var engine = _engine ?? DefaultTextScorerTrainer.Create();
+        var engine = _engine ?? DefaultTextScorerTrainer.Create(_environment);
         var scorer = engine.Train(rows, validation, Options, session);
         try
         {

@@ -29,4 +29,8 @@ internal static class MLNetInternals
 
     /// <summary>Whether <c>MLContext.CancelExecution()</c> reached this host (hosts registered before the call see it).</summary>
     public static bool IsCanceled(IHost host) => host is ICancelable { IsCanceled: true };
+
+    /// <summary><c>MLContext.GpuDeviceId</c> and <c>MLContext.FallbackToCpu</c>, read through the environment interface a trainer is given.</summary>
+    public static (int? GpuDeviceId, bool FallbackToCpu) DeviceSettings(IHostEnvironment environment)
+        => environment is IHostEnvironmentInternal settings ? (settings.GpuDeviceId, settings.FallbackToCpu) : (null, true);
 }

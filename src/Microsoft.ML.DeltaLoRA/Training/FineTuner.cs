@@ -129,6 +129,8 @@ public sealed class FineTuner : IDisposable
     /// dynamically padded micro-batches), reporting after every optimizer step (its mean loss, learning rate, fractional epoch and
     /// throughput since the previous report) and checking <paramref name="cancellationToken"/> before every micro-batch. <paramref name="labels"/> are class indices (as floats) or regression targets.
     /// </summary>
+    /// <param name="afterEpoch">Called after each epoch (also a last, partial one) with its 1-based number; returning false stops
+    /// training early (for validation and early stopping).</param>
     /// <exception cref="OperationCanceledException">When cancelled; the model keeps the steps done so far.</exception>
     public TrainingSummary Train(
         IReadOnlyList<EncodedSequence> sequences,
@@ -136,7 +138,8 @@ public sealed class FineTuner : IDisposable
         int padTokenId,
         bool withTokenTypeIds,
         IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Func<int, bool>? afterEpoch = null)
     {
         var (labelValues, targetValues) = ValidateExamples(sequences, labels);
         var lengths = sequences.Select(s => s.Length).ToArray();
@@ -167,6 +170,7 @@ public sealed class FineTuner : IDisposable
                 if (CompletedSteps == Plan.TotalSteps) break;
             }
             if (CompletedSteps < Plan.TotalSteps && CompleteAccumulationWindow()) Report();
+            if (afterEpoch is not null && !afterEpoch(epoch)) break;
         }
         return new TrainingSummary(CompletedSteps, epoch, stepLosses, stopwatch.Elapsed);
 

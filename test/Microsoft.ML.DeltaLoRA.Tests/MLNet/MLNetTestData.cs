@@ -10,6 +10,8 @@ internal static class MLNetTestData
     public static string Sst2Eval => SharedData.PathOf("data", "small", "sst2_eval_128.tsv");
     public static string RteTrain => SharedData.PathOf("data", "small", "rte_train_128.tsv");
     public static string RteEval => SharedData.PathOf("data", "small", "rte_eval_64.tsv");
+    public static string MrpcTrain => SharedData.PathOf("data", "small", "mrpc_train_128.tsv");
+    public static string MrpcEval => SharedData.PathOf("data", "small", "mrpc_eval_64.tsv");
     public static string StsbTrain => SharedData.PathOf("data", "small", "stsb_train_128.tsv");
     public static string StsbEval => SharedData.PathOf("data", "small", "stsb_eval_64.tsv");
 
@@ -22,6 +24,12 @@ internal static class MLNetTestData
     public static TextLoader RteLoader(MLContext ml) => ml.Data.CreateTextLoader(
         [new TextLoader.Column("Sentence1", DataKind.String, 1), new TextLoader.Column("Sentence2", DataKind.String, 2),
          new TextLoader.Column("Label", DataKind.String, 3)],
+        separatorChar: '\t', hasHeader: true, allowQuoting: false);
+
+    /// <summary>MRPC: Sentence1, Sentence2 (#1 String, #2 String), Label (Quality, text 0/1); stray quotes inside fields, so no quoting.</summary>
+    public static TextLoader MrpcLoader(MLContext ml) => ml.Data.CreateTextLoader(
+        [new TextLoader.Column("Sentence1", DataKind.String, 3), new TextLoader.Column("Sentence2", DataKind.String, 4),
+         new TextLoader.Column("Label", DataKind.String, 0)],
         separatorChar: '\t', hasHeader: true, allowQuoting: false);
 
     /// <summary>STS-B: Sentence1, Sentence2 (text), Label (Single similarity 0-5).</summary>
