@@ -66,9 +66,9 @@ public sealed class TextClassificationModel : IDisposable
         var hfTokenizer = PretrainedTokenizers.Load(folder, config.Family);
         var hfNetwork = PretrainedModels.LoadSequenceClassifier(folder, numLabels, dropoutOverride, device);
         var hfFiles = PretrainedTokenizers.TokenizerFiles(folder, config.Family)
-            .ToDictionary(Path.GetFileName, File.ReadAllBytes);
+            .ToDictionary(path => Path.GetFileName(path), File.ReadAllBytes);
         hfFiles[EncoderConfig.FileName] = System.Text.Encoding.UTF8.GetBytes(config.WithNumLabels(numLabels).ToJson());
-        return new TextClassificationModel(hfTokenizer, hfNetwork, hfFiles!);
+        return new TextClassificationModel(hfTokenizer, hfNetwork, hfFiles);
     }
 
     /// <summary>

@@ -128,9 +128,9 @@ public sealed class FineTuner : IDisposable
     /// Trains for <see cref="TrainingPlan.TotalSteps"/> optimizer steps over <paramref name="sequences"/> (epochs of seeded, shuffled,
     /// dynamically padded micro-batches), reporting after every optimizer step (its mean loss, learning rate, fractional epoch and
     /// throughput since the previous report) and checking <paramref name="cancellationToken"/> before every micro-batch. <paramref name="labels"/> are class indices (as floats) or regression targets.
+    /// <c>afterEpoch</c>, when given, is called after each epoch (also a last, partial one) with its 1-based number; returning false
+    /// stops training early (validation and early stopping).
     /// </summary>
-    /// <param name="afterEpoch">Called after each epoch (also a last, partial one) with its 1-based number; returning false stops
-    /// training early (for validation and early stopping).</param>
     /// <exception cref="OperationCanceledException">When cancelled; the model keeps the steps done so far.</exception>
     public TrainingSummary Train(
         IReadOnlyList<EncodedSequence> sequences,
