@@ -164,6 +164,23 @@ public class FineTuningPipelineTests
     }
 
     [SharedFact]
+    public void MLContext_CancelExecution_stops_training_within_a_step()
+    {
+        var ml = new MLContext(seed: 7);
+        var reports = new List<TrainingProgress>();
+        var options = FixtureOptions();
+        options.Progress = new SynchronousProgress(p =>
+        {
+            reports.Add(p);
+            // Internal in ML.NET 5; AutoML and other ML.NET components call it.
+            if (p.Step == 2) typeof(MLContext).GetMethod("CancelExecution", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)!.Invoke(ml, null);
+        });
+
+        Assert.ThrowsAny<OperationCanceledException>(() => ClassificationPipeline(ml, options).Fit(Sst2Loader(ml).Load(Sst2Train)));
+        Assert.Equal(2, reports.Max(r => r.Step));
+    }
+
+    [SharedFact]
     public void A_GPU_that_is_not_there_fails_clearly_unless_FallbackToCpu()
     {
         var ml = new MLContext(seed: 8) { GpuDeviceId = 0, FallbackToCpu = false };
