@@ -22,8 +22,9 @@ public class FineTuningOptions
     public int? StartSteps { get; set; }
 
     /// <summary>
-    /// Last name segments of the linear layers that get adapters (for example <c>query</c>, <c>value</c>, <c>dense</c>).
-    /// Null means the model's default targets (the attention query and value projections).
+    /// Name suffixes of the linear layers that get adapters, matched at dot boundaries: a last segment (<c>query</c>, <c>value</c>,
+    /// <c>key</c>, <c>q_lin</c>, <c>lin1</c>) or a dotted suffix for names that repeat (<c>attention.output.dense</c>,
+    /// <c>intermediate.dense</c>). Null means the model's default targets (the attention query and value projections).
     /// </summary>
     public string[]? TargetModules { get; set; }
 
@@ -116,8 +117,9 @@ public class FineTuningOptions
             throw OutOfRange(nameof(TargetModules), "an empty list", "null (the model's default targets) or at least one layer name");
         foreach (var target in TargetModules)
         {
-            if (string.IsNullOrWhiteSpace(target) || target.Contains('.'))
-                throw OutOfRange(nameof(TargetModules), $"'{target}'", "last name segments of linear layers, such as 'query' or 'value' (non-empty, no dots)");
+            if (string.IsNullOrWhiteSpace(target) || target.Split('.').Any(segment => segment.Length == 0 || segment.Any(char.IsWhiteSpace)))
+                throw OutOfRange(nameof(TargetModules), $"'{target}'",
+                    "layer-name suffixes such as 'query', 'value' or 'attention.output.dense' (non-empty segments, no spaces)");
         }
     }
 

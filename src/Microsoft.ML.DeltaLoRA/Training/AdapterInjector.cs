@@ -8,7 +8,8 @@ namespace Microsoft.ML.DeltaLoRA.Training;
 public static class AdapterInjector
 {
     /// <summary>
-    /// Attaches an adapter to every <see cref="LoRALinear"/> of the encoder whose last name segment is one of the targets.
+    /// Attaches an adapter to every <see cref="LoRALinear"/> of the encoder whose name ends with one of the targets at a dot boundary
+    /// (<c>query</c> matches <c>bert.encoder.layer.0.attention.self.query</c>; <c>attention.output.dense</c> only the attention output).
     /// Task-head layers never get one: the head trains in full. Throws when a target matches no layer, naming the target and
     /// the layer names that exist.
     /// </summary>
@@ -23,9 +24,9 @@ public static class AdapterInjector
         var targets = new HashSet<string>(config.TargetModules, StringComparer.Ordinal);
         foreach (var target in targets)
         {
-            if (!linearLayers.Any(layer => LastSegment(layer.Name) == target))
+            if (!linearLayers.Any(layer => Matches(layer.Name, target)))
             {
-                var available = linearLayers.Select(layer => LastSegment(layer.Name)).Distinct().Order(StringComparer.Ordinal);
+                var available = linearLayers.Select(layer => NameWithinLayer(layer.Name)).Distinct().Order(StringComparer.Ordinal);
                 throw new ArgumentOutOfRangeException(nameof(FineTuningOptions.TargetModules), target,
                     $"The adapter target '{target}' matches no linear layer of the {model.Family} encoder; available layer names: {string.Join(", ", available)}.");
             }
@@ -34,7 +35,7 @@ public static class AdapterInjector
         var adapted = new List<string>();
         foreach (var (name, layer) in linearLayers)
         {
-            if (!targets.Contains(LastSegment(name))) continue;
+            if (!targets.Any(target => Matches(name, target))) continue;
             if (layer.HasAdapter)
                 throw new InvalidOperationException($"Layer '{name}' already has an adapter of rank {layer.Rank}; merge or detach it before injecting again.");
             layer.AttachAdapter(config.Rank, config.Alpha, config.RankStabilized);
@@ -56,5 +57,14 @@ public static class AdapterInjector
     private static List<(string Name, LoRALinear Layer)> LinearLayers(Module model)
         => model.named_modules().Where(m => m.module is LoRALinear).Select(m => (m.name, (LoRALinear)m.module)).ToList();
 
-    private static string LastSegment(string name) => name[(name.LastIndexOf('.') + 1)..];
+    private static bool Matches(string layerName, string target)
+        => layerName == target || layerName.EndsWith("." + target, StringComparison.Ordinal);
+
+    /// <summary>The part of a layer's name after its layer index (<c>attention.output.dense</c> of <c>bert.encoder.layer.3.attention.output.dense</c>).</summary>
+    private static string NameWithinLayer(string name)
+    {
+        var segments = name.Split('.');
+        int index = Array.FindLastIndex(segments, segment => segment.All(char.IsAsciiDigit));
+        return index < 0 ? name : string.Join('.', segments[(index + 1)..]);
+    }
 }
