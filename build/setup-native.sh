@@ -32,10 +32,21 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-echo "setup: adding a Debian 13 (trixie) apt source, pinned low, and installing libstdc++6 from it (this also updates libc6)." >&2
-cat > /etc/apt/sources.list.d/deltalora-trixie.sources <<'SRC'
+# The trixie source uses the same Debian mirror as the system's own bookworm source.
+mirror=$( { cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+  /^URIs:/ {uri=$2} /^Suites:/ {suites=$0}
+  /^$/ {if (suites ~ / bookworm( |$)/ && uri != "") {print uri; exit} uri=""; suites=""}
+  END {if (suites ~ / bookworm( |$)/ && uri != "") print uri}' | head -n 1; } || true)
+[ -n "$mirror" ] || mirror=$( { grep -hs '^deb .* bookworm ' /etc/apt/sources.list | awk '{print $2; exit}'; } || true)
+if [ -z "$mirror" ]; then
+  echo "setup: found no Debian mirror in the apt sources to add Debian 13 (trixie) from; install a libstdc++6 with $required by hand." >&2
+  exit 1
+fi
+
+echo "setup: adding a Debian 13 (trixie) apt source ($mirror), pinned low, and installing libstdc++6 from it (this also updates libc6)." >&2
+cat > /etc/apt/sources.list.d/deltalora-trixie.sources <<SRC
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $mirror
 Suites: trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
