@@ -32,6 +32,7 @@ public static class BenchCommandLine
     private static readonly Option<double?> Lambda = new("--lambda") { Description = "Delta-LoRA update ratio λ (default 0.5)." };
     private static readonly Option<int?> StartSteps = new("--start-steps") { Description = "Delta-LoRA K (default: the warmup steps)." };
     private static readonly Option<int?> LogEvery = new("--log-every") { Description = "Progress line every N steps (default 50)." };
+    private static readonly Option<bool> RawTargets = new("--raw-targets") { Description = "Train STS-B on the raw 0–5 scores instead of standardized ones (correlations are unaffected by the scaling, training is)." };
     private static readonly Option<int?> Threads = new("--threads") { Description = "libtorch CPU threads (default: libtorch's choice)." };
 
     private static readonly Option<string> Task = new("--task") { Description = "The task of the sensitivity grid.", DefaultValueFactory = _ => "sst2" };
@@ -41,7 +42,7 @@ public static class BenchCommandLine
 
     public static RootCommand Build(TextWriter log)
     {
-        var shared = new Option[] { Out, Data, Model, Quick, Seeds, TrainSize, ValidationFraction, DevSize, Steps, Epochs, BatchSize, MaxLength, LrGrid, Rank, Alpha, Lambda, StartSteps, LogEvery, Threads };
+        var shared = new Option[] { Out, Data, Model, Quick, Seeds, TrainSize, ValidationFraction, DevSize, Steps, Epochs, BatchSize, MaxLength, LrGrid, Rank, Alpha, Lambda, StartSteps, LogEvery, RawTargets, Threads };
 
         var study = new Command("study", "Fine-tune with DeltaLoRA, LoRA and Full (plus the frozen-embedding baseline) on GLUE; choose each learning rate on validation; report dev over seeds.");
         foreach (var option in shared) study.Options.Add(option);
@@ -110,6 +111,7 @@ public static class BenchCommandLine
         if (parse.GetValue(Lambda) is double lambda) settings = settings with { UpdateRatio = lambda };
         if (parse.GetValue(StartSteps) is int k) settings = settings with { StartSteps = k };
         if (parse.GetValue(LogEvery) is int every) settings = settings with { LogEvery = every };
+        if (parse.GetValue(RawTargets)) settings = settings with { StandardizeTargets = false };
         settings.Validate();
         return settings;
     }

@@ -14,9 +14,9 @@ public sealed record MethodSummary(GlueTask Task, StudyMethod Method, double? Le
             .Select(g =>
             {
                 var runs = g.ToArray();
-                var metricNames = runs[0].Dev.Reported().Select(m => m.Name).ToArray();
-                var metrics = metricNames.Select(name => (name, MeanSd.Of(runs.Select(r => r.Dev.Reported().First(m => m.Name == name).Value)))).ToArray();
-                return new MethodSummary(g.Key.Task, g.Key.Method, runs[0].Spec.LearningRate, MeanSd.Of(runs.Select(r => r.Dev.Score)), metrics,
+                var metricNames = runs[0].DevScores.Reported().Select(m => m.Name).ToArray();
+                var metrics = metricNames.Select(name => (name, MeanSd.Of(runs.Select(r => r.DevScores.Reported().First(m => m.Name == name).Value)))).ToArray();
+                return new MethodSummary(g.Key.Task, g.Key.Method, runs[0].Spec.LearningRate, MeanSd.Of(runs.Select(r => r.DevScores.Score)), metrics,
                     runs.Average(r => r.TrainSeconds), runs[0].Spec.Steps);
             })
             .ToArray();

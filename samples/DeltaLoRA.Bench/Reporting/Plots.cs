@@ -23,7 +23,8 @@ public static class Plots
     {
         var plot = new Plot();
         int seeds = 0;
-        foreach (var (method, runs) in runsByMethod)
+        // Delta-LoRA last, so that it is drawn on top of LoRA where the two curves coincide (LoRA is dashed).
+        foreach (var (method, runs) in runsByMethod.OrderBy(p => p.Key == StudyMethod.DeltaLoRA ? 1 : 0))
         {
             var mean = Reporting.LossCurves.MeanOverRuns(runs);
             if (mean.Length == 0) continue;
@@ -34,8 +35,9 @@ public static class Plots
             line.LineWidth = 2;
             line.Color = MethodColors[method];
             line.LegendText = method.ToString();
+            if (method == StudyMethod.LoRA) line.LinePattern = LinePattern.Dashed;
         }
-        plot.Title($"{task.Name}: training loss at the chosen learning rate (mean of {seeds} seed{(seeds == 1 ? "" : "s")}){QuickNote(isQuick)}");
+        Title(plot, $"{task.Name}: training loss at the chosen learning rate (mean of {seeds} seed{(seeds == 1 ? "" : "s")}){QuickNote(isQuick)}");
         plot.XLabel("optimizer step");
         plot.YLabel(task.IsRegression ? "mean squared error (moving average)" : "cross-entropy (moving average)");
         plot.ShowLegend(Alignment.UpperRight);
@@ -54,9 +56,9 @@ public static class Plots
             FillColor = MethodColors[s.Method],
         }).ToArray();
         plot.Add.Bars(bars);
-        plot.Axes.Bottom.SetTicks(summaries.Select((_, i) => (double)i).ToArray(), summaries.Select(s => s.Method.ToString()).ToArray());
+        plot.Axes.Bottom.SetTicks(summaries.Select((_, i) => (double)i).ToArray(), summaries.Select(s => $"{s.Method}\n{s.Score.ToPercent()}").ToArray());
         int seeds = summaries.Count == 0 ? 0 : summaries.Max(s => s.Score.Count);
-        plot.Title($"{task.Name}: dev {MetricNames.ScoreName(task)} (mean ± sd, {seeds} seed{(seeds == 1 ? "" : "s")}){QuickNote(isQuick)}");
+        Title(plot, $"{task.Name}: dev score (mean ± sd, {seeds} seed{(seeds == 1 ? "" : "s")}){QuickNote(isQuick)}");
         plot.YLabel($"{MetricNames.ScoreName(task)} × 100");
         ScaleToBars(plot, bars);
         plot.SavePng(path, Width, Height);
@@ -89,7 +91,7 @@ public static class Plots
             series.LegendText = kLabels[k];
         }
         plot.Axes.Bottom.SetTicks(lambdas.Select((_, i) => (double)i).ToArray(), lambdas.Select(l => $"λ = {l:0.##}").ToArray());
-        plot.Title($"{task.Name}: Delta-LoRA dev {MetricNames.ScoreName(task)} by λ and K (mean ± sd){QuickNote(isQuick)}");
+        Title(plot, $"{task.Name}: Delta-LoRA dev score by λ and K (mean ± sd){QuickNote(isQuick)}");
         plot.YLabel($"{MetricNames.ScoreName(task)} × 100");
         plot.ShowLegend(Alignment.LowerRight);
         ScaleToBars(plot, all);
@@ -106,5 +108,11 @@ public static class Plots
         plot.Axes.SetLimitsY(low - pad, high + pad);
     }
 
-    private static string QuickNote(bool isQuick) => isQuick ? " — SMOKE RUN, not evidence" : "";
+    private static string QuickNote(bool isQuick) => isQuick ? " — SMOKE RUN" : "";
+
+    private static void Title(Plot plot, string text)
+    {
+        plot.Title(text);
+        plot.Axes.Title.Label.FontSize = 15;
+    }
 }

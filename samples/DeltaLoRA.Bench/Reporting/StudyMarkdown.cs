@@ -15,7 +15,7 @@ public static class StudyMarkdown
         var text = new StringBuilder();
         text.AppendLine("# Delta-LoRA vs LoRA vs full fine-tuning on GLUE (dev)").AppendLine();
         if (s.IsQuick)
-            text.AppendLine("> **SMOKE RUN (`--quick`)**: a few dozen training rows and a dozen steps. These numbers test the tooling; they are not evidence about any method.").AppendLine();
+            text.AppendLine("> **SMOKE RUN (`--quick`)**: a tiny training subsample, a handful of steps and a small slice of dev. These numbers test the tooling; they are not evidence about any method.").AppendLine();
         AppendConfiguration(text, outcome);
 
         text.AppendLine($"## Dev scores (×100, mean ± sd over {s.SeedCount} seed{(s.SeedCount == 1 ? "" : "s")})").AppendLine();
@@ -53,7 +53,7 @@ public static class StudyMarkdown
             foreach (var ((task, method), lr) in outcome.ChosenLearningRates)
             {
                 var grid = s.GridFor(method);
-                if (grid.Length > 1 && (lr == grid.Min() || lr == grid.Max()))
+                if (grid.Length > 2 && (lr == grid.Min() || lr == grid.Max()))
                     text.AppendLine($"- Note: {task} {method} chose {LearningRate(lr)}, the {(lr == grid.Min() ? "lowest" : "highest")} value of its grid; the best rate may lie outside it.");
             }
             text.AppendLine();
@@ -70,8 +70,10 @@ public static class StudyMarkdown
         text.AppendLine($"- Model: {(s.ModelPath ?? "the library's default model (USE-Lite)")}, max sequence length {s.MaxSequenceLength}.");
         text.AppendLine($"- Budget: {budget}, batch size {s.BatchSize}, the same for DeltaLoRA, LoRA and Full; AdamW, linear warmup ({s.WarmupRatio:0.##} of the steps) and linear decay.");
         text.AppendLine(Invariant($"- Adapters: r {s.Rank}, α {s.Alpha}, on the model's default targets (attention query and value); Delta-LoRA λ {s.UpdateRatio}, K {(s.StartSteps?.ToString(CultureInfo.InvariantCulture) ?? "= warmup steps")}."));
-        text.AppendLine(Invariant($"- Data: up to {s.TrainSize} rows drawn from each official training split (seed {s.DataSeed}), {s.ValidationFraction:P0} of them held out as the validation split; dev = {(s.DevSize is int d ? $"a {d}-row subsample of" : "the whole")} official dev split."));
+        text.AppendLine(Invariant($"- Data: up to {s.TrainSize} rows drawn from each official training split (seed {s.DataSeed}), {s.ValidationFraction:P0} of them held out as the validation split; dev = {(s.DevSize is int d ? $"a {d}-row subsample of the" : "the whole")} official dev split."));
         text.AppendLine($"- Learning rate: chosen per task and method from its grid on the validation split ({string.Join("; ", s.Methods.Where(m => m.FineTunes()).Select(m => $"{m}: {string.Join(", ", s.GridFor(m).Select(x => LearningRate(x)))}"))}); the final runs use seeds 1..{s.SeedCount}.");
+        if (s.Tasks.Any(t => t.IsRegression))
+            text.AppendLine($"- STS-B targets: {(s.StandardizeTargets ? "standardized on the training rows for every method (Pearson and Spearman do not change under that affine map)" : "the raw 0–5 scores")}.");
         text.AppendLine("- Frozen: the pretrained sentence vector (pairs: [u, v, |u−v|, u⊙v]), standardized, to ML.NET LbfgsMaximumEntropy (classification) or Sdca (regression).");
         text.AppendLine();
     }

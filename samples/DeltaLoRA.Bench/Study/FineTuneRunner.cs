@@ -41,14 +41,16 @@ public static class FineTuneRunner
         };
 
         var clock = Stopwatch.StartNew();
-        var model = data.Task.IsRegression ? FitRegression(ml, options, data.Train) : FitClassification(ml, options, data.Train);
+        var model = data.Task.IsRegression ? FitRegression(ml, options, data.Train, settings.TargetScalingFor(data)) : FitClassification(ml, options, data.Train);
         double trainSeconds = clock.Elapsed.TotalSeconds;
-        TaskScores validation, dev;
+        TaskScores validation;
+        TaskScores? dev;
         try
         {
             clock.Restart();
             validation = Score(ml, model, data.Task, data.Validation);
-            dev = Score(ml, model, data.Task, data.Dev);
+            // Selection runs are judged on validation only; not even computing their dev scores keeps dev out of the choice.
+            dev = spec.Phase == RunPhase.Select ? null : Score(ml, model, data.Task, data.Dev);
         }
         finally
         {
@@ -69,8 +71,8 @@ public static class FineTuneRunner
         return pipeline.Fit(train);
     }
 
-    private static ITransformer FitRegression(MLContext ml, DeltaLoRAOptions options, IReadOnlyList<GlueExample> rows)
-        => ml.Regression.Trainers.DeltaLoRA(options).Fit(ml.Data.LoadFromEnumerable(RegressionRow.From(rows)));
+    private static ITransformer FitRegression(MLContext ml, DeltaLoRAOptions options, IReadOnlyList<GlueExample> rows, TargetScaling scaling)
+        => ml.Regression.Trainers.DeltaLoRA(options).Fit(ml.Data.LoadFromEnumerable(RegressionRow.From(rows, scaling)));
 
     /// <summary>Frees the fine-tuned network now rather than at finalization: a study makes many runs in one process.</summary>
     private static void Release(ITransformer model)
@@ -80,12 +82,12 @@ public static class FineTuneRunner
         (model as IDisposable)?.Dispose();
     }
 
-    /// <summary>Scores <paramref name="rows"/> with a fitted model by the task's GLUE metrics.</summary>
+    /// <summary>Scores <paramref name="rows"/> with a fitted model by the task's GLUE metrics (correlations ignore the target scaling).</summary>
     public static TaskScores Score(MLContext ml, ITransformer model, GlueTask task, IReadOnlyList<GlueExample> rows)
     {
         if (task.IsRegression)
         {
-            var scored = model.Transform(ml.Data.LoadFromEnumerable(RegressionRow.From(rows)));
+            var scored = model.Transform(ml.Data.LoadFromEnumerable(RegressionRow.From(rows, TargetScaling.Identity)));
             var predicted = ml.Data.CreateEnumerable<ValuePrediction>(scored, reuseRowObject: false).Select(p => (double)p.Score).ToArray();
             return TaskScores.ForValues(task, rows.Select(r => (double)r.Target).ToArray(), predicted);
         }

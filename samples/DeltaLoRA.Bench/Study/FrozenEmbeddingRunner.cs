@@ -13,14 +13,14 @@ namespace DeltaLoRA.Bench.Study;
 /// </summary>
 public static class FrozenEmbeddingRunner
 {
-    public static RunResult Run(RunSpec spec, TaskData data, TaskFeatures features)
+    public static RunResult Run(RunSpec spec, TaskData data, TaskFeatures features, TargetScaling scaling)
     {
         var ml = new MLContext(seed: spec.Seed);
         var clock = Stopwatch.StartNew();
         var model = data.Task.IsRegression
             ? ml.Transforms.NormalizeMeanVariance(nameof(FeatureRow.Features))
                 .Append(ml.Regression.Trainers.Sdca(labelColumnName: nameof(FeatureRow.Target), featureColumnName: nameof(FeatureRow.Features)))
-                .Fit(Load(ml, data.Train, features.Train, features.Dimension))
+                .Fit(Load(ml, data.Train, features.Train, features.Dimension, scaling))
             : (ITransformer)ml.Transforms.Conversion.MapValueToKey(nameof(FeatureRow.Label))
                 .Append(ml.Transforms.NormalizeMeanVariance(nameof(FeatureRow.Features)))
                 .Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(nameof(FeatureRow.Label), nameof(FeatureRow.Features)))
@@ -47,13 +47,14 @@ public static class FrozenEmbeddingRunner
         return TaskScores.ForClasses(task, rows.Select(r => r.Label).ToArray(), labels);
     }
 
-    private static IDataView Load(MLContext ml, IReadOnlyList<GlueExample> rows, float[][] features, int dimension)
+    private static IDataView Load(MLContext ml, IReadOnlyList<GlueExample> rows, float[][] features, int dimension, TargetScaling? scaling = null)
     {
+        scaling ??= TargetScaling.Identity;
         if (features.Length != rows.Count)
             throw new InvalidOperationException($"{features.Length} feature vectors for {rows.Count} rows; they must match one to one.");
         var schema = SchemaDefinition.Create(typeof(FeatureRow));
         schema[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dimension);
-        var data = rows.Select((row, i) => new FeatureRow { Features = features[i], Label = row.Label, Target = row.Target });
+        var data = rows.Select((row, i) => new FeatureRow { Features = features[i], Label = row.Label, Target = scaling.Apply(row.Target) });
         return ml.Data.LoadFromEnumerable(data, schema);
     }
 

@@ -14,7 +14,7 @@ public sealed class RunLog
     public static readonly string[] Header =
     [
         "task", "method", "phase", "lr", "seed", "lambda", "k", "steps", "warmup", "train_rows", "val_rows", "dev_rows",
-        "val_score", "dev_score", "accuracy", "f1", "mcc", "pearson", "spearman", "train_seconds", "eval_seconds", "model",
+        "val_score", "dev_score", "accuracy", "f1", "mcc", "pearson", "spearman", "train_seconds", "eval_seconds", "targets", "model",
     ];
 
     private readonly Dictionary<string, RunRecord> _byKey = new(StringComparer.Ordinal);
@@ -67,9 +67,9 @@ public sealed class RunLog
         [
             s.Task.Name, s.Method.ToString(), s.Phase, RunSpec.Format(s.LearningRate), Int(s.Seed), RunSpec.Format(s.UpdateRatio),
             s.StartSteps is int k ? Int(k) : "", Int(s.Steps), Int(r.WarmupSteps), Int(s.TrainRows), Int(s.ValidationRows), Int(s.DevRows),
-            Number(r.ValidationScore), Number(r.Dev.Score), Number(r.Dev.Accuracy), Number(r.Dev.F1), Number(r.Dev.Mcc),
-            Number(r.Dev.Pearson), Number(r.Dev.Spearman), r.TrainSeconds.ToString("F2", CultureInfo.InvariantCulture),
-            r.EvalSeconds.ToString("F2", CultureInfo.InvariantCulture), s.Model,
+            Number(r.ValidationScore), Number(r.Dev?.Score), Number(r.Dev?.Accuracy), Number(r.Dev?.F1), Number(r.Dev?.Mcc),
+            Number(r.Dev?.Pearson), Number(r.Dev?.Spearman), r.TrainSeconds.ToString("F2", CultureInfo.InvariantCulture),
+            r.EvalSeconds.ToString("F2", CultureInfo.InvariantCulture), s.Targets, s.Model,
         ];
     }
 
@@ -81,8 +81,9 @@ public sealed class RunLog
         {
             var spec = new RunSpec(GlueTask.Parse(f[0]), StudyMethods.Parse(f[1]), f[2], OptionalDouble(f[3]), int.Parse(f[4], CultureInfo.InvariantCulture),
                 OptionalDouble(f[5]), f[6].Length == 0 ? null : int.Parse(f[6], CultureInfo.InvariantCulture), int.Parse(f[7], CultureInfo.InvariantCulture),
-                int.Parse(f[9], CultureInfo.InvariantCulture), int.Parse(f[10], CultureInfo.InvariantCulture), int.Parse(f[11], CultureInfo.InvariantCulture), f[21]);
-            var dev = new TaskScores(OptionalDouble(f[14]), OptionalDouble(f[15]), OptionalDouble(f[16]), OptionalDouble(f[17]), OptionalDouble(f[18]));
+                int.Parse(f[9], CultureInfo.InvariantCulture), int.Parse(f[10], CultureInfo.InvariantCulture), int.Parse(f[11], CultureInfo.InvariantCulture), f[21], f[22]);
+            var dev = f[13].Length == 0 ? null
+                : new TaskScores(OptionalDouble(f[14]), OptionalDouble(f[15]), OptionalDouble(f[16]), OptionalDouble(f[17]), OptionalDouble(f[18]));
             return new RunRecord(spec, double.Parse(f[12], CultureInfo.InvariantCulture), dev, int.Parse(f[8], CultureInfo.InvariantCulture),
                 double.Parse(f[19], CultureInfo.InvariantCulture), double.Parse(f[20], CultureInfo.InvariantCulture));
         }

@@ -9,13 +9,17 @@ namespace DeltaLoRA.Bench.Study;
 /// </summary>
 /// <param name="UpdateRatio">λ of Delta-LoRA; 0 for LoRA; null for full fine-tuning and the frozen baseline.</param>
 /// <param name="StartSteps">K of Delta-LoRA (absolute, in optimizer steps); null for the other methods.</param>
+/// <param name="Targets">How regression targets were trained: <see cref="StandardizedTargets"/> or <see cref="RawTargets"/>; empty for classification.</param>
 public sealed record RunSpec(GlueTask Task, StudyMethod Method, string Phase, double? LearningRate, int Seed, double? UpdateRatio, int? StartSteps,
-    int Steps, int TrainRows, int ValidationRows, int DevRows, string Model)
+    int Steps, int TrainRows, int ValidationRows, int DevRows, string Targets, string Model)
 {
+    public const string StandardizedTargets = "standardized";
+    public const string RawTargets = "raw";
+
     public string Key => string.Join('|', Task.Name, Method, Phase, Format(LearningRate), Seed.ToString(CultureInfo.InvariantCulture),
         Format(UpdateRatio), StartSteps?.ToString(CultureInfo.InvariantCulture) ?? "", Steps.ToString(CultureInfo.InvariantCulture),
         TrainRows.ToString(CultureInfo.InvariantCulture), ValidationRows.ToString(CultureInfo.InvariantCulture),
-        DevRows.ToString(CultureInfo.InvariantCulture), Model);
+        DevRows.ToString(CultureInfo.InvariantCulture), Targets, Model);
 
     /// <summary>A short label for progress lines.</summary>
     public string Label

@@ -47,7 +47,7 @@ public static class SensitivityStudy
                 var runs = runner.FinalSeeds
                     .Select(seed => runner.RunOnce(runner.Spec(data, StudyMethod.DeltaLoRA, RunPhase.Sensitivity, lr, seed, lambda, k), data, null))
                     .ToArray();
-                cells.Add(new Cell(lambda, k, multiple, MeanSd.Of(runs.Select(r => r.Dev.Score)), runs));
+                cells.Add(new Cell(lambda, k, multiple, MeanSd.Of(runs.Select(r => r.DevScores.Score)), runs));
             }
         }
 

@@ -20,8 +20,8 @@ public sealed class RegressionRow
     public string Sentence2 { get; set; } = "";
     public float Label { get; set; }
 
-    public static IEnumerable<RegressionRow> From(IEnumerable<GlueExample> examples)
-        => examples.Select(e => new RegressionRow { Sentence1 = e.Text1, Sentence2 = e.Text2 ?? "", Label = e.Target });
+    public static IEnumerable<RegressionRow> From(IEnumerable<GlueExample> examples, TargetScaling scaling)
+        => examples.Select(e => new RegressionRow { Sentence1 = e.Text1, Sentence2 = e.Text2 ?? "", Label = scaling.Apply(e.Target) });
 }
 
 /// <summary>The predicted class, mapped back from its key to the label text.</summary>

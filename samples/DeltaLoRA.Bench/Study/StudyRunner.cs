@@ -102,8 +102,9 @@ public sealed class StudyRunner : IDisposable
             StudyMethod.LoRA => (0.0, (int?)null),
             _ => ((double?)null, (int?)null),
         };
+        string targets = !data.Task.IsRegression ? "" : _settings.StandardizeTargets ? RunSpec.StandardizedTargets : RunSpec.RawTargets;
         return new RunSpec(data.Task, method, phase, learningRate, seed, lambda, k, method.FineTunes() ? steps : 0,
-            data.Train.Count, data.Validation.Count, data.Dev.Count, ModelName);
+            data.Train.Count, data.Validation.Count, data.Dev.Count, targets, ModelName);
     }
 
     /// <summary>The run's record from runs.csv when it is already there; otherwise makes the run and appends it.</summary>
@@ -117,12 +118,13 @@ public sealed class StudyRunner : IDisposable
         _log.WriteLine($"  [{spec.Label}] starting");
         var result = spec.Method.FineTunes()
             ? FineTuneRunner.Run(spec, data, _settings, _log)
-            : FrozenEmbeddingRunner.Run(spec, data, (features ?? throw new InvalidOperationException("The frozen baseline needs features.")).Invoke());
+            : FrozenEmbeddingRunner.Run(spec, data, (features ?? throw new InvalidOperationException("The frozen baseline needs features.")).Invoke(),
+                _settings.TargetScalingFor(data));
         _losses.Append(spec, result.Losses);
         _runs.Append(result.Record);
         var r = result.Record;
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  [{spec.Label}] validation {r.ValidationScore:0.0000}, dev {string.Join(", ", r.Dev.Reported().Select(m => $"{m.Name} {m.Value:0.0000}"))}, train {r.TrainSeconds:0.0} s"));
+            $"  [{spec.Label}] validation {r.ValidationScore:0.0000}, dev {(r.Dev is null ? "not scored (selection)" : string.Join(", ", r.Dev.Reported().Select(m => $"{m.Name} {m.Value:0.0000}")))}, train {r.TrainSeconds:0.0} s"));
         _log.Flush();
         return r;
     }

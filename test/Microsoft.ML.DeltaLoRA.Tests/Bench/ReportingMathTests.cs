@@ -1,11 +1,12 @@
 using DeltaLoRA.Bench.Embeddings;
+using DeltaLoRA.Bench.Glue;
 using DeltaLoRA.Bench.Metrics;
 using DeltaLoRA.Bench.Reporting;
 using DeltaLoRA.Bench.Study;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Bench;
 
-/// <summary>The small computations behind the report: mean ± sd, task scores, loss-curve averaging, pair features.</summary>
+/// <summary>The small computations of the study: mean ± sd, task scores, loss-curve averaging, pair features, target scaling.</summary>
 public class ReportingMathTests
 {
     [Fact]
@@ -47,5 +48,18 @@ public class ReportingMathTests
         // u = [1, −2, 0.5], v = [3, 0.5, 2]: |u − v| = [2, 2.5, 1.5], u ⊙ v = [3, −1, 1]
         Assert.Equal([1f, -2f, 0.5f, 3f, 0.5f, 2f, 2f, 2.5f, 1.5f, 3f, -1f, 1f], PairFeatures.Combine([1f, -2f, 0.5f], [3f, 0.5f, 2f]));
         Assert.Throws<ArgumentOutOfRangeException>(() => PairFeatures.Combine([1f], [1f, 2f]));
+    }
+
+    [Fact]
+    public void Regression_targets_are_standardized_with_the_training_mean_and_sample_sd()
+    {
+        GlueExample Row(float target) => new("a", "b", "", target);
+        var scaling = TargetScaling.Standardize([Row(1), Row(2), Row(3)]); // mean 2, sd √((1 + 0 + 1) / 2) = 1
+        Assert.Equal(2, scaling.Mean, 12);
+        Assert.Equal(1, scaling.Sd, 12);
+        Assert.Equal(1f, scaling.Apply(3));
+        Assert.Equal(-2f, scaling.Apply(0));
+        Assert.Equal(4.5f, TargetScaling.Identity.Apply(4.5f));
+        Assert.Throws<InvalidOperationException>(() => TargetScaling.Standardize([Row(3), Row(3)]));
     }
 }

@@ -10,7 +10,7 @@ namespace Microsoft.ML.DeltaLoRA.Tests.Bench;
 public class StudyFilesTests
 {
     private static RunSpec Spec(int seed = 1, string model = "default(use-lite)") =>
-        new(GlueTask.Mrpc, StudyMethod.DeltaLoRA, RunPhase.Final, 1e-3, seed, 0.5, 12, 200, 900, 100, 408, model);
+        new(GlueTask.Mrpc, StudyMethod.DeltaLoRA, RunPhase.Final, 1e-3, seed, 0.5, 12, 200, 900, 100, 408, "", model);
 
     [Fact]
     public void Csv_fields_with_commas_and_quotes_round_trip()
@@ -38,6 +38,20 @@ public class StudyFilesTests
         Assert.False(reopened.TryGet(Spec(seed: 2), out _));
         Assert.False(reopened.TryGet(Spec(model: "another model"), out _));
         Assert.Equal(2, File.ReadAllLines(path).Length);
+    }
+
+    [Fact]
+    public void A_selection_run_has_no_dev_scores_and_reads_back_without_them()
+    {
+        using var folder = new TemporaryDirectory();
+        var path = folder.File("runs.csv");
+        var spec = Spec() with { Phase = RunPhase.Select };
+        RunLog.Open(path).Append(new RunRecord(spec, 0.61, Dev: null, 12, 10, 1));
+
+        Assert.True(RunLog.Open(path).TryGet(spec, out var read));
+        Assert.Null(read.Dev);
+        Assert.Equal(0.61, read.ValidationScore);
+        Assert.Throws<InvalidOperationException>(() => read.DevScores);
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public class StudySmokeTests
             QuickArgs("sensitivity", folder.Path, "--task", "rte", "--lambdas", "0,0.5", "--k-multiples", "0", "1", "--seeds", "1"), log));
 
         var rows = File.ReadAllLines(Path.Combine(folder.Path, "runs.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
-        // 2 selection runs (the DeltaLoRA grid), then λ 0 (one run for every K) and λ 0.5 at K = 0 and K = warmup (⌈0.06 × 6⌉ = 1 step).
+        // 2 selection runs (the DeltaLoRA grid), then λ 0 (one run for every K) and λ 0.5 at K = 0 and K = warmup (⌈0.06 × steps⌉ = 1).
         Assert.Equal(2, rows.Count(r => r[2] == RunPhase.Select));
         var sensitivity = rows.Where(r => r[2] == RunPhase.Sensitivity).Select(r => (Lambda: r[5], K: r[6])).ToArray();
         Assert.Equal([("0", "1"), ("0.5", "0"), ("0.5", "1")], sensitivity.Order());
@@ -132,9 +132,12 @@ public class StudySmokeTests
         string[] metrics = ["accuracy", "f1", "mcc", "pearson", "spearman"];
         foreach (var row in rows)
         {
+            // Learning-rate selection never scores dev.
+            bool scoredOnDev = row["phase"] != RunPhase.Select;
+            Assert.Equal(scoredOnDev, row["dev_score"].Length > 0);
             foreach (var metric in metrics)
             {
-                bool reported = expected[row["task"]].Contains(metric);
+                bool reported = scoredOnDev && expected[row["task"]].Contains(metric);
                 Assert.Equal(reported, row[metric].Length > 0);
                 if (!reported || row[metric] == "NaN") continue; // a constant STS-B prediction has no correlation
                 Assert.InRange(double.Parse(row[metric], CultureInfo.InvariantCulture), metric is "accuracy" or "f1" ? 0 : -1, 1);
