@@ -33,7 +33,10 @@ public static class BenchCommandLine
     private static readonly Option<int?> StartSteps = new("--start-steps") { Description = "Delta-LoRA K (default: the warmup steps)." };
     private static readonly Option<int?> LogEvery = new("--log-every") { Description = "Progress line every N steps (default 50)." };
     private static readonly Option<bool> RawTargets = new("--raw-targets") { Description = "Train STS-B on the raw 0–5 scores instead of standardized ones (correlations are unaffected by the scaling, training is)." };
-    private static readonly Option<int?> Threads = new("--threads") { Description = "libtorch CPU threads (default: libtorch's choice)." };
+    private static readonly Option<int?> Threads = new("--threads")
+    {
+        Description = "libtorch CPU threads (default 1: on a shared machine two threads wait on each other at every parallel op; results do not depend on it).",
+    };
 
     private static readonly Option<string> Task = new("--task") { Description = "The task of the sensitivity grid.", DefaultValueFactory = _ => "sst2" };
     private static readonly Option<double?> LearningRate = new("--lr") { Description = "Learning rate of the sensitivity runs (default: chosen on validation from the DeltaLoRA grid)." };
@@ -48,11 +51,11 @@ public static class BenchCommandLine
         foreach (var option in shared) study.Options.Add(option);
         study.Options.Add(Tasks);
         study.Options.Add(Methods);
-        study.SetAction(parse => Guarded(log, () =>
+        study.SetAction(parse => Guarded(log, () => WithThreads(parse, () =>
         {
             using var runner = new StudyRunner(Settings(parse), log);
             runner.Run();
-        }));
+        })));
 
         var sensitivity = new Command("sensitivity", "Delta-LoRA's sensitivity to λ and K on one task.");
         foreach (var option in shared) sensitivity.Options.Add(option);
@@ -60,7 +63,7 @@ public static class BenchCommandLine
         sensitivity.Options.Add(LearningRate);
         sensitivity.Options.Add(Lambdas);
         sensitivity.Options.Add(StartMultiples);
-        sensitivity.SetAction(parse => Guarded(log, () =>
+        sensitivity.SetAction(parse => Guarded(log, () => WithThreads(parse, () =>
         {
             var task = GlueTask.Parse(parse.GetValue(Task)!);
             var settings = Settings(parse) with { Tasks = [task], Methods = [StudyMethod.DeltaLoRA] };
@@ -68,7 +71,7 @@ public static class BenchCommandLine
             SensitivityStudy.Run(runner, task, parse.GetValue(LearningRate),
                 Doubles(parse.GetValue(Lambdas), "--lambdas") ?? SensitivityStudy.DefaultLambdas,
                 Doubles(parse.GetValue(StartMultiples), "--k-multiples") ?? SensitivityStudy.DefaultStartMultiples, log);
-        }));
+        })));
 
         var root = new RootCommand("Accuracy study of Delta-LoRA vs LoRA vs full fine-tuning on GLUE, through Microsoft.ML.DeltaLoRA's ML.NET API.");
         root.Subcommands.Add(study);
@@ -86,11 +89,6 @@ public static class BenchCommandLine
         var glue = GlueDataLocator.Resolve(parse.GetValue(Data));
         var model = parse.GetValue(Model);
         if (model is not null && !Directory.Exists(model)) throw new DirectoryNotFoundException($"The model folder '{model}' (--model) does not exist.");
-        if (parse.GetValue(Threads) is int threads)
-        {
-            if (threads < 1) throw new ArgumentOutOfRangeException("--threads", threads, $"--threads must be at least 1; found {threads}.");
-            TorchSharp.torch.set_num_threads(threads);
-        }
 
         var settings = parse.GetValue(Quick) ? StudySettings.Quick(output, glue, model) : new StudySettings { OutputFolder = output, GlueRoot = glue, ModelPath = model };
         if (parse.GetValue(Tasks) is { Length: > 0 } tasks) settings = settings with { Tasks = tasks.Select(GlueTask.Parse).Distinct().ToArray() };
@@ -148,6 +146,23 @@ public static class BenchCommandLine
             .SelectMany(t => splitOnComma ? t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [t.Value])
             .ToArray(),
     };
+
+    /// <summary>Runs <paramref name="action"/> with libtorch's intra-op thread count set by --threads, then restores the previous count.</summary>
+    private static void WithThreads(ParseResult parse, Action action)
+    {
+        int threads = parse.GetValue(Threads) ?? 1;
+        if (threads < 1) throw new ArgumentOutOfRangeException("--threads", threads, $"--threads must be at least 1; found {threads}.");
+        int previous = TorchSharp.torch.get_num_threads();
+        TorchSharp.torch.set_num_threads(threads);
+        try
+        {
+            action();
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(previous);
+        }
+    }
 
     private static int Guarded(TextWriter log, Action action)
     {

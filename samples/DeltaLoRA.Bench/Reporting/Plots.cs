@@ -18,7 +18,7 @@ public static class Plots
         [StudyMethod.Frozen] = Color.FromHex("#7f7f7f"),
     };
 
-    /// <summary>One line per fine-tuning method: the final runs' mean loss per step (moving average over about 2% of the steps).</summary>
+    /// <summary>One line per fine-tuning method: the final runs' mean loss per step (moving average over 5% of the steps).</summary>
     public static void LossCurves(string path, GlueTask task, IReadOnlyDictionary<StudyMethod, IReadOnlyList<IReadOnlyList<LossPoint>>> runsByMethod, bool isQuick)
     {
         var plot = new Plot();
@@ -29,7 +29,7 @@ public static class Plots
             var mean = Reporting.LossCurves.MeanOverRuns(runs);
             if (mean.Length == 0) continue;
             seeds = Math.Max(seeds, runs.Count);
-            var smoothed = Reporting.LossCurves.MovingAverage(mean, Math.Max(1, mean.Length / 50));
+            var smoothed = Reporting.LossCurves.MovingAverage(mean, Math.Max(1, mean.Length / 20));
             var line = plot.Add.Scatter(smoothed.Select(p => (double)p.Step).ToArray(), smoothed.Select(p => p.Loss).ToArray());
             line.MarkerSize = 0;
             line.LineWidth = 2;
