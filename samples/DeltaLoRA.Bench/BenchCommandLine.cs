@@ -15,7 +15,7 @@ public static class BenchCommandLine
     private static readonly Option<string> Out = new("--out") { Description = "Output folder (runs.csv, losses.csv, results.md, plots/). Runs already in its runs.csv are skipped.", Required = true };
     private static readonly Option<string?> Data = new("--data") { Description = "GLUE folder with sst2/, mrpc/, cola/, rte/, stsb/ (default: ../shared/data/glue beside the repository, or $DELTALORA_SHARED/data/glue)." };
     private static readonly Option<string?> Model = new("--model") { Description = "Local model folder (Hugging Face or USE-Lite); default: the library's default model, USE-Lite." };
-    private static readonly Option<bool> Quick = new("--quick") { Description = "Tiny smoke configuration (minutes); its numbers are not evidence. Other options still override it." };
+    private static readonly Option<bool> Quick = new("--quick") { Description = "Tiny smoke configuration (about a minute on USE-Lite); its numbers are not evidence. Other options still override it." };
     private static readonly Option<string[]> Tasks = ListOption("--tasks", "GLUE tasks: sst2, mrpc, cola, rte, stsb (default: all).");
     private static readonly Option<string[]> Methods = ListOption("--methods", "Methods: DeltaLoRA, LoRA, Full, Frozen (default: all).");
     private static readonly Option<int?> Seeds = new("--seeds") { Description = "Number of final seeds (1..N); default 3." };
