@@ -1,0 +1,181 @@
+using System.CommandLine;
+using System.Globalization;
+using DeltaLoRA.Bench.Glue;
+using DeltaLoRA.Bench.Study;
+
+namespace DeltaLoRA.Bench;
+
+/// <summary>
+/// The bench's command line: <c>study</c> (every task × method, learning-rate selection, final seeds, report) and
+/// <c>sensitivity</c> (Delta-LoRA's λ × K grid on one task). Options given explicitly override the defaults, or the
+/// <c>--quick</c> smoke configuration.
+/// </summary>
+public static class BenchCommandLine
+{
+    private static readonly Option<string> Out = new("--out") { Description = "Output folder (runs.csv, losses.csv, results.md, plots/). Runs already in its runs.csv are skipped.", Required = true };
+    private static readonly Option<string?> Data = new("--data") { Description = "GLUE folder with sst2/, mrpc/, cola/, rte/, stsb/ (default: ../shared/data/glue beside the repository, or $DELTALORA_SHARED/data/glue)." };
+    private static readonly Option<string?> Model = new("--model") { Description = "Local model folder (Hugging Face or USE-Lite); default: the library's default model, USE-Lite." };
+    private static readonly Option<bool> Quick = new("--quick") { Description = "Tiny smoke configuration (about a minute on USE-Lite); its numbers are not evidence. Other options still override it." };
+    private static readonly Option<string[]> Tasks = ListOption("--tasks", "GLUE tasks: sst2, mrpc, cola, rte, stsb (default: all).");
+    private static readonly Option<string[]> Methods = ListOption("--methods", "Methods: DeltaLoRA, LoRA, Full, Frozen (default: all).");
+    private static readonly Option<int?> Seeds = new("--seeds") { Description = "Number of final seeds (1..N); default 3." };
+    private static readonly Option<int?> TrainSize = new("--train-size") { Description = $"Rows drawn from each training split, validation included (default {StudySettings.DefaultTrainSize})." };
+    private static readonly Option<double?> ValidationFraction = new("--validation-fraction") { Description = "Share of the training subsample held out to choose the learning rate (default 0.1)." };
+    private static readonly Option<int?> DevSize = new("--dev-size") { Description = "Score only a seeded subsample of dev (smoke runs only; default: all of dev)." };
+    private static readonly Option<int?> Steps = new("--steps") { Description = $"Optimizer steps per fine-tuning run, the same for every method (default {StudySettings.DefaultSteps})." };
+    private static readonly Option<int?> Epochs = new("--epochs") { Description = "Instead of --steps: epochs over each task's training rows (same steps for every method of a task)." };
+    private static readonly Option<int?> BatchSize = new("--batch-size") { Description = "Rows per optimizer step (default 16)." };
+    private static readonly Option<int?> MaxLength = new("--max-length") { Description = "Longest tokenized input (default 128)." };
+    private static readonly Option<string[]> LrGrid = ListOption("--lr-grid", "Learning-rate grid of a method, e.g. --lr-grid DeltaLoRA=5e-4,1e-3 --lr-grid Full=1e-4. One value skips selection.", splitOnComma: false);
+    private static readonly Option<int?> Rank = new("--rank") { Description = "Adapter rank r (default 8)." };
+    private static readonly Option<double?> Alpha = new("--alpha") { Description = "Adapter α (default 16)." };
+    private static readonly Option<double?> Lambda = new("--lambda") { Description = "Delta-LoRA update ratio λ (default 0.5)." };
+    private static readonly Option<int?> StartSteps = new("--start-steps") { Description = "Delta-LoRA K (default: the warmup steps)." };
+    private static readonly Option<int?> LogEvery = new("--log-every") { Description = "Progress line every N steps (default 50)." };
+    private static readonly Option<bool> RawTargets = new("--raw-targets") { Description = "Train STS-B on the raw 0–5 scores instead of standardized ones (correlations are unaffected by the scaling, training is)." };
+    private static readonly Option<int?> Threads = new("--threads")
+    {
+        Description = "libtorch CPU threads (default 1: on a shared machine two threads wait on each other at every parallel op; results do not depend on it).",
+    };
+
+    private static readonly Option<string> Task = new("--task") { Description = "The task of the sensitivity grid.", DefaultValueFactory = _ => "sst2" };
+    private static readonly Option<double?> LearningRate = new("--lr") { Description = "Learning rate of the sensitivity runs (default: chosen on validation from the DeltaLoRA grid)." };
+    private static readonly Option<string[]> Lambdas = ListOption("--lambdas", "λ values (default 0, 0.25, 0.5, 1, 2).");
+    private static readonly Option<string[]> StartMultiples = ListOption("--k-multiples", "K values as multiples of the warmup steps (default 0, 1, 2).");
+
+    public static RootCommand Build(TextWriter log)
+    {
+        var shared = new Option[] { Out, Data, Model, Quick, Seeds, TrainSize, ValidationFraction, DevSize, Steps, Epochs, BatchSize, MaxLength, LrGrid, Rank, Alpha, Lambda, StartSteps, LogEvery, RawTargets, Threads };
+
+        var study = new Command("study", "Fine-tune with DeltaLoRA, LoRA and Full (plus the frozen-embedding baseline) on GLUE; choose each learning rate on validation; report dev over seeds.");
+        foreach (var option in shared) study.Options.Add(option);
+        study.Options.Add(Tasks);
+        study.Options.Add(Methods);
+        study.SetAction(parse => Guarded(log, () => WithThreads(parse, () =>
+        {
+            using var runner = new StudyRunner(Settings(parse), log);
+            runner.Run();
+        })));
+
+        var sensitivity = new Command("sensitivity", "Delta-LoRA's sensitivity to λ and K on one task.");
+        foreach (var option in shared) sensitivity.Options.Add(option);
+        sensitivity.Options.Add(Task);
+        sensitivity.Options.Add(LearningRate);
+        sensitivity.Options.Add(Lambdas);
+        sensitivity.Options.Add(StartMultiples);
+        sensitivity.SetAction(parse => Guarded(log, () => WithThreads(parse, () =>
+        {
+            var task = GlueTask.Parse(parse.GetValue(Task)!);
+            var settings = Settings(parse) with { Tasks = [task], Methods = [StudyMethod.DeltaLoRA] };
+            using var runner = new StudyRunner(settings, log);
+            SensitivityStudy.Run(runner, task, parse.GetValue(LearningRate),
+                Doubles(parse.GetValue(Lambdas), "--lambdas") ?? SensitivityStudy.DefaultLambdas,
+                Doubles(parse.GetValue(StartMultiples), "--k-multiples") ?? SensitivityStudy.DefaultStartMultiples, log);
+        })));
+
+        var root = new RootCommand("Accuracy study of Delta-LoRA vs LoRA vs full fine-tuning on GLUE, through Microsoft.ML.DeltaLoRA's ML.NET API.");
+        root.Subcommands.Add(study);
+        root.Subcommands.Add(sensitivity);
+        return root;
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code (1 with a one-line message for bad input).</summary>
+    public static int Invoke(string[] args, TextWriter log) => Build(log).Parse(args).Invoke();
+
+    /// <summary>The settings the parsed options describe (see the option descriptions for the defaults).</summary>
+    public static StudySettings Settings(ParseResult parse)
+    {
+        var output = parse.GetValue(Out)!;
+        var glue = GlueDataLocator.Resolve(parse.GetValue(Data));
+        var model = parse.GetValue(Model);
+        if (model is not null && !Directory.Exists(model)) throw new DirectoryNotFoundException($"The model folder '{model}' (--model) does not exist.");
+
+        var settings = parse.GetValue(Quick) ? StudySettings.Quick(output, glue, model) : new StudySettings { OutputFolder = output, GlueRoot = glue, ModelPath = model };
+        if (parse.GetValue(Tasks) is { Length: > 0 } tasks) settings = settings with { Tasks = tasks.Select(GlueTask.Parse).Distinct().ToArray() };
+        if (parse.GetValue(Methods) is { Length: > 0 } methods) settings = settings with { Methods = methods.Select(StudyMethods.Parse).Distinct().ToArray() };
+        if (parse.GetValue(Seeds) is int seeds) settings = settings with { SeedCount = seeds };
+        if (parse.GetValue(TrainSize) is int trainSize) settings = settings with { TrainSize = trainSize };
+        if (parse.GetValue(ValidationFraction) is double fraction) settings = settings with { ValidationFraction = fraction };
+        if (parse.GetValue(DevSize) is int devSize) settings = settings with { DevSize = devSize };
+        var (steps, epochs) = (parse.GetValue(Steps), parse.GetValue(Epochs));
+        if (steps is not null && epochs is not null) throw new ArgumentOutOfRangeException("--epochs", epochs, "Give --steps or --epochs, not both.");
+        if (steps is int s) settings = settings with { Steps = s, Epochs = null };
+        if (epochs is int e) settings = settings with { Steps = null, Epochs = e };
+        if (parse.GetValue(BatchSize) is int batch) settings = settings with { BatchSize = batch };
+        if (parse.GetValue(MaxLength) is int maxLength) settings = settings with { MaxSequenceLength = maxLength };
+        if (parse.GetValue(LrGrid) is { Length: > 0 } grids) settings = settings with { LearningRates = ParseGrids(grids, settings.LearningRates) };
+        if (parse.GetValue(Rank) is int rank) settings = settings with { Rank = rank };
+        if (parse.GetValue(Alpha) is double alpha) settings = settings with { Alpha = alpha };
+        if (parse.GetValue(Lambda) is double lambda) settings = settings with { UpdateRatio = lambda };
+        if (parse.GetValue(StartSteps) is int k) settings = settings with { StartSteps = k };
+        if (parse.GetValue(LogEvery) is int every) settings = settings with { LogEvery = every };
+        if (parse.GetValue(RawTargets)) settings = settings with { StandardizeTargets = false };
+        settings.Validate();
+        return settings;
+    }
+
+    /// <summary>"Method=rate,rate,…" entries replacing those methods' grids.</summary>
+    public static IReadOnlyDictionary<StudyMethod, double[]> ParseGrids(IEnumerable<string> entries, IReadOnlyDictionary<StudyMethod, double[]> defaults)
+    {
+        var grids = defaults.ToDictionary(p => p.Key, p => p.Value);
+        foreach (var entry in entries)
+        {
+            var parts = entry.Split('=', 2);
+            if (parts.Length != 2 || parts[1].Trim().Length == 0)
+                throw new ArgumentOutOfRangeException("--lr-grid", entry, $"--lr-grid takes Method=rate,rate,… (for example DeltaLoRA=5e-4,1e-3); found '{entry}'.");
+            var method = StudyMethods.Parse(parts[0]);
+            if (!method.FineTunes()) throw new ArgumentOutOfRangeException("--lr-grid", entry, "The frozen baseline has no learning rate.");
+            grids[method] = Doubles(parts[1].Split(','), "--lr-grid")!.ToArray();
+        }
+        return grids;
+    }
+
+    private static IReadOnlyList<double>? Doubles(string[]? values, string option)
+    {
+        if (values is null || values.Length == 0) return null;
+        return values.Select(v => double.TryParse(v.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+            ? d
+            : throw new ArgumentOutOfRangeException(option, v, $"{option} takes numbers; found '{v}'.")).ToArray();
+    }
+
+    private static Option<string[]> ListOption(string name, string description, bool splitOnComma = true) => new(name)
+    {
+        Description = description,
+        AllowMultipleArgumentsPerToken = true,
+        CustomParser = result => result.Tokens
+            .SelectMany(t => splitOnComma ? t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [t.Value])
+            .ToArray(),
+    };
+
+    /// <summary>Runs <paramref name="action"/> with libtorch's intra-op thread count set by --threads, then restores the previous count.</summary>
+    private static void WithThreads(ParseResult parse, Action action)
+    {
+        int threads = parse.GetValue(Threads) ?? 1;
+        if (threads < 1) throw new ArgumentOutOfRangeException("--threads", threads, $"--threads must be at least 1; found {threads}.");
+        int previous = TorchSharp.torch.get_num_threads();
+        TorchSharp.torch.set_num_threads(threads);
+        try
+        {
+            action();
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(previous);
+        }
+    }
+
+    private static int Guarded(TextWriter log, Action action)
+    {
+        try
+        {
+            action();
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidDataException or InvalidOperationException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            log.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,8 @@
+namespace DeltaLoRA.Bench.Glue;
+
+/// <summary>The official splits in the data folder (GLUE's test labels are not public).</summary>
+public enum GlueSplit
+{
+    Train,
+    Dev,
+}

@@ -1,0 +1,3 @@
+using DeltaLoRA.Bench;
+
+return BenchCommandLine.Invoke(args, Console.Out);

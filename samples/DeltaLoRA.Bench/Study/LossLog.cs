@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text;
+using DeltaLoRA.Bench.Reporting;
+
+namespace DeltaLoRA.Bench.Study;
+
+/// <summary>
+/// losses.csv: the training loss of every optimizer step of every fine-tuning run, keyed by the run's <see cref="RunSpec.Key"/>,
+/// so that the loss plots can be drawn again from a resumed study. A run that was interrupted and made again keeps its last attempt.
+/// </summary>
+public sealed class LossLog
+{
+    private static readonly string[] Header = ["run", "task", "method", "phase", "lr", "seed", "step", "loss"];
+    private readonly Dictionary<string, List<LossPoint>> _byKey = new(StringComparer.Ordinal);
+
+    private LossLog(string path) => Path = path;
+
+    public string Path { get; }
+
+    public static LossLog Open(string path)
+    {
+        var log = new LossLog(path);
+        if (!File.Exists(path) || new FileInfo(path).Length == 0)
+        {
+            File.WriteAllText(path, Csv.Line(Header) + "\n");
+            return log;
+        }
+        int lineNumber = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (line.Length == 0) continue;
+            var fields = Csv.Split(line, path, lineNumber);
+            if (lineNumber == 1)
+            {
+                if (!fields.SequenceEqual(Header)) throw new InvalidDataException($"'{path}' is not a study losses file: its header is '{line}'.");
+                continue;
+            }
+            if (fields.Length != Header.Length) throw new InvalidDataException($"'{path}' line {lineNumber}: expected {Header.Length} fields, found {fields.Length}.");
+            var point = new LossPoint(int.Parse(fields[6], CultureInfo.InvariantCulture), double.Parse(fields[7], CultureInfo.InvariantCulture));
+            var points = log.Points(fields[0]);
+            if (points.Count > 0 && point.Step <= points[^1].Step) points.Clear(); // a new attempt of the same run
+            points.Add(point);
+        }
+        return log;
+    }
+
+    public IReadOnlyList<LossPoint> For(RunSpec spec) => _byKey.TryGetValue(spec.Key, out var points) ? points : [];
+
+    public void Append(RunSpec spec, IReadOnlyList<LossPoint> losses)
+    {
+        if (losses.Count == 0) return;
+        var text = new StringBuilder();
+        foreach (var point in losses)
+        {
+            text.Append(Csv.Line([spec.Key, spec.Task.Name, spec.Method.ToString(), spec.Phase, RunSpec.Format(spec.LearningRate),
+                spec.Seed.ToString(CultureInfo.InvariantCulture), point.Step.ToString(CultureInfo.InvariantCulture),
+                point.Loss.ToString("R", CultureInfo.InvariantCulture)])).Append('\n');
+        }
+        File.AppendAllText(Path, text.ToString());
+        var stored = Points(spec.Key);
+        stored.Clear();
+        stored.AddRange(losses);
+    }
+
+    private List<LossPoint> Points(string key)
+    {
+        if (!_byKey.TryGetValue(key, out var points)) _byKey[key] = points = [];
+        return points;
+    }
+}

@@ -1,0 +1,14 @@
+namespace DeltaLoRA.Bench.Study;
+
+/// <summary>Why a run was made; the phase is part of the run's identity in runs.csv.</summary>
+public static class RunPhase
+{
+    /// <summary>Learning-rate selection: one run per grid value at the selection seed, judged on the validation split only.</summary>
+    public const string Select = "select";
+
+    /// <summary>The reported runs: the chosen learning rate, seeds 1..N, scored on dev.</summary>
+    public const string Final = "final";
+
+    /// <summary>λ and K sensitivity runs.</summary>
+    public const string Sensitivity = "sensitivity";
+}
