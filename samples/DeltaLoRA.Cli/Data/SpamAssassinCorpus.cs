@@ -64,7 +64,7 @@ public static partial class SpamAssassinCorpus
         body = HtmlComment().Replace(body, " ");
         body = HtmlTag().Replace(body, " ");
         body = WebUtility.HtmlDecode(body);
-        var text = WhiteSpace().Replace($"{subject}. {body}", " ").Trim();
+        var text = WhiteSpace().Replace(subject.Length > 0 ? $"{subject}. {body}" : body, " ").Trim();
         return text.Length <= MaxCharacters ? text : text[..MaxCharacters];
     }
 
