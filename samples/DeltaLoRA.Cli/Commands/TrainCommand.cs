@@ -28,7 +28,7 @@ public static class TrainCommand
         var maxRows = new Option<int?>("--max-rows") { Description = "Train on at most this many rows, drawn at random with --seed. Default: all (2000 for the demo)." };
         var earlyStopping = new Option<int>("--early-stopping") { Description = "Stop after this many epochs without a better validation metric (keeps the best weights); 0 never stops early." };
         var seed = new Option<int>("--seed") { Description = "Seeds the split, the subsample, the adapters and the batch order.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out", "-o") { Description = "The model zip to write; the loss curve goes beside it (<name>.loss.csv and <name>.loss.png).", DefaultValueFactory = _ => "model.zip", HelpName = "file" };
+        var output = new Option<string?>("--out", "-o") { Description = "The model zip to write; the loss curve goes beside it (<name>.loss.csv and <name>.loss.png). Default: model.zip (artifacts/demo/model.zip for the demo).", HelpName = "file" };
         var examples = new Option<int>("--examples") { Description = "Test rows to predict with the reloaded model and show.", DefaultValueFactory = _ => 6 };
         var json = new Option<bool>("--json") { Description = "Print a final JSON line with the metrics and output paths on standard output (the report goes to standard error)." };
 
@@ -63,7 +63,7 @@ public static class TrainCommand
             MaxRows = result.GetValue(maxRows),
             EarlyStoppingPatience = result.GetValue(earlyStopping),
             Seed = result.GetValue(seed),
-            Out = result.GetValue(output)!,
+            Out = result.GetValue(output) ?? (result.GetValue(dataset) is null ? TrainSettings.DemoOut : TrainSettings.DefaultOut),
             Examples = result.GetValue(examples),
             Json = result.GetValue(json),
             Verbose = result.GetValue<bool>("--verbose"),

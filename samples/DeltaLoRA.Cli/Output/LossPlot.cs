@@ -46,13 +46,33 @@ public static class LossPlot
             metric.Color = Colors.ForestGreen;
             metric.MarkerSize = 10;
             metric.Axes.YAxis = axis;
+            // Accuracy on its full scale, so that a change of a few rows does not look like a leap.
+            if (validated.All(p => p.ValidationMetric is >= 0 and <= 1)) plot.Axes.SetLimitsY(0, 1.02, axis);
+        }
+
+        bool first = true;
+        foreach (var boundary in EpochBoundaries(points))
+        {
+            var line = plot.Add.VerticalLine(boundary.Step + 0.5, width: 1, color: Colors.Gray, pattern: LinePattern.Dotted);
+            if (first) line.LegendText = "end of an epoch";
+            first = false;
         }
 
         plot.Title(title);
         plot.Axes.Bottom.Label.Text = "optimizer step";
         plot.Axes.Left.Label.Text = "training loss";
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Bottom);
         plot.SavePng(path, Width, Height);
+    }
+
+    /// <summary>The steps that end an epoch (a whole epoch count), but the last step.</summary>
+    private static IEnumerable<(int Step, int Epoch)> EpochBoundaries(IReadOnlyList<LossPoint> points)
+    {
+        for (int i = 0; i + 1 < points.Count; i++)
+        {
+            double rounded = Math.Round(points[i].Epoch);
+            if (rounded >= 1 && Math.Abs(points[i].Epoch - rounded) < 1e-9) yield return (points[i].Step, (int)rounded);
+        }
     }
 
     /// <summary>Mean of the last <paramref name="window"/> values up to each point (fewer at the start).</summary>

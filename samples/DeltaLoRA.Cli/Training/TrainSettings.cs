@@ -38,8 +38,11 @@ public sealed record TrainSettings
     public int EarlyStoppingPatience { get; init; }
     public int Seed { get; init; } = 1;
 
+    public const string DefaultOut = "model.zip";
+    public const string DemoOut = "artifacts/demo/model.zip";
+
     /// <summary>The model zip; the loss curve goes beside it (&lt;name&gt;.loss.csv, &lt;name&gt;.loss.png).</summary>
-    public string Out { get; init; } = "model.zip";
+    public string Out { get; init; } = DefaultOut;
 
     /// <summary>Rows of the test set predicted by the reloaded model and shown.</summary>
     public int Examples { get; init; } = 6;
