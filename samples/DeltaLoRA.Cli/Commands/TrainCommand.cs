@@ -21,7 +21,7 @@ public static class TrainCommand
         var alpha = new Option<double?>("--alpha") { Description = "Adapter scale alpha (the branch is scaled by alpha/r). Default 2·rank." };
         var updateRatio = new Option<double?>("--update-ratio") { Description = "Delta-LoRA's lambda: share of the adapters' change per step added to W. Default 0.5." };
         var startSteps = new Option<int?>("--start-steps") { Description = "Delta-LoRA's K: W moves only after step K. Default: the warmup steps." };
-        var epochs = new Option<int?>("--epochs", "-e") { Description = "Passes over the training rows. Default 3." };
+        var epochs = new Option<int?>("--epochs", "-e") { Description = "Passes over the training rows. Default 3 (2 for the demo)." };
         var learningRate = new Option<double?>("--learning-rate", "--lr") { Description = "Peak learning rate (linear warmup and decay). Default 5e-4; 3e-3 for USE-Lite." };
         var batchSize = new Option<int?>("--batch-size", "-b") { Description = "Rows per optimizer step. Default 16." };
         var maxLength = new Option<int?>("--max-length") { Description = "Longest input in tokens; longer texts are truncated. Default 128." };

@@ -12,7 +12,7 @@ public sealed record TrainingDefaults(int Epochs, double LearningRate, int Batch
 
     public static TrainingDefaults UseLite { get; } = new(Epochs: 3, LearningRate: 3e-3, BatchSize: 16, MaxLength: 128, MaxRows: null);
 
-    public static TrainingDefaults Demo { get; } = new(Epochs: 3, LearningRate: 3e-3, BatchSize: 16, MaxLength: 128, MaxRows: 2000);
+    public static TrainingDefaults Demo { get; } = new(Epochs: 2, LearningRate: 3e-3, BatchSize: 16, MaxLength: 128, MaxRows: 2000);
 
     public static TrainingDefaults For(TrainSettings settings, bool useLiteModel)
         => settings.IsDemo && useLiteModel ? Demo : useLiteModel ? UseLite : Library;
