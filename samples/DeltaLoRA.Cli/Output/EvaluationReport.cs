@@ -19,6 +19,8 @@ public sealed record EvaluationReport(TaskKind Task, long Rows, IReadOnlyList<Me
     /// <summary>Evaluates rows scored by a model: a key-typed label column and the Score column.</summary>
     public static EvaluationReport Evaluate(MLContext ml, IDataView scored, string labelColumn, string scoreColumn, TaskKind task)
     {
+        // ML.NET's evaluators read the rows more than once; without the cache each pass would run the model again.
+        scored = ml.Data.Cache(scored, labelColumn, scoreColumn);
         if (task == TaskKind.Regression)
         {
             var r = ml.Regression.Evaluate(scored, labelColumn, scoreColumn);

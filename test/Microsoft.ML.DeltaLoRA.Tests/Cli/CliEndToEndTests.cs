@@ -129,6 +129,35 @@ public class CliEndToEndTests(CliTrainingFixture trained) : IClassFixture<CliTra
         CliRun.Of("predict", "--model", model, "only one text").FailedWith("reads text pairs", "'sentence1', 'sentence2'");
     }
 
+    [SharedFact]
+    public void Regression_on_stsb_reports_errors_that_predict_reproduces()
+    {
+        using var folder = new TemporaryDirectory();
+        var model = folder.File("stsb.zip");
+        var eval = SharedData.PathOf("data", "small", "stsb_eval_64.tsv");
+        var train = CliRun.Of("train", "--dataset", SharedData.PathOf("data", "small", "stsb_train_128.tsv"), "--test-dataset", eval,
+            "--task", "regression", "--label-col", "score", "--text-col", "sentence1", "--text2-col", "sentence2",
+            "--model", CliTrainingFixture.RobertaFolder, "--epochs", "1", "--json", "--out", model).Succeeded();
+        var metrics = train.Json.GetProperty("metrics");
+        double mse = metrics.GetProperty("mse").GetDouble();
+        Assert.Equal(Math.Sqrt(mse), metrics.GetProperty("rmse").GetDouble(), 9);
+        Assert.False(metrics.TryGetProperty("classes", out _));
+
+        // Every evaluation pair through predict (tab-separated pairs); the mean squared error against the file's scores must match.
+        var rows = File.ReadLines(eval).Skip(1).Select(l => l.Split('\t')).ToArray();
+        Assert.Equal(rows.Length, metrics.GetProperty("rows").GetInt32());
+        var input = folder.File("pairs.tsv");
+        File.WriteAllLines(input, rows.Select(r => $"{r[7]}\t{r[8]}"));
+        var predicted = CliRun.Of("predict", "--model", model, "--input", input).Succeeded().OutputLines
+            .Select(l => double.Parse(l.Split('\t')[0], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(rows.Length, predicted.Length);
+        double recomputed = predicted.Zip(rows).Average(p => Math.Pow(p.First - double.Parse(p.Second[9], CultureInfo.InvariantCulture), 2));
+        Assert.Equal(mse, recomputed, 3); // predict prints 4 decimals
+
+        var evaluate = CliRun.Of("evaluate", "--model", model, "--dataset", eval, "--json").Succeeded();
+        Assert.Equal(mse, evaluate.Json.GetProperty("metrics").GetProperty("mse").GetDouble(), 9);
+    }
+
     private static int ReadBigEndian(byte[] bytes, int offset)
         => (bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3];
 }
