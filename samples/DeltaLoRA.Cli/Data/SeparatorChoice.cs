@@ -29,15 +29,6 @@ public static class SeparatorChoice
     /// <summary>Quoted fields are the CSV convention; in tab-separated files (GLUE) a quote is an ordinary character.</summary>
     public static bool AllowsQuoting(char separator) => separator != '\t';
 
-    public static string Name(char separator) => separator switch
-    {
-        '\t' => "tab",
-        ',' => "comma",
-        ';' => "semicolon",
-        ' ' => "space",
-        _ => $"'{separator}'",
-    };
-
     private static char Guess(string firstLine)
     {
         foreach (var candidate in new[] { '\t', ',', ';', '|' })

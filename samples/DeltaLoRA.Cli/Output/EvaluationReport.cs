@@ -46,8 +46,6 @@ public sealed record EvaluationReport(TaskKind Task, long Rows, IReadOnlyList<Me
         ], classes, confusion.GetFormattedConfusionTable());
     }
 
-    public double this[string key] => Metrics.First(metric => metric.Key == key).Value;
-
     /// <summary>The metrics for the JSON line, keyed by their JSON keys.</summary>
     public Dictionary<string, object?> ToJson()
     {

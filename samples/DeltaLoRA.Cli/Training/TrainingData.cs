@@ -12,7 +12,10 @@ public sealed record TrainingData(IDataView Train, long TrainRows, IDataView Tes
     string Description, TabularFile? TrainFile)
 {
     public static TrainingData Prepare(MLContext ml, TrainSettings settings, int? maxRows)
-        => settings.IsDemo ? PrepareDemo(ml, settings, maxRows) : PrepareFiles(ml, settings, maxRows);
+    {
+        if (maxRows is < 1) throw new UserErrorException($"--max-rows must be at least 1; found {maxRows}.");
+        return settings.IsDemo ? PrepareDemo(ml, settings, maxRows) : PrepareFiles(ml, settings, maxRows);
+    }
 
     private static TrainingData PrepareDemo(MLContext ml, TrainSettings settings, int? maxRows)
     {

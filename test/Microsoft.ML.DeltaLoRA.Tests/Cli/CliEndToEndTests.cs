@@ -158,6 +158,24 @@ public class CliEndToEndTests(CliTrainingFixture trained) : IClassFixture<CliTra
         Assert.Equal(mse, evaluate.Json.GetProperty("metrics").GetProperty("mse").GetDouble(), 9);
     }
 
+    [SharedFact]
+    public void Max_rows_trains_on_a_random_subset_and_a_csv_copy_of_the_data_reads_the_same()
+    {
+        using var folder = new TemporaryDirectory();
+        // The same SST-2 rows as a CSV without a header (quoted where a sentence holds a comma or a quote), columns by index.
+        var csv = folder.File("sst2.csv");
+        File.WriteAllLines(csv, File.ReadLines(CliTrainingFixture.Sst2Train).Skip(1).Select(l => l.Split('\t'))
+            .Select(f => $"{f[1]},\"{f[0].Replace("\"", "\"\"")}\""));
+        var run = CliRun.Of("train", "--dataset", csv, "--has-header", "false", "--label-col", "0", "--text-col", "1",
+            "--test-fraction", "0.25", "--max-rows", "100", "--model", CliTrainingFixture.RobertaFolder, "--epochs", "1", "--batch-size", "32",
+            "--examples", "0", "--json", "--out", folder.File("m.zip")).Succeeded();
+        Assert.Equal(100, run.Json.GetProperty("train_rows").GetInt32());
+        Assert.Equal(4, run.Json.GetProperty("steps").GetInt32()); // ceil(100 / 32)
+        Assert.InRange(run.Json.GetProperty("metrics").GetProperty("rows").GetInt32(), 40, 90); // about a quarter of 256
+        Assert.Contains("label 'col0', text 'col1'", run.Error);
+        Assert.Contains("training on 100 of", run.Error);
+    }
+
     private static int ReadBigEndian(byte[] bytes, int offset)
         => (bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3];
 }
