@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -42,7 +43,11 @@ public static partial class SpamAssassinCorpus
         return messages;
     }
 
-    /// <summary>Subject line plus body without headers, HTML tags and runs of white space.</summary>
+    /// <summary>
+    /// Subject line plus body without headers, MIME scaffolding (boundaries, part headers, base64 blocks), quoted-printable
+    /// escapes, HTML tags, style and script blocks, and runs of white space; HTML entities are decoded. Only the start of
+    /// the result matters to a model that reads 128 tokens, so it should be the message's words.
+    /// </summary>
     public static string ToClassifierText(string rawMessage)
     {
         var normalized = rawMessage.Replace("\r\n", "\n");
@@ -50,9 +55,28 @@ public static partial class SpamAssassinCorpus
         var headers = headerEnd >= 0 ? normalized[..headerEnd] : "";
         var body = headerEnd >= 0 ? normalized[(headerEnd + 2)..] : normalized;
         var subject = SubjectHeader().Match(headers) is { Success: true } match ? match.Groups[1].Value.Trim() : "";
+
+        if (QuotedPrintable().IsMatch(normalized)) body = DecodeQuotedPrintable(body);
+        body = MimeBoundaryLine().Replace(body, " ");
+        body = MimePartHeaderLine().Replace(body, " ");
+        body = Base64Line().Replace(body, " ");
+        body = StyleOrScriptBlock().Replace(body, " ");
+        body = HtmlComment().Replace(body, " ");
         body = HtmlTag().Replace(body, " ");
-        var text = WhiteSpace().Replace($"{subject}. {body}", " ").Trim();
+        body = WebUtility.HtmlDecode(body);
+        var text = WhiteSpace().Replace(subject.Length > 0 ? $"{subject}. {body}" : body, " ").Trim();
         return text.Length <= MaxCharacters ? text : text[..MaxCharacters];
+    }
+
+    /// <summary>Joins soft line breaks (=\n) and turns =XX escapes of printable ASCII back into their characters.</summary>
+    private static string DecodeQuotedPrintable(string text)
+    {
+        text = text.Replace("=\n", "", StringComparison.Ordinal);
+        return QuotedPrintableEscape().Replace(text, m =>
+        {
+            int code = Convert.ToInt32(m.Groups[1].Value, 16);
+            return code is >= 0x20 and < 0x7F or 0x09 ? ((char)code).ToString() : m.Value;
+        });
     }
 
     /// <summary>A fixed-seed shuffle and split, so every run trains and tests on the same messages.</summary>
@@ -69,7 +93,32 @@ public static partial class SpamAssassinCorpus
     [GeneratedRegex(@"^Subject:[ \t]*(.*(?:\n[ \t].*)*)", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
     private static partial Regex SubjectHeader();
 
-    [GeneratedRegex(@"<[^>]{0,200}>")]
+    [GeneratedRegex(@"^Content-Transfer-Encoding:[ \t]*quoted-printable", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
+    private static partial Regex QuotedPrintable();
+
+    [GeneratedRegex(@"=([0-9A-F]{2})")]
+    private static partial Regex QuotedPrintableEscape();
+
+    /// <summary>A multipart boundary line: two dashes and a token without spaces (for example ------=_NextPart_000_1C4C).</summary>
+    [GeneratedRegex(@"^--[^\s]{6,}$", RegexOptions.Multiline)]
+    private static partial Regex MimeBoundaryLine();
+
+    /// <summary>A MIME part's header line, with its folded continuation lines.</summary>
+    [GeneratedRegex(@"^Content-[A-Za-z-]+:.*(?:\n[ \t].*)*$", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
+    private static partial Regex MimePartHeaderLine();
+
+    /// <summary>A line of base64 (attachments, encoded parts): 40 or more base64 characters and nothing else.</summary>
+    [GeneratedRegex(@"^[A-Za-z0-9+/]{40,}={0,2}$", RegexOptions.Multiline)]
+    private static partial Regex Base64Line();
+
+    [GeneratedRegex(@"<(style|script)\b.*?</\1\s*>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex StyleOrScriptBlock();
+
+    [GeneratedRegex(@"<!--.*?-->", RegexOptions.Singleline)]
+    private static partial Regex HtmlComment();
+
+    /// <summary>An opening, closing or declaration tag: '&lt;' then a letter, '/' or '!', so that "a &lt; b &gt; c" stays.</summary>
+    [GeneratedRegex(@"<[A-Za-z/!][^<>]*>")]
     private static partial Regex HtmlTag();
 
     [GeneratedRegex(@"\s+")]

@@ -1,0 +1,34 @@
+using Spectre.Console;
+
+namespace DeltaLoRA.Cli;
+
+/// <summary>
+/// Where the app writes: standard output and error, and whether they are an interactive terminal (progress bar, colours)
+/// or a file, a pipe or a CI log (plain lines). Tests pass string writers.
+/// </summary>
+public sealed record CliTerminal(TextWriter Output, TextWriter Error, bool Interactive)
+{
+    /// <summary>Width used for tables when the output is not a terminal, so that captured output is not wrapped at 80 columns.</summary>
+    private const int NonTerminalWidth = 160;
+
+    public static CliTerminal FromSystemConsole()
+    {
+        bool ci = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+        bool interactive = !ci && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+        return new CliTerminal(Console.Out, Console.Error, interactive);
+    }
+
+    /// <summary>A Spectre.Console writer over <paramref name="writer"/>: ANSI and live rendering only on an interactive terminal.</summary>
+    public IAnsiConsole CreateConsole(TextWriter writer)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = Interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = Interactive ? InteractionSupport.Yes : InteractionSupport.No,
+        });
+        if (!Interactive) console.Profile.Width = NonTerminalWidth;
+        return console;
+    }
+}

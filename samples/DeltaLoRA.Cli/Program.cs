@@ -1,0 +1,3 @@
+using DeltaLoRA.Cli;
+
+return CliApp.Run(args, CliTerminal.FromSystemConsole());

@@ -1,0 +1,50 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace DeltaLoRA.Cli.Training;
+
+/// <summary>Catches a wrong label column before training: too few classes, a text or ID column taken for classes, no numbers for regression.</summary>
+public static class LabelCheck
+{
+    /// <summary>More classes than this is taken for a text column rather than a label.</summary>
+    public const int MaxClasses = 1000;
+
+    /// <summary>For classification: <paramref name="keyed"/> is the training data after MapValueToKey of <paramref name="label"/>.</summary>
+    public static int RequireClasses(IDataView keyed, string label, long rows, string source)
+    {
+        var column = keyed.Schema[label];
+        int classes = column.Type is KeyDataViewType key ? (int)key.Count : 0;
+        var values = default(VBuffer<ReadOnlyMemory<char>>);
+        if (column.Annotations.Schema.GetColumnOrNull("KeyValues") is not null)
+            column.Annotations.GetValue("KeyValues", ref values);
+        var examples = string.Join(", ", values.DenseValues().Take(5).Select(v => $"'{v}'"));
+        if (classes < 2)
+            throw new UserErrorException(
+                $"The label column '{label}' of {source} has {classes} distinct value(s){(classes > 0 ? $" ({examples})" : "")}; classification needs at least 2 classes. " +
+                "Name the label with --label-col.");
+        if (classes > MaxClasses || (rows >= 20 && classes > rows / 2))
+            throw new UserErrorException(
+                $"The label column '{label}' of {source} has {classes} distinct values in {rows} rows (for example {examples}); it looks like a text or " +
+                "ID column rather than classes. Name the label with --label-col, or use --task regression for numeric targets.");
+        return classes;
+    }
+
+    /// <summary>For regression: the label column read as Single; values that are not numbers read as NaN.</summary>
+    public static void RequireNumbers(IDataView data, string label, string source, string? exampleValue)
+    {
+        var column = data.Schema[label];
+        using var cursor = data.GetRowCursor([column]);
+        var getter = cursor.GetGetter<float>(column);
+        float value = 0;
+        long numbers = 0;
+        while (cursor.MoveNext())
+        {
+            getter(ref value);
+            if (!float.IsNaN(value)) numbers++;
+        }
+        if (numbers == 0)
+            throw new UserErrorException(
+                $"The label column '{label}' of {source} has no numbers{(exampleValue is null ? "" : $" (for example '{exampleValue}')")}; --task regression needs numeric labels. " +
+                "Use --task classification for classes, or name the label with --label-col.");
+    }
+}

