@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.DeltaLoRA.Benchmarks;
+
+/// <summary>The fastest fp32 matrix product seen for one square size: the reference limit that MFU divides by.</summary>
+internal sealed record GemmMeasurement(int Size, int Repetitions, double BestSeconds, double MedianSeconds)
+{
+    public double Flops => 2.0 * Size * Size * (double)Size;
+    public double BestGflops => Flops / BestSeconds / 1e9;
+    public double MedianGflops => Flops / MedianSeconds / 1e9;
+}
+
+/// <summary>
+/// Measures the machine's fp32 GEMM rate with libtorch's own <c>torch.mm</c> (the BLAS kernel our linear layers reach; as c.addmm_(a, b, β=0), in place), on square
+/// matrices, best of several runs: the highest rate this process can get from the matrix engine, used as the peak in MFU.
+/// </summary>
+internal static class GemmPeak
+{
+    public static IReadOnlyList<GemmMeasurement> Measure(IEnumerable<int> sizes, int repetitions)
+    {
+        var results = new List<GemmMeasurement>();
+        using var noGrad = torch.no_grad();
+        foreach (int size in sizes)
+        {
+            using var a = torch.randn(size, size);
+            using var b = torch.randn(size, size);
+            using var c = torch.empty(size, size);
+            c.addmm_(a, b, beta: 0, alpha: 1); // warm-up: first-touch of c, kernel selection, thread pool start
+            var times = new double[repetitions];
+            for (int i = 0; i < repetitions; i++)
+            {
+                var stopwatch = Stopwatch.StartNew();
+                c.addmm_(a, b, beta: 0, alpha: 1); // c = a·b in place: no allocation in the timed region
+                times[i] = stopwatch.Elapsed.TotalSeconds;
+            }
+            Array.Sort(times);
+            results.Add(new GemmMeasurement(size, repetitions, times[0], times[repetitions / 2]));
+        }
+        return results;
+    }
+
+    /// <summary>The best rate over all sizes.</summary>
+    public static GemmMeasurement Best(IReadOnlyList<GemmMeasurement> measurements) => measurements.MaxBy(m => m.BestGflops)!;
+}
