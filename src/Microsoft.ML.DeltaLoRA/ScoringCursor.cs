@@ -4,8 +4,9 @@ namespace Microsoft.ML.DeltaLoRA;
 
 /// <summary>
 /// A cursor over scored data. Input columns come from a cursor over the source data. When an added column is active,
-/// a second source cursor runs up to one batch ahead, reading only the text columns; each batch of texts is scored in
-/// one call, and the two cursors' row ids are checked to agree, so row order is kept.
+/// a second source cursor runs up to one window (<see cref="BatchScorer.WindowSize"/> rows) ahead, reading only the text
+/// columns; each window of texts is scored in one call (in batches of similar length), and the two cursors' row ids are
+/// checked to agree, so row order is kept.
 /// </summary>
 internal sealed class ScoringCursor : DataViewRowCursor
 {
@@ -33,8 +34,8 @@ internal sealed class ScoringCursor : DataViewRowCursor
         _textRowId = textRows.GetIdGetter();
         _readFirst = textRows.GetGetter<ReadOnlyMemory<char>>(binding.FirstText);
         _readSecond = binding.SecondText is { } second ? textRows.GetGetter<ReadOnlyMemory<char>>(second) : null;
-        _batch = new ScoredBatch(binding.Scorer, binding.Scorer.BatchSize);
-        _batchIds = new DataViewRowId[binding.Scorer.BatchSize];
+        _batch = new ScoredBatch(binding.Scorer, binding.Scorer.WindowSize);
+        _batchIds = new DataViewRowId[binding.Scorer.WindowSize];
     }
 
     public override DataViewSchema Schema => _binding.OutputSchema;
