@@ -4,8 +4,8 @@ namespace Microsoft.ML.DeltaLoRA;
 /// Turns a scorer's raw outputs into column values: class probabilities (softmax of the logits) and the predicted class key
 /// (1-based arg-max of the probabilities, 0 when they are NaN) for classification; the value itself for regression.
 /// Serializes calls into the scorer, so any number of cursors may share it. Rows handed over together (a cursor's look-ahead
-/// window of <see cref="WindowSize"/> rows) go to the scorer in groups of at most <see cref="BatchSize"/> rows of similar text
-/// length, so that each forward pass pads little.
+/// window of <see cref="WindowSize"/> rows) go to the scorer in groups of at most <see cref="BatchSize"/> rows of similar
+/// length (<see cref="ITextScorer.LengthOf"/>: tokens, for a model), so that each forward pass pads little.
 /// </summary>
 internal sealed class BatchScorer : IDisposable
 {
@@ -30,8 +30,8 @@ internal sealed class BatchScorer : IDisposable
 
     /// <summary>
     /// Batches per look-ahead window. Rows of consecutive batches differ in length, and a batch is padded to its longest row
-    /// (on SST-2, batches of 32 consecutive sentences held about twice as many tokens as the sentences); sorting a window of
-    /// several batches by length first brings that near 1.
+    /// (on SST-2 dev, batches of 32 consecutive sentences held about twice as many tokens as the sentences); sorting a window of
+    /// several batches by token count first brings that close to 1.
     /// </summary>
     public const int BatchesPerWindow = 8;
 
@@ -76,15 +76,15 @@ internal sealed class BatchScorer : IDisposable
     }
 
     /// <summary>
-    /// Scores the rows in groups of <see cref="BatchSize"/>, taking them in order of text length (characters, a stable sort, so
-    /// the grouping is the same every time), and puts each row's outputs back at its own place.
+    /// Scores the rows in groups of <see cref="BatchSize"/>, taking them in order of the scorer's length (a stable sort, so the
+    /// grouping is the same every time), and puts each row's outputs back at its own place.
     /// </summary>
     private void ScoreInLengthGroups(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, float[] scores)
     {
         int outputs = Columns.OutputCount;
-        var order = Enumerable.Range(0, firstTexts.Count)
-            .OrderBy(row => firstTexts[row].Length + (secondTexts is null ? 0 : secondTexts[row].Length))
-            .ToArray();
+        var lengths = new int[firstTexts.Count];
+        for (int row = 0; row < lengths.Length; row++) lengths[row] = _scorer.LengthOf(firstTexts[row], secondTexts?[row]);
+        var order = Enumerable.Range(0, firstTexts.Count).OrderBy(row => lengths[row]).ToArray();
         var groupScores = new float[BatchSize * outputs];
         for (int start = 0; start < order.Length; start += BatchSize)
         {

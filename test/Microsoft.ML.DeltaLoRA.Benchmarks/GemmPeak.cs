@@ -41,6 +41,12 @@ internal static class GemmPeak
         return results;
     }
 
+    /// <summary>
+    /// A short probe (2048², best of 3, about 0.1–0.5 s) taken beside each measured round, so that a round's work can be compared
+    /// with what the matrix engine delivered under the same load; returns GFLOP/s.
+    /// </summary>
+    public static double Probe() => Measure([2048], repetitions: 3)[0].BestGflops;
+
     /// <summary>The best rate over all sizes.</summary>
     public static GemmMeasurement Best(IReadOnlyList<GemmMeasurement> measurements) => measurements.MaxBy(m => m.BestGflops)!;
 }

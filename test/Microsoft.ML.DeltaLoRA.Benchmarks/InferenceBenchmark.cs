@@ -4,24 +4,34 @@ using Microsoft.ML.DeltaLoRA.Benchmarks.Flops;
 
 namespace Microsoft.ML.DeltaLoRA.Benchmarks;
 
+/// <summary>One round: a GEMM probe, a batched pass over every sentence, and a stretch of rows scored one at a time.</summary>
+internal sealed record InferenceRound(double GemmGflops, double BatchedSeconds, int PerRowRows, double PerRowSeconds, double PerRowUsefulFlops);
+
 /// <summary>What the inference benchmark measured for one model.</summary>
 internal sealed record InferenceMeasurement(
-    string ModelKey, int BatchSize, int Rows, double RealTokens, double PaddedTokens, double BatchedSeconds,
-    double BatchedUsefulFlops, double BatchedExecutedFlops, int PerRowRows, double PerRowSeconds, double PerRowUsefulFlops)
+    string ModelKey, int BatchSize, int Rows, double RealTokens, double ExecutedTokens, double UsefulFlops, double ExecutedFlops,
+    double TokenizingSeconds, IReadOnlyList<InferenceRound> Rounds)
 {
+    public double BatchedSeconds => Statistics.Median(Rounds.Select(r => r.BatchedSeconds));
     public double BatchedRowsPerSecond => Rows / BatchedSeconds;
-    public double PerRowRowsPerSecond => PerRowRows / PerRowSeconds;
-    public double Speedup => BatchedRowsPerSecond / PerRowRowsPerSecond;
-    public double BatchedUsefulFlopsPerSecond => BatchedUsefulFlops / BatchedSeconds;
-    public double BatchedExecutedFlopsPerSecond => BatchedExecutedFlops / BatchedSeconds;
-    public double PerRowFlopsPerSecond => PerRowUsefulFlops / PerRowSeconds;
+    public int PerRowRows => Rounds.Sum(r => r.PerRowRows);
+    public double PerRowRowsPerSecond => PerRowRows / Rounds.Sum(r => r.PerRowSeconds);
+    /// <summary>Median over rounds of batched rows/s over per-row rows/s (both measured under the same load).</summary>
+    public double Speedup => Statistics.Median(Rounds.Select(r => Rows / r.BatchedSeconds / (r.PerRowRows / r.PerRowSeconds)));
+    public double BatchedUsefulFlopsPerSecond => UsefulFlops / BatchedSeconds;
+    public double BatchedExecutedFlopsPerSecond => ExecutedFlops / BatchedSeconds;
+    public double PerRowFlopsPerSecond => Rounds.Sum(r => r.PerRowUsefulFlops) / Rounds.Sum(r => r.PerRowSeconds);
+    /// <summary>Median over rounds of the batched useful rate over the GEMM rate probed in the same round.</summary>
+    public double BatchedUtilisationOfProbe => Statistics.Median(Rounds.Select(r => UsefulFlops / r.BatchedSeconds / 1e9 / r.GemmGflops));
+    public double PerRowUtilisationOfProbe => Statistics.Median(Rounds.Select(r => r.PerRowUsefulFlops / r.PerRowSeconds / 1e9 / r.GemmGflops));
 }
 
 /// <summary>
 /// Inference through the public ML.NET API: fine-tunes the model for a few Delta-LoRA steps with the catalog (training is not
 /// the point, it only makes a real fitted <c>DeltaLoRATransformer</c>), then scores the SST-2 dev sentences with batched
-/// <c>Transform</c> (InferenceBatchSize rows per forward pass) and, one row at a time, with a <c>PredictionEngine</c>.
-/// Useful FLOPs count each sentence at its own token length; executed FLOPs count what the batches ran, padding included.
+/// <c>Transform</c> and, one row at a time, with a <c>PredictionEngine</c>, in alternating rounds so both see the same load.
+/// The fitted model's scorer is wrapped in a <see cref="RecordingScorer"/> (same ML.NET batching code, same model) to learn
+/// the batches Transform formed: useful FLOPs count each sentence at its own token length, executed FLOPs what the batches ran.
 /// </summary>
 internal static class InferenceBenchmark
 {
@@ -38,7 +48,7 @@ internal static class InferenceBenchmark
     }
 
     public static InferenceMeasurement Measure(string modelKey, string? modelPath, int layers, string trainFile, string devFile,
-        int trainSteps, int perRowRows, int batchedPasses, Action<string> log)
+        int trainSteps, int perRowRows, int rounds, Action<string> log)
     {
         var ml = new MLContext(seed: 0);
         var loader = ml.Data.CreateTextLoader(
@@ -52,43 +62,62 @@ internal static class InferenceBenchmark
         var training = ml.Data.TakeRows(loader.Load(trainFile), trainSteps * options.BatchSize);
         var stopwatch = Stopwatch.StartNew();
         var fitted = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.DeltaLoRA(options)).Fit(training);
-        using var transformer = fitted.LastTransformer;
+        using var fittedTransformer = fitted.LastTransformer;
         log($"  {modelKey}: fitted {trainSteps} Delta-LoRA step(s) with the catalog in {stopwatch.Elapsed.TotalSeconds:F1} s");
 
-        var model = ((FineTunedTextScorer)transformer.Scorer.Scorer).Model;
+        var recorder = new RecordingScorer(fittedTransformer.Scorer.Scorer);
+        using var transformer = new DeltaLoRATransformer(fittedTransformer.Environment,
+            new BatchScorer(recorder, fittedTransformer.Columns, fittedTransformer.InferenceBatchSize));
+        var model = ((FineTunedTextScorer)fittedTransformer.Scorer.Scorer).Model;
         var benchmarkModel = BenchmarkModel.FromKey(modelKey, layers);
         var dev = loader.Load(devFile);
         var sentences = ml.Data.CreateEnumerable<Sentence>(dev, reuseRowObject: false).Select(s => s.Sentence1).ToArray();
-        var lengths = sentences.Select(s => model.Tokenizer.Encode(s, null, options.MaxSequenceLength).Length).ToArray();
+        var tokenLengths = new Dictionary<string, int>();
+        int Tokens(string text) => tokenLengths.TryGetValue(text, out int n) ? n : tokenLengths[text] = model.Tokenizer.Encode(text, null, options.MaxSequenceLength).Length;
+        double Flops(SequenceLengths lengths) => benchmarkModel.InferenceFlops(model.Network, lengths).Forward;
 
-        // What the batched path runs: consecutive blocks of InferenceBatchSize rows, each padded to its longest row.
-        var blocks = lengths.Chunk(InferenceBatchSize).ToArray();
-        double paddedTokens = blocks.Sum(b => (double)b.Length * b.Max());
-        double executedFlops = blocks.Sum(b => benchmarkModel.InferenceFlops(model.Network, SequenceLengths.Uniform(b.Length, b.Max())).Forward);
-        double usefulFlops = benchmarkModel.InferenceFlops(model.Network, new SequenceLengths(lengths)).Forward;
-
-        ScoreAll(transformer, ml.Data.TakeRows(dev, 2 * InferenceBatchSize)); // warm-up: thread pool, allocator, first-call costs
-        var passes = Enumerable.Range(0, batchedPasses).Select(_ => ScoreAll(transformer, dev)).ToArray();
-        double batchedSeconds = passes.Min();
-        log($"  {modelKey}: batched Transform of {sentences.Length} rows: {string.Join(", ", passes.Select(s => s.ToString("F2")))} s");
-
-        var engine = ml.Model.CreatePredictionEngine<Sentence, Prediction>(transformer);
-        var row = new Sentence();
-        for (int i = 0; i < 4; i++) engine.Predict(new Sentence { Sentence1 = sentences[i] }); // warm-up
-        int perRow = Math.Min(perRowRows, sentences.Length);
+        foreach (var text in sentences) Tokens(text);
         stopwatch.Restart();
-        for (int i = 0; i < perRow; i++)
-        {
-            row.Sentence1 = sentences[i];
-            var prediction = engine.Predict(row);
-            if (prediction.Score.Length != BenchmarkModel.NumLabels) throw new InvalidOperationException($"PredictionEngine returned {prediction.Score.Length} scores.");
-        }
-        double perRowSeconds = stopwatch.Elapsed.TotalSeconds;
-        double perRowFlops = benchmarkModel.InferenceFlops(model.Network, new SequenceLengths(lengths.Take(perRow))).Forward;
-        log($"  {modelKey}: PredictionEngine, {perRow} rows one at a time: {perRowSeconds:F2} s");
+        foreach (var text in sentences) model.Tokenizer.Encode(text, null, options.MaxSequenceLength);
+        double tokenizingSeconds = stopwatch.Elapsed.TotalSeconds;
+        ScoreAll(transformer, ml.Data.TakeRows(dev, 2 * InferenceBatchSize)); // warm-up: thread pool, allocator, first-call costs
+        var engine = ml.Model.CreatePredictionEngine<Sentence, Prediction>(transformer);
+        for (int i = 0; i < 4; i++) engine.Predict(new Sentence { Sentence1 = sentences[i] });
+        recorder.Clear();
 
-        return new InferenceMeasurement(modelKey, InferenceBatchSize, sentences.Length, lengths.Sum(), paddedTokens, batchedSeconds,
-            usefulFlops, executedFlops, perRow, perRowSeconds, perRowFlops);
+        var results = new List<InferenceRound>();
+        int perRound = Math.Max(1, Math.Min(perRowRows, sentences.Length) / rounds);
+        for (int round = 0; round < rounds; round++)
+        {
+            double gemm = GemmPeak.Probe();
+            double batched = ScoreAll(transformer, dev);
+            var rows = sentences.Skip(round * perRound).Take(perRound).ToArray();
+            var row = new Sentence();
+            stopwatch.Restart();
+            foreach (var text in rows)
+            {
+                row.Sentence1 = text;
+                if (engine.Predict(row).Score.Length != BenchmarkModel.NumLabels) throw new InvalidOperationException("PredictionEngine returned the wrong number of scores.");
+            }
+            double perRow = stopwatch.Elapsed.TotalSeconds;
+            results.Add(new InferenceRound(gemm, batched, rows.Length, perRow, Flops(new SequenceLengths(rows.Select(Tokens)))));
+            log($"  {modelKey} round {round + 1}: GEMM {gemm:F0} GFLOP/s, batched {sentences.Length} rows {batched:F2} s, one at a time {rows.Length} rows {perRow:F2} s");
+        }
+
+        // The batches of the first batched pass: the first calls, up to every sentence once.
+        var batches = new List<string[]>();
+        foreach (var call in recorder.Calls)
+        {
+            if (batches.Sum(b => b.Length) >= sentences.Length) break;
+            batches.Add(call);
+        }
+        if (batches.Sum(b => b.Length) != sentences.Length || batches.Any(b => b.Length > InferenceBatchSize))
+            throw new InvalidOperationException($"The recorded batches ({string.Join(", ", batches.Select(b => b.Length))}) do not make one pass over {sentences.Length} rows.");
+        double executedTokens = batches.Sum(b => (double)b.Length * b.Max(Tokens));
+        double executedFlops = batches.Sum(b => Flops(SequenceLengths.Uniform(b.Length, b.Max(Tokens))));
+        var allLengths = new SequenceLengths(sentences.Select(Tokens));
+        return new InferenceMeasurement(modelKey, InferenceBatchSize, sentences.Length, allLengths.Tokens, executedTokens, Flops(allLengths), executedFlops,
+            tokenizingSeconds, results);
     }
 
     /// <summary>Seconds to transform <paramref name="data"/> and read every row's Score.</summary>

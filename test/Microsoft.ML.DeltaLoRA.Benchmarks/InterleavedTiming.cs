@@ -9,12 +9,19 @@ namespace Microsoft.ML.DeltaLoRA.Benchmarks;
 internal sealed record TimingResult(
     Dictionary<FineTuningMethod, double[]> StepMilliseconds, Dictionary<FineTuningMethod, double[]> StepCpuMilliseconds,
     Dictionary<FineTuningMethod, double> FlopsPerStep, Dictionary<FineTuningMethod, long> TrainableParameters,
-    double[] DeltaLoRARatios, double[] FullRatios, double[] DeltaLoRACpuRatios, double[] UpdateMilliseconds);
+    double[] DeltaLoRARatios, double[] FullRatios, double[] DeltaLoRACpuRatios, double[] UpdateMilliseconds, double[] GemmProbeGflops)
+{
+    /// <summary>Median over timed rounds of the method's useful FLOP rate over the GEMM rate probed at the start of the same round.</summary>
+    public double UtilisationOfProbe(FineTuningMethod method)
+        => Statistics.Median(StepMilliseconds[method].Select((ms, round) => FlopsPerStep[method] / (ms / 1000) / 1e9 / GemmProbeGflops[round]));
+}
 
 /// <summary>
 /// On a shared machine, step times drift with other processes' load. Stepping the three methods in turn (LoRA, Delta-LoRA, Full,
 /// LoRA, …) on three models of the same shape exposes neighbouring steps to the same load, so the per-round ratios are robust
-/// even when absolute times are not. The Delta-LoRA update is also timed alone, since it is the only work Delta-LoRA adds.
+/// even when absolute times are not. Each timed round starts with a short GEMM probe, so that MFU can also be stated against
+/// what the matrix engine delivered under that round's load. The Delta-LoRA update is also timed alone, since it is the only
+/// work Delta-LoRA adds.
 /// </summary>
 internal static class InterleavedTiming
 {
@@ -40,8 +47,10 @@ internal static class InterleavedTiming
 
         var times = Order.ToDictionary(m => m, _ => new List<double>());
         var cpuTimes = Order.ToDictionary(m => m, _ => new List<double>());
+        var probes = new List<double>();
         for (int step = 1; step <= totalSteps; step++)
         {
+            if (step > settings.WarmupSteps) probes.Add(GemmPeak.Probe());
             foreach (var method in Order)
             {
                 var cpuBefore = ProcessorTime();
@@ -70,7 +79,7 @@ internal static class InterleavedTiming
             times[FineTuningMethod.DeltaLoRA].Select((t, i) => t / lora[i]).ToArray(),
             times[FineTuningMethod.Full].Select((t, i) => t / lora[i]).ToArray(),
             cpuTimes[FineTuningMethod.DeltaLoRA].Select((t, i) => t / loraCpu[i]).ToArray(),
-            updateTimes);
+            updateTimes, probes.ToArray());
     }
 
     private static TimeSpan ProcessorTime()

@@ -8,14 +8,18 @@ internal sealed record PerfOptions
     public int BatchSize { get; init; } = 16;
     public int SequenceLength { get; init; } = 128;
     public int WarmupRounds { get; init; } = 2;
-    /// <summary>Timed rounds of the interleaved step timing (each round steps LoRA, Delta-LoRA and Full once).</summary>
+    /// <summary>Timed rounds of the interleaved step timing of the BERT-base shape (each round steps LoRA, Delta-LoRA and Full once).</summary>
     public int TimedRounds { get; init; } = 4;
+    /// <summary>Timed rounds for USE-Lite, whose steps are about 20× shorter.</summary>
+    public int UseLiteTimedRounds { get; init; } = 16;
     /// <summary>Child processes per method for peak memory (0 skips memory).</summary>
     public int MemoryRounds { get; init; } = 1;
     public IReadOnlyList<string> Models { get; init; } = [BenchmarkModel.UseLiteKey, BenchmarkModel.BertKey];
     public bool Training { get; init; } = true;
     public bool Inference { get; init; } = true;
-    /// <summary>Rows scored one at a time through the PredictionEngine.</summary>
+    /// <summary>Alternating inference rounds (batched pass over every sentence, then a share of the one-at-a-time rows).</summary>
+    public int InferenceRounds { get; init; } = 3;
+    /// <summary>Rows scored one at a time through the PredictionEngine, over all rounds.</summary>
     public int PerRowRows { get; init; } = 96;
     /// <summary>Catalog training steps before inference (only to get a fitted transformer).</summary>
     public int InferenceTrainingSteps { get; init; } = 2;
@@ -23,8 +27,8 @@ internal sealed record PerfOptions
     public string? OutputFile { get; init; }
 
     public const string Usage = """
-        perf [--layers N] [--batch N] [--length N] [--warmup N] [--rounds N] [--memory-rounds N] [--models uselite,bert]
-             [--no-training] [--no-inference] [--per-row N] [--train-steps N] [--out FILE]
+        perf [--layers N] [--batch N] [--length N] [--warmup N] [--rounds N] [--uselite-rounds N] [--memory-rounds N] [--models uselite,bert]
+             [--no-training] [--no-inference] [--per-row N] [--inference-rounds N] [--train-steps N] [--out FILE]
         """;
 
     public static PerfOptions Parse(IReadOnlyList<string> args)
@@ -48,11 +52,13 @@ internal sealed record PerfOptions
                 "--length" => options with { SequenceLength = Count(2) },
                 "--warmup" => options with { WarmupRounds = Count(0) },
                 "--rounds" => options with { TimedRounds = Count(1) },
+                "--uselite-rounds" => options with { UseLiteTimedRounds = Count(1) },
                 "--memory-rounds" => options with { MemoryRounds = Count(0) },
                 "--models" => options with { Models = ParseModels(Value()) },
                 "--no-inference" => options with { Inference = false },
                 "--no-training" => options with { Training = false },
                 "--per-row" => options with { PerRowRows = Count(1) },
+                "--inference-rounds" => options with { InferenceRounds = Count(1) },
                 "--train-steps" => options with { InferenceTrainingSteps = Count(1) },
                 "--out" => options with { OutputFile = Value() },
                 _ => throw new ArgumentException($"Unknown option '{flag}'.\n{Usage}"),

@@ -3,7 +3,9 @@ using Microsoft.ML.DeltaLoRA.Benchmarks;
 
 // perf [options]: the markdown performance report (GEMM peak, training throughput/MFU/ratios/memory, ML.NET inference); see PerfOptions.Usage
 // gemm [sizes]: the GEMM peak alone
+// threads [rounds]: libgomp's default against OMP_WAIT_POLICY=PASSIVE and OMP_NUM_THREADS=1 (child processes)
 // child METHOD MODEL LAYERS BATCH SEQUENCE WARMUP TIMED: one peak-memory measurement (started by perf)
+// threads-child DEVFILE: one thread-settings measurement (started by threads)
 // bdn [BenchmarkDotNet arguments]: the BenchmarkDotNet micro-benchmarks (update rule, adapter forward/backward, optimizer step)
 var mode = args.Length > 0 ? args[0] : "perf";
 switch (mode)
@@ -20,10 +22,17 @@ switch (mode)
         var (method, settings) = MethodRun.ParseChildArguments(args[1..]);
         Console.WriteLine(MethodRun.Serialize(MethodRun.Measure(method, settings)));
         return 0;
+    case "threads":
+        var devFile = SharedFiles.Find("data", "glue", "sst2", "dev.tsv") ?? throw new FileNotFoundException("../shared/data/glue/sst2/dev.tsv was not found; set DELTALORA_SHARED.");
+        Console.Write(ThreadSettingsComparison.Run(devFile, args.Length > 1 ? int.Parse(args[1]) : 2, message => Console.Error.WriteLine(message)));
+        return 0;
+    case "threads-child":
+        Console.WriteLine(ThreadSettingsComparison.Measure(args[1]));
+        return 0;
     case "bdn":
         BenchmarkSwitcher.FromAssembly(typeof(PerfReport).Assembly).Run(args[1..]);
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'; use perf, gemm, child or bdn.\n{PerfOptions.Usage}");
+        Console.Error.WriteLine($"Unknown mode '{mode}'; use perf, gemm, threads or bdn.\n{PerfOptions.Usage}");
         return 2;
 }
