@@ -7,7 +7,7 @@ internal sealed record PerfOptions
     public int Layers { get; init; } = 12;
     public int BatchSize { get; init; } = 16;
     public int SequenceLength { get; init; } = 128;
-    public int WarmupRounds { get; init; } = 2;
+    public int WarmupRounds { get; init; } = 1;
     /// <summary>Timed rounds of the interleaved step timing of the BERT-base shape (each round steps LoRA, Delta-LoRA and Full once).</summary>
     public int TimedRounds { get; init; } = 4;
     /// <summary>Timed rounds for USE-Lite, whose steps are about 20× shorter.</summary>
@@ -17,18 +17,25 @@ internal sealed record PerfOptions
     public IReadOnlyList<string> Models { get; init; } = [BenchmarkModel.UseLiteKey, BenchmarkModel.BertKey];
     public bool Training { get; init; } = true;
     public bool Inference { get; init; } = true;
-    /// <summary>Alternating inference rounds (batched pass over every sentence, then a share of the one-at-a-time rows).</summary>
-    public int InferenceRounds { get; init; } = 3;
+    /// <summary>
+    /// Alternating inference rounds (batched pass over every sentence, then a share of the one-at-a-time rows); null: 3 for
+    /// USE-Lite, 2 for the BERT-base shape (a batched pass of BERT-base over the 872 sentences takes 15–60 s here).
+    /// </summary>
+    public int? InferenceRounds { get; init; }
+
+    public int InferenceRoundsFor(string modelKey) => InferenceRounds ?? (modelKey == BenchmarkModel.BertKey ? 2 : 3);
     /// <summary>Rows scored one at a time through the PredictionEngine, over all rounds.</summary>
     public int PerRowRows { get; init; } = 96;
     /// <summary>Catalog training steps before inference (only to get a fitted transformer).</summary>
     public int InferenceTrainingSteps { get; init; } = 2;
+    /// <summary>Rounds of the OpenMP thread-settings comparison (child processes; 0 skips it).</summary>
+    public int ThreadRounds { get; init; }
     /// <summary>Also write the markdown report to this file.</summary>
     public string? OutputFile { get; init; }
 
     public const string Usage = """
         perf [--layers N] [--batch N] [--length N] [--warmup N] [--rounds N] [--uselite-rounds N] [--memory-rounds N] [--models uselite,bert]
-             [--no-training] [--no-inference] [--per-row N] [--inference-rounds N] [--train-steps N] [--out FILE]
+             [--no-training] [--no-inference] [--per-row N] [--inference-rounds N] [--train-steps N] [--threads-rounds N] [--out FILE]
         """;
 
     public static PerfOptions Parse(IReadOnlyList<string> args)
@@ -60,6 +67,7 @@ internal sealed record PerfOptions
                 "--per-row" => options with { PerRowRows = Count(1) },
                 "--inference-rounds" => options with { InferenceRounds = Count(1) },
                 "--train-steps" => options with { InferenceTrainingSteps = Count(1) },
+                "--threads-rounds" => options with { ThreadRounds = Count(0) },
                 "--out" => options with { OutputFile = Value() },
                 _ => throw new ArgumentException($"Unknown option '{flag}'.\n{Usage}"),
             };

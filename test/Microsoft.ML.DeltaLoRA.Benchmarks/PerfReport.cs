@@ -33,7 +33,7 @@ internal static class PerfReport
             var model = settings.Model();
             Log($"{key}: interleaved step timing, {options.WarmupRounds} warm-up + {rounds} timed round(s)");
             var timing = InterleavedTiming.Measure(settings, rounds);
-            var memorySettings = settings with { WarmupSteps = 2, TimedSteps = 2 };
+            var memorySettings = settings with { WarmupSteps = 1, TimedSteps = 1 }; // the peak comes with the first step's gradients and AdamW state
             var memory = options.MemoryRounds > 0 ? MemoryComparison.Measure(memorySettings, options.MemoryRounds, Log) : null;
             trainings.Add(new TrainingSection(model, settings, timing, memory));
         }
@@ -55,12 +55,20 @@ internal static class PerfReport
                     if (key == BenchmarkModel.BertKey)
                     {
                         using var folder = BertBaseFolder.Create(options.Layers, vocabulary);
-                        inferences.Add(InferenceBenchmark.Measure(key, folder.Path, options.Layers, train, dev, options.InferenceTrainingSteps, options.PerRowRows, options.InferenceRounds, Log));
+                        inferences.Add(InferenceBenchmark.Measure(key, folder.Path, options.Layers, train, dev, options.InferenceTrainingSteps, options.PerRowRows, options.InferenceRoundsFor(key), Log));
                     }
                     else
-                        inferences.Add(InferenceBenchmark.Measure(key, null, options.Layers, train, dev, options.InferenceTrainingSteps, options.PerRowRows, options.InferenceRounds, Log));
+                        inferences.Add(InferenceBenchmark.Measure(key, null, options.Layers, train, dev, options.InferenceTrainingSteps, options.PerRowRows, options.InferenceRoundsFor(key), Log));
                 }
             }
+        }
+
+        string? threads = null;
+        if (options.ThreadRounds > 0)
+        {
+            var dev = SharedFiles.Find("data", "glue", "sst2", "dev.tsv");
+            Log("OpenMP thread settings, child processes");
+            threads = dev is null ? "skipped: ../shared/data/glue/sst2/dev.tsv was not found." : ThreadSettingsComparison.Run(dev, options.ThreadRounds, Log);
         }
 
         var gemmEnd = GemmPeak.Measure(GemmSizes, repetitions: 6);
@@ -69,7 +77,7 @@ internal static class PerfReport
         var probes = trainings.SelectMany(t => t.Timing.GemmProbeGflops).Concat(inferences.SelectMany(i => i.Rounds.Select(r => r.GemmGflops)));
         double peak = probes.Append(GemmPeak.Best(gemmStart).BestGflops).Append(GemmPeak.Best(gemmEnd).BestGflops).Max() * 1e9;
 
-        var report = Render(options, started, DateTime.Now, loadBefore, loadAfter, gemmStart, gemmEnd, peak, trainings, inferences, inferenceSkipped);
+        var report = Render(options, started, DateTime.Now, loadBefore, loadAfter, gemmStart, gemmEnd, peak, trainings, inferences, inferenceSkipped, threads);
         Console.Write(report);
         if (options.OutputFile is not null) File.WriteAllText(options.OutputFile, report);
         return 0;
@@ -77,7 +85,7 @@ internal static class PerfReport
 
     private static string Render(PerfOptions options, DateTime started, DateTime finished, string loadBefore, string loadAfter,
         IReadOnlyList<GemmMeasurement> gemmStart, IReadOnlyList<GemmMeasurement> gemmEnd, double peak,
-        List<TrainingSection> trainings, List<InferenceMeasurement> inferences, string? inferenceSkipped)
+        List<TrainingSection> trainings, List<InferenceMeasurement> inferences, string? inferenceSkipped, string? threads)
     {
         var md = new StringBuilder();
         var targets = new List<(string Target, string Measured, bool Met)>();
@@ -106,6 +114,13 @@ internal static class PerfReport
         else RenderInference(md, inferences, peak, targets);
         md.AppendLine();
 
+        if (threads is not null)
+        {
+            md.AppendLine("## OpenMP thread settings under load");
+            md.AppendLine();
+            md.AppendLine(threads);
+        }
+
         md.AppendLine("## Targets");
         md.AppendLine();
         md.AppendLine("| target | measured | verdict |");
@@ -129,7 +144,7 @@ internal static class PerfReport
         md.AppendLine($"paper defaults (r 8, α 16, query+value, AdamW, clipping 1.0), K = 0 so every Delta-LoRA step also moves W.");
         md.AppendLine($"Interleaved: {settings.WarmupSteps} warm-up and {timing.StepMilliseconds[FineTuningMethod.LoRA].Length} timed round(s) of LoRA, Delta-LoRA, Full in one process.");
         md.AppendLine();
-        md.AppendLine("| method | trainable params | step (median) | ×LoRA | CPU time/step | examples/s | tokens/s | useful GFLOP/step | GFLOP/s | MFU | MFU vs round's GEMM |");
+        md.AppendLine("| method | trainable params | step (median) | ×LoRA | CPU time/step | examples/s | tokens/s | useful GFLOP/step | GFLOP/s | MFU (run's peak) | MFU vs round's GEMM |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         double tokensPerStep = (double)settings.BatchSize * settings.SequenceLength;
         foreach (var method in InterleavedTiming.Order)
@@ -159,7 +174,7 @@ internal static class PerfReport
         md.AppendLine();
 
         if (memory is null) return;
-        md.AppendLine($"Peak memory: one child process per method ({settings.ModelKey}, {memory[FineTuningMethod.LoRA].Count} round(s), 4 optimizer steps each), VmHWM.");
+        md.AppendLine($"Peak memory: one child process per method ({settings.ModelKey}, {memory[FineTuningMethod.LoRA].Count} round(s), 2 optimizer steps each), VmHWM.");
         md.AppendLine();
         md.AppendLine("| method | peak RSS (median) | ×LoRA | RSS after setup |");
         md.AppendLine("|---|---:|---:|---:|");
@@ -181,7 +196,7 @@ internal static class PerfReport
     {
         md.AppendLine("A DeltaLoRATransformer fitted by the catalog (a few Delta-LoRA steps, adapters merged) scores the SST-2 dev sentences with");
         md.AppendLine($"batched `Transform` (InferenceBatchSize {InferenceBenchmark.InferenceBatchSize}) and with `PredictionEngine.Predict`, one row at a time,");
-        md.AppendLine($"in {inferences[0].Rounds.Count} alternating rounds (each: GEMM probe, a batched pass over every sentence, a stretch of rows one at a time).");
+        md.AppendLine($"in alternating rounds ({string.Join(", ", inferences.Select(m => $"{m.ModelKey} {m.Rounds.Count}"))}; each: GEMM probe, a batched pass over every sentence, a stretch of rows one at a time).");
         md.AppendLine();
         md.AppendLine("| model | batched rows/s | one-at-a-time rows/s | speed-up | batched useful GFLOP/s | batched MFU | batched MFU vs round's GEMM | executed/real tokens | one-at-a-time MFU (vs round's GEMM) |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
