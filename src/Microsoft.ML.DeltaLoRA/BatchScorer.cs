@@ -4,7 +4,7 @@ namespace Microsoft.ML.DeltaLoRA;
 /// Turns a scorer's raw outputs into column values: class probabilities (softmax of the logits) and the predicted class key
 /// (1-based arg-max of the probabilities, 0 when they are NaN) for classification; the value itself for regression.
 /// Serializes calls into the scorer, so any number of cursors may share it. Rows handed over together (a cursor's look-ahead
-/// window of <see cref="WindowSize"/> rows) go to the scorer in groups of at most <see cref="BatchSize"/> rows of similar
+/// window of up to <see cref="WindowSize"/> rows) go to the scorer in groups of at most <see cref="BatchSize"/> rows of similar
 /// length (<see cref="ITextScorer.LengthOf"/>: tokens, for a model), so that each forward pass pads little.
 /// </summary>
 internal sealed class BatchScorer : IDisposable
@@ -29,13 +29,13 @@ internal sealed class BatchScorer : IDisposable
     public int BatchSize { get; }
 
     /// <summary>
-    /// Batches per look-ahead window. Rows of consecutive batches differ in length, and a batch is padded to its longest row
-    /// (on SST-2 dev, batches of 32 consecutive sentences held about twice as many tokens as the sentences); sorting a window of
-    /// several batches by token count first brings that close to 1.
+    /// Batches in the longest look-ahead window. Rows of consecutive batches differ in length, and a batch is padded to its
+    /// longest row: on SST-2 dev, batches of 32 consecutive sentences held 1.97× as many tokens as the sentences; sorted
+    /// windows of 4, 8, 16 and 32 batches brought that to 1.26, 1.14, 1.07 and 1.04.
     /// </summary>
-    public const int BatchesPerWindow = 8;
+    public const int BatchesPerWindow = 16;
 
-    /// <summary>Rows a Transform cursor reads ahead and hands to <see cref="Score"/> at once.</summary>
+    /// <summary>The most rows a Transform cursor reads ahead and hands to <see cref="Score"/> at once.</summary>
     public int WindowSize => BatchSize * BatchesPerWindow;
 
     /// <summary>The underlying scorer, for saving; throws once disposed. Not for scoring: use <see cref="Score"/>.</summary>

@@ -5,7 +5,8 @@ using Microsoft.ML.DeltaLoRA.Benchmarks.Flops;
 namespace Microsoft.ML.DeltaLoRA.Benchmarks;
 
 /// <summary>One round: a GEMM probe, a batched pass over every sentence, and a stretch of rows scored one at a time.</summary>
-internal sealed record InferenceRound(double GemmGflops, double BatchedSeconds, int PerRowRows, double PerRowSeconds, double PerRowUsefulFlops);
+internal sealed record InferenceRound(double GemmGflops, double BatchedSeconds, double BatchedCpuSeconds, int PerRowRows, double PerRowSeconds,
+    double PerRowCpuSeconds, double PerRowUsefulFlops);
 
 /// <summary>What the inference benchmark measured for one model.</summary>
 internal sealed record InferenceMeasurement(
@@ -13,17 +14,19 @@ internal sealed record InferenceMeasurement(
     double TokenizingSeconds, IReadOnlyList<InferenceRound> Rounds)
 {
     public double BatchedSeconds => Statistics.Median(Rounds.Select(r => r.BatchedSeconds));
+    public double BatchedCpuSeconds => Statistics.Median(Rounds.Select(r => r.BatchedCpuSeconds));
     public double BatchedRowsPerSecond => Rows / BatchedSeconds;
     public int PerRowRows => Rounds.Sum(r => r.PerRowRows);
     public double PerRowRowsPerSecond => PerRowRows / Rounds.Sum(r => r.PerRowSeconds);
-    /// <summary>Median over rounds of batched rows/s over per-row rows/s (both measured under the same load).</summary>
+    /// <summary>Median over rounds of batched rows/s over one-at-a-time rows/s (both measured under the same load).</summary>
     public double Speedup => Statistics.Median(Rounds.Select(r => Rows / r.BatchedSeconds / (r.PerRowRows / r.PerRowSeconds)));
+    /// <summary>The same ratio in CPU time per row.</summary>
+    public double CpuTimeSpeedup => Statistics.Median(Rounds.Select(r => r.PerRowCpuSeconds / r.PerRowRows / (r.BatchedCpuSeconds / Rows)));
     public double BatchedUsefulFlopsPerSecond => UsefulFlops / BatchedSeconds;
-    public double BatchedExecutedFlopsPerSecond => ExecutedFlops / BatchedSeconds;
-    public double PerRowFlopsPerSecond => Rounds.Sum(r => r.PerRowUsefulFlops) / Rounds.Sum(r => r.PerRowSeconds);
-    /// <summary>Median over rounds of the batched useful rate over the GEMM rate probed in the same round.</summary>
-    public double BatchedUtilisationOfProbe => Statistics.Median(Rounds.Select(r => UsefulFlops / r.BatchedSeconds / 1e9 / r.GemmGflops));
-    public double PerRowUtilisationOfProbe => Statistics.Median(Rounds.Select(r => r.PerRowUsefulFlops / r.PerRowSeconds / 1e9 / r.GemmGflops));
+    public double BatchedWallMfu(double peak) => Utilisation.Wall(UsefulFlops, BatchedSeconds, peak);
+    public double BatchedCpuTimeMfu(double peak) => Utilisation.CpuTime(UsefulFlops, BatchedCpuSeconds, peak);
+    public double PerRowWallMfu(double peak) => Utilisation.Wall(Rounds.Sum(r => r.PerRowUsefulFlops), Rounds.Sum(r => r.PerRowSeconds), peak);
+    public double PerRowCpuTimeMfu(double peak) => Utilisation.CpuTime(Rounds.Sum(r => r.PerRowUsefulFlops), Rounds.Sum(r => r.PerRowCpuSeconds), peak);
 }
 
 /// <summary>
@@ -90,9 +93,12 @@ internal static class InferenceBenchmark
         for (int round = 0; round < rounds; round++)
         {
             double gemm = GemmPeak.Probe();
+            var cpuBefore = Utilisation.ProcessorTime();
             double batched = ScoreAll(transformer, dev);
+            double batchedCpu = (Utilisation.ProcessorTime() - cpuBefore).TotalSeconds;
             var rows = sentences.Skip(round * perRound).Take(perRound).ToArray();
             var row = new Sentence();
+            cpuBefore = Utilisation.ProcessorTime();
             stopwatch.Restart();
             foreach (var text in rows)
             {
@@ -100,7 +106,8 @@ internal static class InferenceBenchmark
                 if (engine.Predict(row).Score.Length != BenchmarkModel.NumLabels) throw new InvalidOperationException("PredictionEngine returned the wrong number of scores.");
             }
             double perRow = stopwatch.Elapsed.TotalSeconds;
-            results.Add(new InferenceRound(gemm, batched, rows.Length, perRow, Flops(new SequenceLengths(rows.Select(Tokens)))));
+            double perRowCpu = (Utilisation.ProcessorTime() - cpuBefore).TotalSeconds;
+            results.Add(new InferenceRound(gemm, batched, batchedCpu, rows.Length, perRow, perRowCpu, Flops(new SequenceLengths(rows.Select(Tokens)))));
             log($"  {modelKey} round {round + 1}: GEMM {gemm:F0} GFLOP/s, batched {sentences.Length} rows {batched:F2} s, one at a time {rows.Length} rows {perRow:F2} s");
         }
 

@@ -11,17 +11,16 @@ internal sealed record TimingResult(
     Dictionary<FineTuningMethod, double> FlopsPerStep, Dictionary<FineTuningMethod, long> TrainableParameters,
     double[] DeltaLoRARatios, double[] FullRatios, double[] DeltaLoRACpuRatios, double[] UpdateMilliseconds, double[] GemmProbeGflops)
 {
-    /// <summary>Median over timed rounds of the method's useful FLOP rate over the GEMM rate probed at the start of the same round.</summary>
-    public double UtilisationOfProbe(FineTuningMethod method)
-        => Statistics.Median(StepMilliseconds[method].Select((ms, round) => FlopsPerStep[method] / (ms / 1000) / 1e9 / GemmProbeGflops[round]));
+    public double WallMfu(FineTuningMethod method, double peak) => Utilisation.Wall(FlopsPerStep[method], Statistics.Median(StepMilliseconds[method]) / 1000, peak);
+
+    public double CpuTimeMfu(FineTuningMethod method, double peak) => Utilisation.CpuTime(FlopsPerStep[method], Statistics.Median(StepCpuMilliseconds[method]) / 1000, peak);
 }
 
 /// <summary>
 /// On a shared machine, step times drift with other processes' load. Stepping the three methods in turn (LoRA, Delta-LoRA, Full,
 /// LoRA, …) on three models of the same shape exposes neighbouring steps to the same load, so the per-round ratios are robust
-/// even when absolute times are not. Each timed round starts with a short GEMM probe, so that MFU can also be stated against
-/// what the matrix engine delivered under that round's load. The Delta-LoRA update is also timed alone, since it is the only
-/// work Delta-LoRA adds.
+/// even when absolute times are not. Each timed round starts with a short GEMM probe (a record of the load, and a candidate for
+/// the run's peak). The Delta-LoRA update is also timed alone, since it is the only work Delta-LoRA adds.
 /// </summary>
 internal static class InterleavedTiming
 {
@@ -53,11 +52,11 @@ internal static class InterleavedTiming
             if (step > settings.WarmupSteps) probes.Add(GemmPeak.Probe());
             foreach (var method in Order)
             {
-                var cpuBefore = ProcessorTime();
+                var cpuBefore = Utilisation.ProcessorTime();
                 var stopwatch = Stopwatch.StartNew();
                 tuners[method].Step(batch.Batch, batch.Labels);
                 double wall = stopwatch.Elapsed.TotalMilliseconds;
-                double cpu = (ProcessorTime() - cpuBefore).TotalMilliseconds;
+                double cpu = (Utilisation.ProcessorTime() - cpuBefore).TotalMilliseconds;
                 if (step <= settings.WarmupSteps) continue;
                 times[method].Add(wall);
                 cpuTimes[method].Add(cpu);
@@ -80,12 +79,6 @@ internal static class InterleavedTiming
             times[FineTuningMethod.Full].Select((t, i) => t / lora[i]).ToArray(),
             cpuTimes[FineTuningMethod.DeltaLoRA].Select((t, i) => t / loraCpu[i]).ToArray(),
             updateTimes, probes.ToArray());
-    }
-
-    private static TimeSpan ProcessorTime()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.TotalProcessorTime;
     }
 
     private static double[] TimeUpdateAlone(SequenceClassifier model, int repetitions)

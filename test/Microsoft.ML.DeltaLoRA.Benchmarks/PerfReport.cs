@@ -88,7 +88,7 @@ internal static class PerfReport
         List<TrainingSection> trainings, List<InferenceMeasurement> inferences, string? inferenceSkipped, string? threads)
     {
         var md = new StringBuilder();
-        var targets = new List<(string Target, string Measured, bool Met)>();
+        var targets = new List<(string Target, string Measured, string Verdict)>();
         md.AppendLine($"# Performance report ({started:yyyy-MM-dd HH:mm}, {(finished - started).TotalMinutes:F1} min)");
         md.AppendLine();
         md.AppendLine($"- Machine: {MachineState.CpuModel()}, {Environment.ProcessorCount} cores; {MachineState.Threads()}.");
@@ -125,16 +125,18 @@ internal static class PerfReport
         md.AppendLine();
         md.AppendLine("| target | measured | verdict |");
         md.AppendLine("|---|---:|---|");
-        foreach (var (target, measured, met) in targets) md.AppendLine($"| {target} | {measured} | {(met ? "met" : "**missed**")} |");
+        foreach (var (target, measured, verdict) in targets) md.AppendLine($"| {target} | {measured} | {verdict} |");
         md.AppendLine();
         md.AppendLine("Useful FLOPs: matrix products only, counted from the model's config (Flops/FlopLedger.cs): 2·rows·in·out per linear layer");
         md.AppendLine("forward (adapters included), 2·Σl²·width for each of Q·Kᵀ and P·V; backward 1× forward per operand that needs a gradient");
         md.AppendLine("(a trainable W, or an input that depends on a trainable parameter), so Full ≈ 3× forward and LoRA ≈ 2× forward.");
-        md.AppendLine("MFU = useful FLOPs / wall time / peak. Inference counts each sentence at its own length (padding is not useful work).");
+        md.AppendLine("MFU = useful FLOPs / wall time / peak: under other processes' load a lower bound of the idle machine's figure. The CPU-time");
+        md.AppendLine("figure divides by this process's CPU time / libtorch threads instead, which others' time slices do not inflate: an upper bound");
+        md.AppendLine("(reached only if every op kept every thread busy). Inference counts each sentence at its own length (padding is not useful work).");
         return md.ToString();
     }
 
-    private static void RenderTraining(StringBuilder md, TrainingSection section, double peak, List<(string, string, bool)> targets)
+    private static void RenderTraining(StringBuilder md, TrainingSection section, double peak, List<(string, string, string)> targets)
     {
         var (model, settings, timing, memory) = (section.Model, section.Settings, section.Timing, section.Memory);
         string name = model.Key == BenchmarkModel.BertKey ? $"BERT-base shape ({settings.Layers} layers)" : "USE-Lite (default model)";
@@ -144,7 +146,7 @@ internal static class PerfReport
         md.AppendLine($"paper defaults (r 8, α 16, query+value, AdamW, clipping 1.0), K = 0 so every Delta-LoRA step also moves W.");
         md.AppendLine($"Interleaved: {settings.WarmupSteps} warm-up and {timing.StepMilliseconds[FineTuningMethod.LoRA].Length} timed round(s) of LoRA, Delta-LoRA, Full in one process.");
         md.AppendLine();
-        md.AppendLine("| method | trainable params | step (median) | ×LoRA | CPU time/step | examples/s | tokens/s | useful GFLOP/step | GFLOP/s | MFU (run's peak) | MFU vs round's GEMM |");
+        md.AppendLine("| method | trainable params | step (median) | ×LoRA | CPU time/step | examples/s | tokens/s | useful GFLOP/step | GFLOP/s | MFU (wall, lower bound) | MFU by CPU time (upper bound) |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         double tokensPerStep = (double)settings.BatchSize * settings.SequenceLength;
         foreach (var method in InterleavedTiming.Order)
@@ -157,11 +159,11 @@ internal static class PerfReport
                 _ => 1,
             };
             double flops = timing.FlopsPerStep[method];
-            double mfu = flops / stepSeconds / peak;
+            double wall = timing.WallMfu(method, peak), cpu = timing.CpuTimeMfu(method, peak);
             md.AppendLine($"| {method} | {timing.TrainableParameters[method]:N0} | {stepSeconds * 1000:F0} ms | {ratio:F3} | {Statistics.Median(timing.StepCpuMilliseconds[method]):F0} ms | "
-                + $"{settings.BatchSize / stepSeconds:F1} | {tokensPerStep / stepSeconds:F0} | {flops / 1e9:F1} | {flops / stepSeconds / 1e9:F1} | {mfu:P1} | {timing.UtilisationOfProbe(method):P1} |");
+                + $"{settings.BatchSize / stepSeconds:F1} | {tokensPerStep / stepSeconds:F0} | {flops / 1e9:F1} | {flops / stepSeconds / 1e9:F1} | {wall:P1} | {cpu:P1} |");
             if (model.Key == BenchmarkModel.BertKey)
-                targets.Add(($"training MFU ≥ 50 % ({name}, {method})", $"{mfu:P1} (vs round's GEMM {timing.UtilisationOfProbe(method):P1})", mfu >= 0.5));
+                targets.Add(($"training MFU ≥ 50 % ({name}, {method})", $"{wall:P1} … {cpu:P1}", Verdict(wall >= 0.5, cpu >= 0.5)));
         }
         md.AppendLine();
         md.AppendLine($"GEMM probe per timed round: {string.Join(", ", timing.GemmProbeGflops.Select(g => g.ToString("F0")))} GFLOP/s.");
@@ -170,7 +172,7 @@ internal static class PerfReport
         double update = Statistics.Median(timing.UpdateMilliseconds);
         md.AppendLine($"The Delta-LoRA update alone (all adapted layers, one step): median {update:F2} ms = {update / loraStep:P2} of a LoRA step.");
         double timeRatio = Statistics.Median(timing.DeltaLoRARatios);
-        targets.Add(($"Delta-LoRA/LoRA step time ≤ 1.03 ({name})", $"{timeRatio:F3} (CPU {Statistics.Median(timing.DeltaLoRACpuRatios):F3})", timeRatio <= 1.03));
+        targets.Add(($"Delta-LoRA/LoRA step time ≤ 1.03 ({name})", $"{timeRatio:F3} (CPU time {Statistics.Median(timing.DeltaLoRACpuRatios):F3})", Verdict(timeRatio <= 1.03)));
         md.AppendLine();
 
         if (memory is null) return;
@@ -188,26 +190,26 @@ internal static class PerfReport
         md.AppendLine();
         double deltaPeak = Statistics.Median(memory[FineTuningMethod.DeltaLoRA].Select(r => (double)r.PeakRssBytes));
         double fullPeak = Statistics.Median(memory[FineTuningMethod.Full].Select(r => (double)r.PeakRssBytes));
-        targets.Add(($"Delta-LoRA/LoRA peak memory ≤ 1.02 ({name})", $"{deltaPeak / loraPeak:F3}", deltaPeak / loraPeak <= 1.02));
-        targets.Add(($"Full/LoRA peak memory (reported; expected > 1) ({name})", $"{fullPeak / loraPeak:F3}", fullPeak > loraPeak));
+        targets.Add(($"Delta-LoRA/LoRA peak memory ≤ 1.02 ({name})", $"{deltaPeak / loraPeak:F3}", Verdict(deltaPeak / loraPeak <= 1.02)));
+        targets.Add(($"Full/LoRA step time and peak memory (reported) ({name})", $"{Statistics.Median(timing.FullRatios):F3}, {fullPeak / loraPeak:F3}", "reported"));
     }
 
-    private static void RenderInference(StringBuilder md, List<InferenceMeasurement> inferences, double peak, List<(string, string, bool)> targets)
+    private static void RenderInference(StringBuilder md, List<InferenceMeasurement> inferences, double peak, List<(string, string, string)> targets)
     {
         md.AppendLine("A DeltaLoRATransformer fitted by the catalog (a few Delta-LoRA steps, adapters merged) scores the SST-2 dev sentences with");
         md.AppendLine($"batched `Transform` (InferenceBatchSize {InferenceBenchmark.InferenceBatchSize}) and with `PredictionEngine.Predict`, one row at a time,");
         md.AppendLine($"in alternating rounds ({string.Join(", ", inferences.Select(m => $"{m.ModelKey} {m.Rounds.Count}"))}; each: GEMM probe, a batched pass over every sentence, a stretch of rows one at a time).");
         md.AppendLine();
-        md.AppendLine("| model | batched rows/s | one-at-a-time rows/s | speed-up | batched useful GFLOP/s | batched MFU | batched MFU vs round's GEMM | executed/real tokens | one-at-a-time MFU (vs round's GEMM) |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| model | batched rows/s | one-at-a-time rows/s | speed-up (wall; CPU time) | batched useful GFLOP/s | executed/real tokens | batched MFU (wall … CPU time) | one-at-a-time MFU (wall … CPU time) |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var m in inferences)
         {
             string name = m.ModelKey == BenchmarkModel.BertKey ? "BERT-base shape" : "USE-Lite";
-            double mfu = m.BatchedUsefulFlopsPerSecond / peak;
-            md.AppendLine($"| {name} | {m.BatchedRowsPerSecond:F1} | {m.PerRowRowsPerSecond:F1} ({m.PerRowRows} rows) | {m.Speedup:F2}× | {m.BatchedUsefulFlopsPerSecond / 1e9:F1} | "
-                + $"{mfu:P1} | {m.BatchedUtilisationOfProbe:P1} | {m.ExecutedTokens / m.RealTokens:F3} | {m.PerRowFlopsPerSecond / peak:P1} ({m.PerRowUtilisationOfProbe:P1}) |");
-            targets.Add(($"batched inference MFU ≥ 70 % ({name})", $"{mfu:P1} (vs round's GEMM {m.BatchedUtilisationOfProbe:P1})", mfu >= 0.7));
-            targets.Add(($"batched inference ≥ 5× one-at-a-time ({name})", $"{m.Speedup:F2}×", m.Speedup >= 5));
+            double wall = m.BatchedWallMfu(peak), cpu = m.BatchedCpuTimeMfu(peak);
+            md.AppendLine($"| {name} | {m.BatchedRowsPerSecond:F1} | {m.PerRowRowsPerSecond:F1} ({m.PerRowRows} rows) | {m.Speedup:F2}×; {m.CpuTimeSpeedup:F2}× | "
+                + $"{m.BatchedUsefulFlopsPerSecond / 1e9:F1} | {m.ExecutedTokens / m.RealTokens:F3} | {wall:P1} … {cpu:P1} | {m.PerRowWallMfu(peak):P1} … {m.PerRowCpuTimeMfu(peak):P1} |");
+            targets.Add(($"batched inference MFU ≥ 70 % ({name})", $"{wall:P1} … {cpu:P1}", Verdict(wall >= 0.7, cpu >= 0.7)));
+            targets.Add(($"batched inference ≥ 5× one-at-a-time ({name})", $"{m.Speedup:F2}×; CPU time {m.CpuTimeSpeedup:F2}×", Verdict(m.Speedup >= 5, m.CpuTimeSpeedup >= 5)));
         }
         md.AppendLine();
         md.AppendLine($"Tokens: {string.Join("; ", inferences.Select(m => $"{m.ModelKey} {m.RealTokens:N0} real ({m.RealTokens / m.Rows:F1} per sentence), {m.ExecutedTokens:N0} in the padded batches"))}.");
@@ -215,6 +217,12 @@ internal static class PerfReport
         md.AppendLine($"Batched seconds per pass: {string.Join("; ", inferences.Select(m => $"{m.ModelKey} {string.Join(", ", m.Rounds.Select(r => r.BatchedSeconds.ToString("F2")))}"))}.");
         md.AppendLine($"GEMM probes (GFLOP/s): {string.Join("; ", inferences.Select(m => $"{m.ModelKey} {string.Join(", ", m.Rounds.Select(r => r.GemmGflops.ToString("F0")))}"))}.");
     }
+
+    private static string Verdict(bool met) => met ? "met" : "**missed**";
+
+    /// <summary>A utilisation target, given its lower (wall) and upper (CPU-time) bound under contention.</summary>
+    private static string Verdict(bool lowerBoundMeets, bool upperBoundMeets)
+        => lowerBoundMeets ? "met" : upperBoundMeets ? "open (only the CPU-time bound meets it)" : "**missed** (even the CPU-time bound)";
 
     private static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
 }

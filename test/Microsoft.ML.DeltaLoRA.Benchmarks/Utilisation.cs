@@ -1,0 +1,28 @@
+using System.Diagnostics;
+using TorchSharp;
+
+namespace Microsoft.ML.DeltaLoRA.Benchmarks;
+
+/// <summary>
+/// Model-FLOPs utilisation two ways, because the machine is shared. <see cref="Wall"/> is the definition (useful FLOPs / wall
+/// time / peak): other processes' load only lengthens wall time, so it is a lower bound of the idle machine's figure.
+/// <see cref="CpuTime"/> replaces wall time by this process's CPU time spread over libtorch's threads, which time slices given
+/// to other processes do not inflate; an idle machine cannot do better than that (its wall time is at least CPU time / threads),
+/// so it is an upper bound, reached only if every op kept all threads busy. The idle machine's MFU lies between the two.
+/// </summary>
+internal static class Utilisation
+{
+    public static int Threads => torch.get_num_threads();
+
+    public static double Wall(double usefulFlops, double wallSeconds, double peakFlopsPerSecond) => usefulFlops / wallSeconds / peakFlopsPerSecond;
+
+    public static double CpuTime(double usefulFlops, double cpuSeconds, double peakFlopsPerSecond)
+        => usefulFlops / (cpuSeconds / Threads) / peakFlopsPerSecond;
+
+    /// <summary>User + system time of all this process's threads so far.</summary>
+    public static TimeSpan ProcessorTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+}
