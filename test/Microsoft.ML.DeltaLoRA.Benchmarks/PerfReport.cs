@@ -131,8 +131,8 @@ internal static class PerfReport
         md.AppendLine("forward (adapters included), 2·Σl²·width for each of Q·Kᵀ and P·V; backward 1× forward per operand that needs a gradient");
         md.AppendLine("(a trainable W, or an input that depends on a trainable parameter), so Full ≈ 3× forward and LoRA ≈ 2× forward.");
         md.AppendLine("MFU = useful FLOPs / wall time / peak: under other processes' load a lower bound of the idle machine's figure. The CPU-time");
-        md.AppendLine("figure divides by this process's CPU time / libtorch threads instead, which others' time slices do not inflate: an upper bound");
-        md.AppendLine("(reached only if every op kept every thread busy). Inference counts each sentence at its own length (padding is not useful work).");
+        md.AppendLine("figure divides by this process's CPU time / libtorch threads instead, which others' time slices do not inflate: optimistic, as");
+        md.AppendLine("if every op kept every thread busy. Inference counts each sentence at its own length (padding is not useful work).");
         return md.ToString();
     }
 
@@ -146,7 +146,7 @@ internal static class PerfReport
         md.AppendLine($"paper defaults (r 8, α 16, query+value, AdamW, clipping 1.0), K = 0 so every Delta-LoRA step also moves W.");
         md.AppendLine($"Interleaved: {settings.WarmupSteps} warm-up and {timing.StepMilliseconds[FineTuningMethod.LoRA].Length} timed round(s) of LoRA, Delta-LoRA, Full in one process.");
         md.AppendLine();
-        md.AppendLine("| method | trainable params | step (median) | ×LoRA | CPU time/step | examples/s | tokens/s | useful GFLOP/step | GFLOP/s | MFU (wall, lower bound) | MFU by CPU time (upper bound) |");
+        md.AppendLine("| method | trainable params | step (median) | ×LoRA | CPU time/step | examples/s | tokens/s | useful GFLOP/step | GFLOP/s | MFU (wall; lower bound) | MFU by CPU time (optimistic) |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         double tokensPerStep = (double)settings.BatchSize * settings.SequenceLength;
         foreach (var method in InterleavedTiming.Order)
@@ -220,9 +220,9 @@ internal static class PerfReport
 
     private static string Verdict(bool met) => met ? "met" : "**missed**";
 
-    /// <summary>A utilisation target, given its lower (wall) and upper (CPU-time) bound under contention.</summary>
+    /// <summary>A utilisation target, given its wall figure (a lower bound under contention) and its optimistic CPU-time estimate.</summary>
     private static string Verdict(bool lowerBoundMeets, bool upperBoundMeets)
-        => lowerBoundMeets ? "met" : upperBoundMeets ? "open (only the CPU-time bound meets it)" : "**missed** (even the CPU-time bound)";
+        => lowerBoundMeets ? "met" : upperBoundMeets ? "open (only the CPU-time estimate meets it)" : "**missed** (even by CPU time)";
 
     private static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
 }

@@ -3,7 +3,7 @@ using Microsoft.ML.DeltaLoRA.Benchmarks;
 
 // perf [options]: the markdown performance report (GEMM peak, training throughput/MFU/ratios/memory, ML.NET inference); see PerfOptions.Usage
 // gemm [sizes]: the GEMM peak alone
-// threads [rounds]: libgomp's default against OMP_WAIT_POLICY=PASSIVE and OMP_NUM_THREADS=1 (child processes)
+// threads [rounds]: libgomp's default against OMP_WAIT_POLICY=PASSIVE, GOMP_SPINCOUNT=10000 and OMP_NUM_THREADS=1 (child processes)
 // child METHOD MODEL LAYERS BATCH SEQUENCE WARMUP TIMED: one peak-memory measurement (started by perf)
 // threads-child DEVFILE: one thread-settings measurement (started by threads)
 // bdn [BenchmarkDotNet arguments]: the BenchmarkDotNet micro-benchmarks (update rule, adapter forward/backward, optimizer step)

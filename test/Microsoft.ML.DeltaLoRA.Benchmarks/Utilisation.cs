@@ -7,8 +7,9 @@ namespace Microsoft.ML.DeltaLoRA.Benchmarks;
 /// Model-FLOPs utilisation two ways, because the machine is shared. <see cref="Wall"/> is the definition (useful FLOPs / wall
 /// time / peak): other processes' load only lengthens wall time, so it is a lower bound of the idle machine's figure.
 /// <see cref="CpuTime"/> replaces wall time by this process's CPU time spread over libtorch's threads, which time slices given
-/// to other processes do not inflate; an idle machine cannot do better than that (its wall time is at least CPU time / threads),
-/// so it is an upper bound, reached only if every op kept all threads busy. The idle machine's MFU lies between the two.
+/// to other processes do not inflate. It is an optimistic estimate: it assumes every op kept every thread busy (an idle
+/// machine's wall time is at least CPU time / threads), and it can even pass 100 % where ops run on one thread at a higher clock
+/// than the two-thread GEMM peak. The idle machine's MFU lies between the two.
 /// </summary>
 internal static class Utilisation
 {
