@@ -75,18 +75,23 @@ internal static class PerfReport
         string loadAfter = MachineState.LoadAverage();
         Log($"GEMM peak at end: {GemmPeak.Best(gemmEnd).BestGflops:F1} GFLOP/s; load average at end: {loadAfter}");
         var probes = trainings.SelectMany(t => t.Timing.GemmProbeGflops).Concat(inferences.SelectMany(i => i.Rounds.Select(r => r.GemmGflops)));
-        double peak = probes.Append(GemmPeak.Best(gemmStart).BestGflops).Append(GemmPeak.Best(gemmEnd).BestGflops).Max() * 1e9;
+        // Under sustained load every wall-clock GEMM is slowed too; the GEMM's rate per CPU second × threads is not, so it is also a
+        // candidate for the machine's limit, and keeps the wall MFU a lower bound of the idle machine's figure.
+        double cpuPeak = GemmPeak.BestCpuGflops(gemmStart.Concat(gemmEnd)) * 1e9;
+        double wallPeak = probes.Append(GemmPeak.Best(gemmStart).BestGflops).Append(GemmPeak.Best(gemmEnd).BestGflops).Max() * 1e9;
+        double peak = Math.Max(wallPeak, cpuPeak);
 
-        var report = Render(options, started, DateTime.Now, loadBefore, loadAfter, gemmStart, gemmEnd, peak, trainings, inferences, inferenceSkipped, threads);
+        var report = Render(options, started, DateTime.Now, loadBefore, loadAfter, gemmStart, gemmEnd, wallPeak, cpuPeak, trainings, inferences, inferenceSkipped, threads);
         Console.Write(report);
         if (options.OutputFile is not null) File.WriteAllText(options.OutputFile, report);
         return 0;
     }
 
     private static string Render(PerfOptions options, DateTime started, DateTime finished, string loadBefore, string loadAfter,
-        IReadOnlyList<GemmMeasurement> gemmStart, IReadOnlyList<GemmMeasurement> gemmEnd, double peak,
+        IReadOnlyList<GemmMeasurement> gemmStart, IReadOnlyList<GemmMeasurement> gemmEnd, double wallPeak, double cpuPeak,
         List<TrainingSection> trainings, List<InferenceMeasurement> inferences, string? inferenceSkipped, string? threads)
     {
+        double peak = Math.Max(wallPeak, cpuPeak);
         var md = new StringBuilder();
         var targets = new List<(string Target, string Measured, string Verdict)>();
         md.AppendLine($"# Performance report ({started:yyyy-MM-dd HH:mm}, {(finished - started).TotalMinutes:F1} min)");
@@ -98,20 +103,22 @@ internal static class PerfReport
 
         md.AppendLine("## fp32 GEMM peak (torch.mm, square, in place)");
         md.AppendLine();
-        md.AppendLine("| size | best at start | median at start | best at end | median at end |");
-        md.AppendLine("|---:|---:|---:|---:|---:|");
+        md.AppendLine("| size | best at start | median at start | per CPU second at start | best at end | median at end | per CPU second at end |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (start, end) in gemmStart.Zip(gemmEnd))
-            md.AppendLine($"| {start.Size} | {start.BestGflops:F1} GFLOP/s | {start.MedianGflops:F1} | {end.BestGflops:F1} | {end.MedianGflops:F1} |");
+            md.AppendLine($"| {start.Size} | {start.BestGflops:F1} GFLOP/s | {start.MedianGflops:F1} | {start.CpuGflops:F1} | {end.BestGflops:F1} | {end.MedianGflops:F1} | {end.CpuGflops:F1} |");
         md.AppendLine();
-        md.AppendLine($"Peak used for MFU: **{peak / 1e9:F1} GFLOP/s**, the best product seen in the run (here, in the per-round probes, 2048², or at start and end).");
+        md.AppendLine($"Best wall-clock product in the run (start, end, per-round 2048² probes): {wallPeak / 1e9:F1} GFLOP/s. Best rate per CPU second × {Utilisation.Threads} threads");
+        md.AppendLine($"(2048² and 4096², start and end; 1024² runs too briefly for the 10 ms CPU clock): {cpuPeak / 1e9:F1} GFLOP/s, which other processes' load does not lower.");
+        md.AppendLine($"Peak used for MFU: **{peak / 1e9:F1} GFLOP/s**, the larger of the two; MFU by CPU time divides by the second.");
         md.AppendLine();
 
-        foreach (var section in trainings) RenderTraining(md, section, peak, targets);
+        foreach (var section in trainings) RenderTraining(md, section, peak, cpuPeak, targets);
         md.AppendLine("## Inference through ML.NET (SST-2 dev sentences, max length 128)");
         md.AppendLine();
         if (inferenceSkipped is not null) md.AppendLine(inferenceSkipped);
         else if (inferences.Count == 0) md.AppendLine("not run (--no-inference).");
-        else RenderInference(md, inferences, peak, targets);
+        else RenderInference(md, inferences, peak, cpuPeak, targets);
         md.AppendLine();
 
         if (threads is not null)
@@ -131,12 +138,13 @@ internal static class PerfReport
         md.AppendLine("forward (adapters included), 2·Σl²·width for each of Q·Kᵀ and P·V; backward 1× forward per operand that needs a gradient");
         md.AppendLine("(a trainable W, or an input that depends on a trainable parameter), so Full ≈ 3× forward and LoRA ≈ 2× forward.");
         md.AppendLine("MFU = useful FLOPs / wall time / peak: under other processes' load a lower bound of the idle machine's figure. The CPU-time");
-        md.AppendLine("figure divides by this process's CPU time / libtorch threads instead, which others' time slices do not inflate: optimistic, as");
-        md.AppendLine("if every op kept every thread busy. Inference counts each sentence at its own length (padding is not useful work).");
+        md.AppendLine("figure divides by this process's CPU time / libtorch threads and by the GEMM's rate per CPU second instead, which others'");
+        md.AppendLine("time slices do not change: optimistic, as if every op kept every thread busy. Inference counts each sentence at its own");
+        md.AppendLine("length (padding is not useful work).");
         return md.ToString();
     }
 
-    private static void RenderTraining(StringBuilder md, TrainingSection section, double peak, List<(string, string, string)> targets)
+    private static void RenderTraining(StringBuilder md, TrainingSection section, double peak, double cpuPeak, List<(string, string, string)> targets)
     {
         var (model, settings, timing, memory) = (section.Model, section.Settings, section.Timing, section.Memory);
         string name = model.Key == BenchmarkModel.BertKey ? $"BERT-base shape ({settings.Layers} layers)" : "USE-Lite (default model)";
@@ -159,7 +167,7 @@ internal static class PerfReport
                 _ => 1,
             };
             double flops = timing.FlopsPerStep[method];
-            double wall = timing.WallMfu(method, peak), cpu = timing.CpuTimeMfu(method, peak);
+            double wall = timing.WallMfu(method, peak), cpu = timing.CpuTimeMfu(method, cpuPeak);
             md.AppendLine($"| {method} | {timing.TrainableParameters[method]:N0} | {stepSeconds * 1000:F0} ms | {ratio:F3} | {Statistics.Median(timing.StepCpuMilliseconds[method]):F0} ms | "
                 + $"{settings.BatchSize / stepSeconds:F1} | {tokensPerStep / stepSeconds:F0} | {flops / 1e9:F1} | {flops / stepSeconds / 1e9:F1} | {wall:P1} | {cpu:P1} |");
             if (model.Key == BenchmarkModel.BertKey)
@@ -194,7 +202,7 @@ internal static class PerfReport
         targets.Add(($"Full/LoRA step time and peak memory (reported) ({name})", $"{Statistics.Median(timing.FullRatios):F3}, {fullPeak / loraPeak:F3}", "reported"));
     }
 
-    private static void RenderInference(StringBuilder md, List<InferenceMeasurement> inferences, double peak, List<(string, string, string)> targets)
+    private static void RenderInference(StringBuilder md, List<InferenceMeasurement> inferences, double peak, double cpuPeak, List<(string, string, string)> targets)
     {
         md.AppendLine("A DeltaLoRATransformer fitted by the catalog (a few Delta-LoRA steps, adapters merged) scores the SST-2 dev sentences with");
         md.AppendLine($"batched `Transform` (InferenceBatchSize {InferenceBenchmark.InferenceBatchSize}) and with `PredictionEngine.Predict`, one row at a time,");
@@ -205,9 +213,9 @@ internal static class PerfReport
         foreach (var m in inferences)
         {
             string name = m.ModelKey == BenchmarkModel.BertKey ? "BERT-base shape" : "USE-Lite";
-            double wall = m.BatchedWallMfu(peak), cpu = m.BatchedCpuTimeMfu(peak);
+            double wall = m.BatchedWallMfu(peak), cpu = m.BatchedCpuTimeMfu(cpuPeak);
             md.AppendLine($"| {name} | {m.BatchedRowsPerSecond:F1} | {m.PerRowRowsPerSecond:F1} ({m.PerRowRows} rows) | {m.Speedup:F2}×; {m.CpuTimeSpeedup:F2}× | "
-                + $"{m.BatchedUsefulFlopsPerSecond / 1e9:F1} | {m.ExecutedTokens / m.RealTokens:F3} | {wall:P1} … {cpu:P1} | {m.PerRowWallMfu(peak):P1} … {m.PerRowCpuTimeMfu(peak):P1} |");
+                + $"{m.BatchedUsefulFlopsPerSecond / 1e9:F1} | {m.ExecutedTokens / m.RealTokens:F3} | {wall:P1} … {cpu:P1} | {m.PerRowWallMfu(peak):P1} … {m.PerRowCpuTimeMfu(cpuPeak):P1} |");
             targets.Add(($"batched inference MFU ≥ 70 % ({name})", $"{wall:P1} … {cpu:P1}", Verdict(wall >= 0.7, cpu >= 0.7)));
             targets.Add(($"batched inference ≥ 5× one-at-a-time ({name})", $"{m.Speedup:F2}×; CPU time {m.CpuTimeSpeedup:F2}×", Verdict(m.Speedup >= 5, m.CpuTimeSpeedup >= 5)));
         }
