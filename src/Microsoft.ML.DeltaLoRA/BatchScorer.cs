@@ -35,8 +35,11 @@ internal sealed class BatchScorer : IDisposable
     /// </summary>
     public const int BatchesPerWindow = 16;
 
-    /// <summary>The most rows a Transform cursor reads ahead and hands to <see cref="Score"/> at once.</summary>
-    public int WindowSize => BatchSize * BatchesPerWindow;
+    /// <summary>Windows hold fewer batches when batches are large, so that a window stays within this many rows (or one batch).</summary>
+    public const int MaxWindowRows = 4096;
+
+    /// <summary>The most rows a Transform cursor reads ahead and hands to <see cref="Score"/> at once: whole batches.</summary>
+    public int WindowSize => BatchSize * Math.Clamp(MaxWindowRows / BatchSize, 1, BatchesPerWindow);
 
     /// <summary>The underlying scorer, for saving; throws once disposed. Not for scoring: use <see cref="Score"/>.</summary>
     public ITextScorer Scorer

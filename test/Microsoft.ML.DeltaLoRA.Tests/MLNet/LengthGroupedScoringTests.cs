@@ -129,6 +129,18 @@ public class LengthGroupedScoringTests
             $"Length-sorted batches hold {Padded(scorer.Calls)} characters against {consecutive} for consecutive batches ({real} real).");
     }
 
+    [Theory]
+    [InlineData(32, 512)]     // 16 batches
+    [InlineData(1000, 4000)]  // as many whole batches as fit in MaxWindowRows
+    [InlineData(5000, 5000)]  // at least one batch
+    [InlineData(1 << 30, 1 << 30)]
+    public void Windows_are_whole_batches_of_bounded_size(int batchSize, int expectedWindow)
+    {
+        var columns = new PredictionColumns(PredictionTask.Regression, "Sentence1", null, "Score", null, 1, null);
+        using var scorer = new BatchScorer(new RowNamingScorer(), columns, batchSize);
+        Assert.Equal(expectedWindow, scorer.WindowSize);
+    }
+
     [Fact]
     public void Reading_a_few_rows_scores_one_batch_only()
     {
