@@ -1,51 +1,62 @@
 using System.Diagnostics;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Training;
-using TorchSharp;
 
 namespace Microsoft.ML.DeltaLoRA.Benchmarks;
 
-/// <summary>Step times of the three methods measured in one process, round-robin, and the cost of the Delta-LoRA update alone.</summary>
+/// <summary>Step times of the three methods measured in one process, round-robin, with each method's useful FLOPs per step.</summary>
 /// <remarks>CPU milliseconds are this process's user + system time over the step (all threads): less sensitive to other processes' load than wall time.</remarks>
 internal sealed record TimingResult(
     Dictionary<FineTuningMethod, double[]> StepMilliseconds, Dictionary<FineTuningMethod, double[]> StepCpuMilliseconds,
-    double[] DeltaLoRARatios, double[] FullRatios, double[] DeltaLoRACpuRatios, double[] UpdateMilliseconds);
+    Dictionary<FineTuningMethod, double> FlopsPerStep, Dictionary<FineTuningMethod, long> TrainableParameters,
+    double[] DeltaLoRARatios, double[] FullRatios, double[] DeltaLoRACpuRatios, double[] UpdateMilliseconds, double[] GemmProbeGflops)
+{
+    public double WallMfu(FineTuningMethod method, double peak) => Utilisation.Wall(FlopsPerStep[method], Statistics.Median(StepMilliseconds[method]) / 1000, peak);
+
+    public double CpuTimeMfu(FineTuningMethod method, double peak) => Utilisation.CpuTime(FlopsPerStep[method], Statistics.Median(StepCpuMilliseconds[method]) / 1000, peak);
+}
 
 /// <summary>
 /// On a shared machine, step times drift with other processes' load. Stepping the three methods in turn (LoRA, Delta-LoRA, Full,
 /// LoRA, …) on three models of the same shape exposes neighbouring steps to the same load, so the per-round ratios are robust
-/// even when absolute times are not. The Delta-LoRA update is also timed alone, since it is the only work Delta-LoRA adds.
+/// even when absolute times are not. Each timed round starts with a short GEMM probe (a record of the load, and a candidate for
+/// the run's peak). The Delta-LoRA update is also timed alone, since it is the only work Delta-LoRA adds.
 /// </summary>
 internal static class InterleavedTiming
 {
+    public static readonly FineTuningMethod[] Order = [FineTuningMethod.LoRA, FineTuningMethod.DeltaLoRA, FineTuningMethod.Full];
+
     public static TimingResult Measure(RunSettings settings, int rounds)
     {
-        FineTuningMethod[] order = [FineTuningMethod.LoRA, FineTuningMethod.DeltaLoRA, FineTuningMethod.Full];
-        var models = new Dictionary<FineTuningMethod, BertShapedClassifier>();
+        var benchmarkModel = settings.Model();
+        var models = new Dictionary<FineTuningMethod, SequenceClassifier>();
         var tuners = new Dictionary<FineTuningMethod, FineTuner>();
         int totalSteps = settings.WarmupSteps + rounds;
-        foreach (var method in order)
+        var lengths = Flops.SequenceLengths.Uniform(settings.BatchSize, settings.SequenceLength);
+        var flops = new Dictionary<FineTuningMethod, double>();
+        var trainable = new Dictionary<FineTuningMethod, long>();
+        foreach (var method in Order)
         {
-            torch.manual_seed(0);
-            models[method] = new BertShapedClassifier(settings.Layers);
-            tuners[method] = new FineTuner(models[method], new FineTuningOptions { Method = method, StartSteps = 0, Seed = 0 }, totalSteps);
+            models[method] = benchmarkModel.Create();
+            tuners[method] = new FineTuner(models[method], settings.Options(method), totalSteps);
+            flops[method] = benchmarkModel.TrainingFlops(models[method], lengths).Total;
+            trainable[method] = models[method].parameters().Where(p => p.requires_grad).Sum(p => p.numel());
         }
-        using var inputIds = torch.randint(1, BertShapedClassifier.Vocabulary, [settings.BatchSize, settings.SequenceLength], dtype: torch.int64);
-        using var attentionMask = torch.ones([settings.BatchSize, settings.SequenceLength], dtype: torch.int64);
-        var batch = new EncoderBatch(inputIds, attentionMask);
-        using var labels = torch.randint(0, 2, [settings.BatchSize], dtype: torch.int64);
+        using var batch = new TrainingBatch(benchmarkModel, settings);
 
-        var times = order.ToDictionary(m => m, _ => new List<double>());
-        var cpuTimes = order.ToDictionary(m => m, _ => new List<double>());
+        var times = Order.ToDictionary(m => m, _ => new List<double>());
+        var cpuTimes = Order.ToDictionary(m => m, _ => new List<double>());
+        var probes = new List<double>();
         for (int step = 1; step <= totalSteps; step++)
         {
-            foreach (var method in order)
+            if (step > settings.WarmupSteps) probes.Add(GemmPeak.Probe());
+            foreach (var method in Order)
             {
-                var cpuBefore = ProcessorTime();
+                var cpuBefore = Utilisation.ProcessorTime();
                 var stopwatch = Stopwatch.StartNew();
-                tuners[method].Step(batch, labels);
+                tuners[method].Step(batch.Batch, batch.Labels);
                 double wall = stopwatch.Elapsed.TotalMilliseconds;
-                double cpu = (ProcessorTime() - cpuBefore).TotalMilliseconds;
+                double cpu = (Utilisation.ProcessorTime() - cpuBefore).TotalMilliseconds;
                 if (step <= settings.WarmupSteps) continue;
                 times[method].Add(wall);
                 cpuTimes[method].Add(cpu);
@@ -53,7 +64,7 @@ internal static class InterleavedTiming
         }
         var updateTimes = TimeUpdateAlone(models[FineTuningMethod.DeltaLoRA], repetitions: 50);
 
-        foreach (var method in order)
+        foreach (var method in Order)
         {
             tuners[method].Dispose();
             models[method].Dispose();
@@ -63,19 +74,14 @@ internal static class InterleavedTiming
         return new TimingResult(
             times.ToDictionary(t => t.Key, t => t.Value.ToArray()),
             cpuTimes.ToDictionary(t => t.Key, t => t.Value.ToArray()),
+            flops, trainable,
             times[FineTuningMethod.DeltaLoRA].Select((t, i) => t / lora[i]).ToArray(),
             times[FineTuningMethod.Full].Select((t, i) => t / lora[i]).ToArray(),
             cpuTimes[FineTuningMethod.DeltaLoRA].Select((t, i) => t / loraCpu[i]).ToArray(),
-            updateTimes);
+            updateTimes, probes.ToArray());
     }
 
-    private static TimeSpan ProcessorTime()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.TotalProcessorTime;
-    }
-
-    private static double[] TimeUpdateAlone(BertShapedClassifier model, int repetitions)
+    private static double[] TimeUpdateAlone(SequenceClassifier model, int repetitions)
     {
         var layers = AdapterInjector.AdaptedLayers(model).Select(l => l.Layer).ToArray();
         using var update = new DeltaLoRAUpdate(layers, updateRatio: 0.5, startSteps: 0);

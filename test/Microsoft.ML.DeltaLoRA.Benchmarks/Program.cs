@@ -1,26 +1,38 @@
 using BenchmarkDotNet.Running;
-using Microsoft.ML.DeltaLoRA;
 using Microsoft.ML.DeltaLoRA.Benchmarks;
 
-// report [layers] [timing rounds] [memory rounds]   (default 12 6 1): step time and peak memory of the three methods, as ratios to LoRA
-// child METHOD LAYERS BATCH SEQUENCE WARMUP TIMED: one measurement (started by report)
-// bdn [BenchmarkDotNet arguments]: the BenchmarkDotNet benchmarks
-var mode = args.Length > 0 ? args[0] : "report";
+// perf [options]: the markdown performance report (GEMM peak, training throughput/MFU/ratios/memory, ML.NET inference); see PerfOptions.Usage
+// gemm [sizes]: the GEMM peak alone
+// threads [rounds]: libgomp's default against OMP_WAIT_POLICY=PASSIVE, GOMP_SPINCOUNT=10000 and OMP_NUM_THREADS=1 (child processes)
+// child METHOD MODEL LAYERS BATCH SEQUENCE WARMUP TIMED: one peak-memory measurement (started by perf)
+// threads-child DEVFILE: one thread-settings measurement (started by threads)
+// bdn [BenchmarkDotNet arguments]: the BenchmarkDotNet micro-benchmarks (update rule, adapter forward/backward, optimizer step)
+var mode = args.Length > 0 ? args[0] : "perf";
 switch (mode)
 {
+    case "perf":
+    case "report":
+        return PerfReport.Run(PerfOptions.Parse(args[1..]));
+    case "gemm":
+        var sizes = args.Length > 1 ? args[1..].Select(int.Parse) : [1024, 2048, 4096];
+        foreach (var m in GemmPeak.Measure(sizes, repetitions: 6))
+            Console.WriteLine($"{m.Size}: best {m.BestGflops:F1} GFLOP/s, median {m.MedianGflops:F1} GFLOP/s");
+        return 0;
     case "child":
-        var settings = new RunSettings(int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5]), int.Parse(args[6]));
-        Console.WriteLine(MethodRun.Serialize(MethodRun.Measure(Enum.Parse<FineTuningMethod>(args[1]), settings)));
+        var (method, settings) = MethodRun.ParseChildArguments(args[1..]);
+        Console.WriteLine(MethodRun.Serialize(MethodRun.Measure(method, settings)));
+        return 0;
+    case "threads":
+        var devFile = SharedFiles.Find("data", "glue", "sst2", "dev.tsv") ?? throw new FileNotFoundException("../shared/data/glue/sst2/dev.tsv was not found; set DELTALORA_SHARED.");
+        Console.Write(ThreadSettingsComparison.Run(devFile, args.Length > 1 ? int.Parse(args[1]) : 2, message => Console.Error.WriteLine(message)));
+        return 0;
+    case "threads-child":
+        Console.WriteLine(ThreadSettingsComparison.Measure(args[1]));
         return 0;
     case "bdn":
-        BenchmarkSwitcher.FromAssembly(typeof(StepBenchmarks).Assembly).Run(args[1..]);
+        BenchmarkSwitcher.FromAssembly(typeof(PerfReport).Assembly).Run(args[1..]);
         return 0;
-    case "report":
-        int layers = args.Length > 1 ? int.Parse(args[1]) : 12;
-        int timingRounds = args.Length > 2 ? int.Parse(args[2]) : 6;
-        int memoryRounds = args.Length > 3 ? int.Parse(args[3]) : 1;
-        return ReportRunner.Run(new RunSettings(layers, BatchSize: 16, SequenceLength: 128, WarmupSteps: 2, TimedSteps: 2), memoryRounds, timingRounds);
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'; use report, child or bdn.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'; use perf, gemm, threads or bdn.\n{PerfOptions.Usage}");
         return 2;
 }

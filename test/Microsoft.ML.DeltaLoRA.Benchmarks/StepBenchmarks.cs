@@ -1,22 +1,19 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Microsoft.ML.DeltaLoRA.Benchmarks;
 
 /// <summary>
-/// BenchmarkDotNet view of one optimizer step per method (run with <c>bdn --filter *StepBenchmarks*</c>). Slow on 2 cores;
-/// the report runner gives the ratios and memory in one run.
+/// BenchmarkDotNet view of one optimizer step per method on the BERT-base-shaped BertForSequenceClassification (one layer by
+/// default; run with <c>bdn --filter *StepBenchmarks*</c>). The perf report gives the full-depth ratios, MFU and memory in one run.
 /// </summary>
-[MemoryDiagnoser]
+[Config(typeof(MicroBenchmarkConfig))]
 public class StepBenchmarks
 {
-    private BertShapedClassifier? _model;
+    private SequenceClassifier? _model;
     private FineTuner? _tuner;
-    private EncoderBatch? _batch;
-    private Tensor? _labels;
+    private TrainingBatch? _batch;
 
     [Params(FineTuningMethod.LoRA, FineTuningMethod.DeltaLoRA, FineTuningMethod.Full)]
     public FineTuningMethod Method { get; set; }
@@ -27,22 +24,23 @@ public class StepBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        torch.manual_seed(0);
-        _model = new BertShapedClassifier(Layers);
-        _tuner = new FineTuner(_model, new FineTuningOptions { Method = Method, StartSteps = 0, Seed = 0, MaxSteps = int.MaxValue }, int.MaxValue);
-        _batch = new EncoderBatch(torch.randint(1, BertShapedClassifier.Vocabulary, [16, 128], dtype: int64), torch.ones([16, 128], dtype: int64));
-        _labels = torch.randint(0, 2, [16], dtype: int64);
+        var settings = new RunSettings(BenchmarkModel.BertKey, Layers, BatchSize: 16, SequenceLength: 128, WarmupSteps: 0, TimedSteps: 0);
+        var benchmarkModel = settings.Model();
+        _model = benchmarkModel.Create();
+        var options = settings.Options(Method);
+        options.MaxSteps = int.MaxValue;
+        _tuner = new FineTuner(_model, options, int.MaxValue);
+        _batch = new TrainingBatch(benchmarkModel, settings);
     }
 
     [Benchmark]
-    public float OptimizerStep() => _tuner!.Step(_batch!, _labels!);
+    public float OptimizerStep() => _tuner!.Step(_batch!.Batch, _batch.Labels);
 
     [GlobalCleanup]
     public void Cleanup()
     {
         _tuner?.Dispose();
         _batch?.Dispose();
-        _labels?.Dispose();
         _model?.Dispose();
     }
 }

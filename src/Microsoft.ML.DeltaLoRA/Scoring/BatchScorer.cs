@@ -3,7 +3,9 @@ namespace Microsoft.ML.DeltaLoRA;
 /// <summary>
 /// Turns a scorer's raw outputs into column values: class probabilities (softmax of the logits) and the predicted class key
 /// (1-based arg-max of the probabilities, 0 when they are NaN) for classification; the value itself for regression.
-/// Serializes calls into the scorer, so any number of cursors may share it.
+/// Serializes calls into the scorer, so any number of cursors may share it. Rows handed over together (a cursor's look-ahead
+/// window of up to <see cref="WindowSize"/> rows) go to the scorer in groups of at most <see cref="BatchSize"/> rows of similar
+/// length (<see cref="ITextScorer.LengthOf"/>: tokens, for a model), so that each forward pass pads little.
 /// </summary>
 internal sealed class BatchScorer : IDisposable
 {
@@ -25,6 +27,19 @@ internal sealed class BatchScorer : IDisposable
 
     /// <summary>Rows per call into the scorer when transforming data.</summary>
     public int BatchSize { get; }
+
+    /// <summary>
+    /// Batches in the longest look-ahead window. Rows of consecutive batches differ in length, and a batch is padded to its
+    /// longest row: on SST-2 dev, batches of 32 consecutive sentences held 1.97× as many tokens as the sentences; sorted
+    /// windows of 4, 8, 16 and 32 batches brought that to 1.26, 1.14, 1.07 and 1.04.
+    /// </summary>
+    public const int BatchesPerWindow = 16;
+
+    /// <summary>Windows hold fewer batches when batches are large, so that a window stays within this many rows (or one batch).</summary>
+    public const int MaxWindowRows = 4096;
+
+    /// <summary>The most rows a Transform cursor reads ahead and hands to <see cref="Score"/> at once: whole batches.</summary>
+    public int WindowSize => BatchSize * Math.Clamp(MaxWindowRows / BatchSize, 1, BatchesPerWindow);
 
     /// <summary>The underlying scorer, for saving; throws once disposed. Not for scoring: use <see cref="Score"/>.</summary>
     public ITextScorer Scorer
@@ -51,7 +66,8 @@ internal sealed class BatchScorer : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _scorer.Score(firstTexts, secondTexts, scores.AsSpan(0, rows * outputs));
+            if (rows <= BatchSize) _scorer.Score(firstTexts, secondTexts, scores.AsSpan(0, rows * outputs));
+            else ScoreInLengthGroups(firstTexts, secondTexts, scores);
         }
         if (Columns.Task != PredictionTask.MulticlassClassification) return;
         for (int row = 0; row < rows; row++)
@@ -59,6 +75,28 @@ internal sealed class BatchScorer : IDisposable
             var probabilities = scores.AsSpan(row * outputs, outputs);
             Softmax(probabilities);
             predictedKeys![row] = PredictedKey(probabilities);
+        }
+    }
+
+    /// <summary>
+    /// Scores the rows in groups of <see cref="BatchSize"/>, taking them in order of the scorer's length (a stable sort, so the
+    /// grouping is the same every time), and puts each row's outputs back at its own place.
+    /// </summary>
+    private void ScoreInLengthGroups(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, float[] scores)
+    {
+        int outputs = Columns.OutputCount;
+        var lengths = new int[firstTexts.Count];
+        for (int row = 0; row < lengths.Length; row++) lengths[row] = _scorer.LengthOf(firstTexts[row], secondTexts?[row]);
+        var order = Enumerable.Range(0, firstTexts.Count).OrderBy(row => lengths[row]).ToArray();
+        var groupScores = new float[BatchSize * outputs];
+        for (int start = 0; start < order.Length; start += BatchSize)
+        {
+            var group = order.AsSpan(start, Math.Min(BatchSize, order.Length - start)).ToArray();
+            var first = group.Select(row => firstTexts[row]).ToArray();
+            var second = secondTexts is null ? null : group.Select(row => secondTexts[row]).ToArray();
+            _scorer.Score(first, second, groupScores.AsSpan(0, group.Length * outputs));
+            for (int i = 0; i < group.Length; i++)
+                groupScores.AsSpan(i * outputs, outputs).CopyTo(scores.AsSpan(group[i] * outputs, outputs));
         }
     }
 

@@ -26,6 +26,9 @@ internal sealed class FineTunedTextScorer(TextClassificationModel model, int max
         raw.CopyTo(outputs);
     }
 
+    /// <summary>Tokens of the row, special tokens included, after truncation to <see cref="MaxSequenceLength"/>.</summary>
+    public int LengthOf(string firstText, string? secondText) => Model.Tokenizer.Encode(firstText, secondText, MaxSequenceLength).Length;
+
     public IReadOnlyDictionary<string, byte[]> SavePayload()
     {
         var files = new Dictionary<string, byte[]>(Model.ToFiles())

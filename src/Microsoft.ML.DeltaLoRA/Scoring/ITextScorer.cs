@@ -19,6 +19,12 @@ internal interface ITextScorer : IDisposable
     void Score(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, Span<float> outputs);
 
     /// <summary>
+    /// The length of a row as the model pays for it (a model scorer: its token count). Transform scores rows of similar length
+    /// together, so that each forward pass pads little. By default, the characters of both texts.
+    /// </summary>
+    int LengthOf(string firstText, string? secondText) => firstText.Length + (secondText?.Length ?? 0);
+
+    /// <summary>
     /// The <see cref="ITextScorerLoader"/> type that rebuilds this scorer from <see cref="SavePayload"/>: it needs a
     /// parameterless constructor and must be loadable by name in the process that loads the model.
     /// </summary>

@@ -4,8 +4,10 @@ namespace Microsoft.ML.DeltaLoRA;
 
 /// <summary>
 /// A cursor over scored data. Input columns come from a cursor over the source data. When an added column is active,
-/// a second source cursor runs up to one batch ahead, reading only the text columns; each batch of texts is scored in
-/// one call, and the two cursors' row ids are checked to agree, so row order is kept.
+/// a second source cursor runs up to one window ahead, reading only the text columns; each window of texts is scored in one
+/// call (in batches of similar length), and the two cursors' row ids are checked to agree, so row order is kept. The first
+/// window is one batch, so that reading a few rows costs no more than one batch; each next window doubles, up to
+/// <see cref="BatchScorer.WindowSize"/> rows, so that long scans get long windows and little padding.
 /// </summary>
 internal sealed class ScoringCursor : DataViewRowCursor
 {
@@ -19,6 +21,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
     private readonly ScoredBatch? _batch;
     private readonly DataViewRowId[]? _batchIds;
     private int _indexInBatch = -1;
+    private int _window;
 
     /// <param name="binding">The model bound to the source schema.</param>
     /// <param name="rows">Source cursor for the input columns.</param>
@@ -33,8 +36,9 @@ internal sealed class ScoringCursor : DataViewRowCursor
         _textRowId = textRows.GetIdGetter();
         _readFirst = textRows.GetGetter<ReadOnlyMemory<char>>(binding.FirstText);
         _readSecond = binding.SecondText is { } second ? textRows.GetGetter<ReadOnlyMemory<char>>(second) : null;
-        _batch = new ScoredBatch(binding.Scorer, binding.Scorer.BatchSize);
-        _batchIds = new DataViewRowId[binding.Scorer.BatchSize];
+        _batch = new ScoredBatch(binding.Scorer, binding.Scorer.WindowSize);
+        _batchIds = new DataViewRowId[binding.Scorer.WindowSize];
+        _window = binding.Scorer.BatchSize;
     }
 
     public override DataViewSchema Schema => _binding.OutputSchema;
@@ -63,7 +67,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
         batch.Clear();
         var first = default(ReadOnlyMemory<char>);
         var second = default(ReadOnlyMemory<char>);
-        while (batch.Count < batch.Capacity && _textRows!.MoveNext())
+        while (batch.Count < _window && _textRows!.MoveNext())
         {
             _textRowId!(ref _batchIds![batch.Count]);
             _readFirst!(ref first);
@@ -73,6 +77,7 @@ internal sealed class ScoringCursor : DataViewRowCursor
         if (batch.Count == 0)
             throw new InvalidOperationException($"The source data returned fewer rows to the text cursor than to the row cursor (row {Position}); scoring needs a repeatable row order.");
         batch.Score();
+        _window = Math.Min(2 * _window, batch.Capacity);
     }
 
     public override ValueGetter<DataViewRowId> GetIdGetter() => _rows.GetIdGetter();
