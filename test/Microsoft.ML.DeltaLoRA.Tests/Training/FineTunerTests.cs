@@ -133,7 +133,9 @@ public class FineTunerTests
 
         Assert.Equal(100, tuner.CompletedSteps);
         Assert.Equal(threadLiveAtStep10, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-        Assert.Equal(totalAtStep10, Tensor.TotalCount);
+        // Tensor.TotalCount is process-wide: finalizers of earlier tests' garbage may lower it meanwhile, never raise it.
+        // A leak of even one tensor per step would add 90.
+        Assert.InRange(Tensor.TotalCount, 0, totalAtStep10);
     }
 
     [Fact]
