@@ -12,8 +12,10 @@ internal sealed record PerfOptions
     public int TimedRounds { get; init; } = 4;
     /// <summary>Timed rounds for USE-Lite, whose steps are about 20× shorter.</summary>
     public int UseLiteTimedRounds { get; init; } = 16;
-    /// <summary>Child processes per method for peak memory (0 skips memory).</summary>
+    /// <summary>Child processes per method for the BERT-base shape's peak memory (0 skips memory).</summary>
     public int MemoryRounds { get; init; } = 1;
+    /// <summary>The same for USE-Lite, whose children take seconds and whose small peaks need a median.</summary>
+    public int UseLiteMemoryRounds { get; init; } = 3;
     public IReadOnlyList<string> Models { get; init; } = [BenchmarkModel.UseLiteKey, BenchmarkModel.BertKey];
     public bool Training { get; init; } = true;
     public bool Inference { get; init; } = true;
@@ -34,7 +36,7 @@ internal sealed record PerfOptions
     public string? OutputFile { get; init; }
 
     public const string Usage = """
-        perf [--layers N] [--batch N] [--length N] [--warmup N] [--rounds N] [--uselite-rounds N] [--memory-rounds N] [--models uselite,bert]
+        perf [--layers N] [--batch N] [--length N] [--warmup N] [--rounds N] [--uselite-rounds N] [--memory-rounds N] [--uselite-memory-rounds N] [--models uselite,bert]
              [--no-training] [--no-inference] [--per-row N] [--inference-rounds N] [--train-steps N] [--threads-rounds N] [--out FILE]
         """;
 
@@ -61,6 +63,7 @@ internal sealed record PerfOptions
                 "--rounds" => options with { TimedRounds = Count(1) },
                 "--uselite-rounds" => options with { UseLiteTimedRounds = Count(1) },
                 "--memory-rounds" => options with { MemoryRounds = Count(0) },
+                "--uselite-memory-rounds" => options with { UseLiteMemoryRounds = Count(0) },
                 "--models" => options with { Models = ParseModels(Value()) },
                 "--no-inference" => options with { Inference = false },
                 "--no-training" => options with { Training = false },

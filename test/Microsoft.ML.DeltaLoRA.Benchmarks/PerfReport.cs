@@ -34,7 +34,8 @@ internal static class PerfReport
             Log($"{key}: interleaved step timing, {options.WarmupRounds} warm-up + {rounds} timed round(s)");
             var timing = InterleavedTiming.Measure(settings, rounds);
             var memorySettings = settings with { WarmupSteps = 1, TimedSteps = 1 }; // the peak comes with the first step's gradients and AdamW state
-            var memory = options.MemoryRounds > 0 ? MemoryComparison.Measure(memorySettings, options.MemoryRounds, Log) : null;
+            int memoryRounds = key == BenchmarkModel.UseLiteKey ? options.UseLiteMemoryRounds : options.MemoryRounds;
+            var memory = memoryRounds > 0 ? MemoryComparison.Measure(memorySettings, memoryRounds, Log) : null;
             trainings.Add(new TrainingSection(model, settings, timing, memory));
         }
 
