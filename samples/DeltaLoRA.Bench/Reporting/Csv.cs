@@ -33,4 +33,31 @@ public static class Csv
         fields.Add(field.ToString());
         return fields.ToArray();
     }
+
+    /// <summary>
+    /// The data rows of a CSV file that starts with <paramref name="header"/>, with their line numbers; a missing or empty file
+    /// is created with the header and has no rows. <paramref name="kind"/> names the file in the error for another header.
+    /// </summary>
+    public static IEnumerable<(string[] Fields, int LineNumber)> ReadOrCreate(string path, string[] header, string kind)
+    {
+        if (!File.Exists(path) || new FileInfo(path).Length == 0)
+        {
+            File.WriteAllText(path, Line(header) + "\n");
+            yield break;
+        }
+        int lineNumber = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (line.Length == 0) continue;
+            var fields = Split(line, path, lineNumber);
+            if (lineNumber == 1)
+            {
+                if (!fields.SequenceEqual(header))
+                    throw new InvalidDataException($"'{path}' is not a study {kind} file: its header is '{line}', expected '{Line(header)}'. Use another --out folder.");
+                continue;
+            }
+            yield return (fields, lineNumber);
+        }
+    }
 }

@@ -20,22 +20,8 @@ public sealed class LossLog
     public static LossLog Open(string path)
     {
         var log = new LossLog(path);
-        if (!File.Exists(path) || new FileInfo(path).Length == 0)
+        foreach (var (fields, lineNumber) in Csv.ReadOrCreate(path, Header, "losses"))
         {
-            File.WriteAllText(path, Csv.Line(Header) + "\n");
-            return log;
-        }
-        int lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (line.Length == 0) continue;
-            var fields = Csv.Split(line, path, lineNumber);
-            if (lineNumber == 1)
-            {
-                if (!fields.SequenceEqual(Header)) throw new InvalidDataException($"'{path}' is not a study losses file: its header is '{line}'.");
-                continue;
-            }
             if (fields.Length != Header.Length) throw new InvalidDataException($"'{path}' line {lineNumber}: expected {Header.Length} fields, found {fields.Length}.");
             var point = new LossPoint(int.Parse(fields[6], CultureInfo.InvariantCulture), double.Parse(fields[7], CultureInfo.InvariantCulture));
             var points = log.Points(fields[0]);

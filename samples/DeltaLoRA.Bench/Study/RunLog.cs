@@ -29,23 +29,8 @@ public sealed class RunLog
     public static RunLog Open(string path)
     {
         var log = new RunLog(path);
-        if (!File.Exists(path) || new FileInfo(path).Length == 0)
+        foreach (var (fields, lineNumber) in Csv.ReadOrCreate(path, Header, "runs"))
         {
-            File.WriteAllText(path, Csv.Line(Header) + "\n");
-            return log;
-        }
-        int lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNumber++;
-            if (line.Length == 0) continue;
-            var fields = Csv.Split(line, path, lineNumber);
-            if (lineNumber == 1)
-            {
-                if (!fields.SequenceEqual(Header))
-                    throw new InvalidDataException($"'{path}' is not a study runs file: its header is '{line}', expected '{Csv.Line(Header)}'. Use another --out folder.");
-                continue;
-            }
             var record = Parse(fields, path, lineNumber);
             log._byKey[record.Spec.Key] = record;
         }
