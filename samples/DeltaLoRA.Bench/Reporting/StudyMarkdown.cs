@@ -53,7 +53,10 @@ public static class StudyMarkdown
             foreach (var ((task, method), lr) in outcome.ChosenLearningRates)
             {
                 var grid = s.GridFor(method);
-                if (grid.Length > 2 && (lr == grid.Min() || lr == grid.Max()))
+                var scores = selection.Where(r => r.Spec.Task.Name == task && r.Spec.Method == method).Select(r => r.ValidationScore).Distinct().ToArray();
+                if (scores.Length == 1)
+                    text.AppendLine(Invariant($"- Note: every rate of {task} {method} scored {100 * scores[0]:0.00} on validation, so the first grid value was taken; the choice says nothing about the best rate."));
+                else if (grid.Length > 2 && (lr == grid.Min() || lr == grid.Max()))
                     text.AppendLine($"- Note: {task} {method} chose {LearningRate(lr)}, the {(lr == grid.Min() ? "lowest" : "highest")} value of its grid; the best rate may lie outside it.");
             }
             text.AppendLine();

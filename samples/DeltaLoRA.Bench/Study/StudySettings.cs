@@ -62,11 +62,16 @@ public sealed record StudySettings
     public const int DefaultTrainSize = 4000;
     public const int DefaultSteps = 500;
 
+    /// <summary>
+    /// Half-decade grids, five values each. The first full study used the middle three and chose an edge value in 13 of its
+    /// 15 task × method cells (the lowest for every Full run, either end for the adapters), so each grid was widened by one
+    /// step at both ends.
+    /// </summary>
     public static IReadOnlyDictionary<StudyMethod, double[]> DefaultLearningRates { get; } = new Dictionary<StudyMethod, double[]>
     {
-        [StudyMethod.DeltaLoRA] = [3e-4, 1e-3, 3e-3],
-        [StudyMethod.LoRA] = [3e-4, 1e-3, 3e-3],
-        [StudyMethod.Full] = [1e-4, 3e-4, 1e-3],
+        [StudyMethod.DeltaLoRA] = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
+        [StudyMethod.LoRA] = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
+        [StudyMethod.Full] = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3],
     };
 
     /// <summary>
