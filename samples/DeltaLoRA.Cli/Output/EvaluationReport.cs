@@ -24,7 +24,7 @@ public sealed record EvaluationReport(TaskKind Task, long Rows, IReadOnlyList<Me
         if (task == TaskKind.Regression)
         {
             var r = ml.Regression.Evaluate(scored, labelColumn, scoreColumn);
-            return new EvaluationReport(task, RowsWithLabel(scored, labelColumn), [
+            return new EvaluationReport(task, LabelCheck.CountNumbers(scored, labelColumn), [
                 new Metric("Mean squared error", "mse", r.MeanSquaredError),
                 new Metric("Root mean squared error", "rmse", r.RootMeanSquaredError),
                 new Metric("Mean absolute error", "mae", r.MeanAbsoluteError),
@@ -69,20 +69,5 @@ public sealed record EvaluationReport(TaskKind Task, long Rows, IReadOnlyList<Me
             if (names.Length == count) return names.DenseValues().Select(n => n.ToString()).ToArray();
         }
         return Enumerable.Range(0, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-    }
-
-    private static long RowsWithLabel(IDataView scored, string labelColumn)
-    {
-        var column = scored.Schema[labelColumn];
-        using var cursor = scored.GetRowCursor([column]);
-        var getter = cursor.GetGetter<float>(column);
-        long rows = 0;
-        float label = 0;
-        while (cursor.MoveNext())
-        {
-            getter(ref label);
-            if (!float.IsNaN(label)) rows++;
-        }
-        return rows;
     }
 }

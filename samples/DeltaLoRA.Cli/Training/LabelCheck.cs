@@ -32,7 +32,16 @@ public static class LabelCheck
     /// <summary>For regression: the label column read as Single; values that are not numbers read as NaN.</summary>
     public static void RequireNumbers(IDataView data, string label, string source, string? exampleValue)
     {
-        var column = data.Schema[label];
+        if (CountNumbers(data, label) == 0)
+            throw new UserErrorException(
+                $"The label column '{label}' of {source} has no numbers{(exampleValue is null ? "" : $" (for example '{exampleValue}')")}; --task regression needs numeric labels. " +
+                "Use --task classification for classes, or name the label with --label-col.");
+    }
+
+    /// <summary>Rows whose Single column <paramref name="columnName"/> holds a number (not NaN, which is how missing values read).</summary>
+    public static long CountNumbers(IDataView data, string columnName)
+    {
+        var column = data.Schema[columnName];
         using var cursor = data.GetRowCursor([column]);
         var getter = cursor.GetGetter<float>(column);
         float value = 0;
@@ -42,9 +51,6 @@ public static class LabelCheck
             getter(ref value);
             if (!float.IsNaN(value)) numbers++;
         }
-        if (numbers == 0)
-            throw new UserErrorException(
-                $"The label column '{label}' of {source} has no numbers{(exampleValue is null ? "" : $" (for example '{exampleValue}')")}; --task regression needs numeric labels. " +
-                "Use --task classification for classes, or name the label with --label-col.");
+        return numbers;
     }
 }
