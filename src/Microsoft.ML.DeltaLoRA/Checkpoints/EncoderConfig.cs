@@ -77,12 +77,20 @@ public sealed record EncoderConfig
     /// <paramref name="familyWhenUnstated"/> is used only for old files without <c>model_type</c> (pytorch-transformers era).
     /// </summary>
     public static EncoderConfig Load(string path, ModelFamily? familyWhenUnstated = null)
+        => LoadWithAssumptions(path, familyWhenUnstated).Config;
+
+    /// <summary>
+    /// As <see cref="Load"/>, but a folder without <c>config.json</c> that holds an ONNX export (<c>model.onnx</c>) gets the
+    /// config its graph shows; <c>Assumed</c> then lists what the graph could not show (empty for a <c>config.json</c>).
+    /// </summary>
+    public static (EncoderConfig Config, IReadOnlyList<string> Assumed) LoadWithAssumptions(string path, ModelFamily? familyWhenUnstated = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var file = Directory.Exists(path) ? Path.Combine(path, FileName) : path;
-        if (!File.Exists(file))
-            throw new FileNotFoundException($"The model configuration '{file}' does not exist.", file);
-        return Parse(File.ReadAllText(file), file, familyWhenUnstated);
+        if (File.Exists(file)) return (Parse(File.ReadAllText(file), file, familyWhenUnstated), []);
+        var onnx = Path.Combine(path, Onnx.OnnxCheckpointReader.FileName);
+        if (Directory.Exists(path) && File.Exists(onnx)) return Onnx.OnnxCheckpointReader.DeriveConfig(onnx);
+        throw new FileNotFoundException($"The model configuration '{file}' does not exist.", file);
     }
 
     /// <summary>Parses the text of a <c>config.json</c>; <paramref name="source"/> names it in errors.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML.DeltaLoRA.Checkpoints;
 using Microsoft.ML.DeltaLoRA.Modeling;
+using Microsoft.ML.DeltaLoRA.Tests.Checkpoints;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,39 +10,49 @@ using static Microsoft.ML.DeltaLoRA.Tests.Modeling.HuggingFaceFixtures;
 namespace Microsoft.ML.DeltaLoRA.Tests.Modeling;
 
 /// <summary>
-/// Every model class, loaded from model.safetensors and from pytorch_model.bin, against the outputs transformers 4.31 computed
-/// for the same checkpoints (float32): hidden states, pooler output and logits within 1e-4, masked-LM logits within 1e-3.
+/// Every model class, loaded from model.safetensors, from pytorch_model.bin and (where the fixture has one) from its torch.onnx
+/// export model.onnx, against the outputs transformers 4.31 computed for the same checkpoints (float32): hidden states, pooler
+/// output and logits within 1e-4, masked-LM logits within 1e-3. The ONNX export is loaded twice: with the fixture's config.json
+/// beside it, and alone, with the config derived from its graph.
 /// </summary>
 public class HuggingFaceParityTests
 {
     private const double HiddenTolerance = 1e-4;
     private const double MaskedLMTolerance = 1e-3;
 
-    public static TheoryData<string, string, string, bool> Cases()
+    public static TheoryData<string, string, string, WeightSource> Cases()
     {
-        var data = new TheoryData<string, string, string, bool>();
+        var data = new TheoryData<string, string, string, WeightSource>();
         if (!SharedData.IsAvailable)
         {
-            data.Add("bert", "BertModel", "unavailable", false);
+            data.Add("bert", "BertModel", "unavailable", WeightSource.Safetensors);
             return data;
         }
         foreach (var family in Families)
             foreach (var suffix in new[] { "Model", "ForSequenceClassification", "ForMaskedLM" })
             {
                 var modelClass = ClassName(family, suffix);
+                var sources = File.Exists(Path.Combine(ModelFolder(family, modelClass), "model.onnx"))
+                    ? Enum.GetValues<WeightSource>()
+                    : [WeightSource.Safetensors, WeightSource.PyTorchBin];
                 foreach (var caseName in CaseNames(family, modelClass))
-                    foreach (var pytorchBin in new[] { false, true })
-                        data.Add(family, modelClass, caseName, pytorchBin);
+                    foreach (var source in sources)
+                        data.Add(family, modelClass, caseName, source);
             }
         return data;
     }
 
+    public enum WeightSource { Safetensors, PyTorchBin, OnnxWithConfig, OnnxAlone }
+
     [SharedTheory]
     [MemberData(nameof(Cases))]
-    public void OutputsMatchTransformers(string family, string modelClass, string caseName, bool pytorchBin)
+    public void OutputsMatchTransformers(string family, string modelClass, string caseName, WeightSource source)
     {
         using var scope = torch.NewDisposeScope();
-        var folder = ModelFolder(family, modelClass, pytorchBin);
+        using var onnxFolder = source is WeightSource.OnnxWithConfig or WeightSource.OnnxAlone
+            ? OnnxFixtureFolder.Create(ModelFolder(family, modelClass), withConfig: source == WeightSource.OnnxWithConfig)
+            : null;
+        var folder = onnxFolder?.Path ?? ModelFolder(family, modelClass, source == WeightSource.PyTorchBin);
         var expected = Case(family, modelClass, caseName);
         using var batch = Batch(expected.GetProperty("inputs"));
         var outputs = expected.GetProperty("outputs");
