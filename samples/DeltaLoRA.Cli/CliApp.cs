@@ -4,7 +4,7 @@ using DeltaLoRA.Cli.Commands;
 
 namespace DeltaLoRA.Cli;
 
-/// <summary>The <c>deltalora</c> command line: train, evaluate, predict. <see cref="Run"/> is the whole program.</summary>
+/// <summary>The <c>deltalora</c> command line: train, evaluate, predict, fetch-model. <see cref="Run"/> is the whole program.</summary>
 public static class CliApp
 {
     public const int Success = 0;
@@ -23,6 +23,7 @@ public static class CliApp
             TrainCommand.Create(terminal),
             EvaluateCommand.Create(terminal),
             PredictCommand.Create(terminal),
+            FetchModelCommand.Create(terminal),
         };
 
         var parsed = root.Parse(args);

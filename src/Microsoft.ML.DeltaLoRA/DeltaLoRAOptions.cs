@@ -9,7 +9,10 @@ public sealed class DeltaLoRAOptions : FineTuningOptions
     /// <summary>Default name of the first text column, as in ML.NET's text classification trainers.</summary>
     public const string DefaultSentence1ColumnName = "Sentence1";
 
-    /// <summary>Local folder of a Hugging Face checkpoint (config.json, weights, tokenizer files); null for the default model.</summary>
+    /// <summary>
+    /// Local folder of a Hugging Face checkpoint (config.json or a torch.onnx export, weights, tokenizer files), a USE-Lite folder,
+    /// or a model name fetched into the model cache (<c>minilm</c>, <c>arctic-xs</c>, <c>use-lite</c>); null for the default model.
+    /// </summary>
     public string? ModelPath;
 
     /// <summary>The label: a key type for classification (use MapValueToKey), Single for regression.</summary>
@@ -64,8 +67,9 @@ public sealed class DeltaLoRAOptions : FineTuningOptions
         if (EarlyStoppingPatience > 0 && ValidationSet is null)
             throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience,
                 $"{nameof(EarlyStoppingPatience)} is {EarlyStoppingPatience} but {nameof(ValidationSet)} is null; early stopping needs a validation set.");
-        if (ModelPath is not null && !Directory.Exists(ModelPath) && !File.Exists(ModelPath))
-            throw new ArgumentOutOfRangeException(nameof(ModelPath), ModelPath, $"{nameof(ModelPath)} '{ModelPath}' does not exist; expected a local model folder.");
+        if (ModelPath is not null && !Directory.Exists(ModelPath) && Modeling.NamedModels.Find(ModelPath) is null)
+            throw new ArgumentOutOfRangeException(nameof(ModelPath), ModelPath,
+                $"{nameof(ModelPath)} '{ModelPath}' does not exist; expected a local model folder or a model name ({string.Join(", ", Modeling.NamedModels.All.Select(m => m.Name))}).");
     }
 
     private static void RequireColumnName(string? name, string option)

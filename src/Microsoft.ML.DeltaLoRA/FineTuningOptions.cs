@@ -71,6 +71,13 @@ public class FineTuningOptions
     /// </summary>
     public double? DropoutOverride { get; set; }
 
+    /// <summary>
+    /// How a BERT classifier reads the token states (<see cref="SentencePooling"/>); null takes the model's own: the pooling a
+    /// sentence-transformers model declares (MiniLM: mean, Arctic: [CLS]), else BERT's pooler. RoBERTa and DistilBERT heads read
+    /// the first token; USE-Lite averages its tokens.
+    /// </summary>
+    public SentencePooling? Pooling { get; set; }
+
     /// <summary>Seeds adapter initialisation, dropout and shuffling; the same seed gives the same weights on CPU.</summary>
     public int? Seed { get; set; }
 
@@ -106,6 +113,7 @@ public class FineTuningOptions
         RequireAtLeast(Epochs, 1, nameof(Epochs));
         if (MaxSteps is int maxSteps) RequireAtLeast(maxSteps, 1, nameof(MaxSteps));
         RequireAtLeast(MaxSequenceLength, 2, nameof(MaxSequenceLength));
+        if (Pooling is { } pooling) RequireDefined(pooling, nameof(Pooling));
         if (DropoutOverride is double dropout && !(dropout >= 0 && dropout < 1))
             throw OutOfRange(nameof(DropoutOverride), dropout, "in [0, 1), or null to keep the model's dropout");
     }

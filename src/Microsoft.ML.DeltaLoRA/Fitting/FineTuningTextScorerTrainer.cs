@@ -19,10 +19,11 @@ internal sealed class FineTuningTextScorerTrainer(int? gpuDeviceId, bool fallbac
         if (engineOptions.Seed is int seed) torch.manual_seed(seed);
 
         var device = DeviceSelection.Resolve(gpuDeviceId, fallbackToCpu, session.Info);
-        var model = TextClassificationModel.LoadPretrained(options.ModelPath, trainingSet.OutputCount, options.DropoutOverride, device);
+        var model = TextClassificationModel.LoadPretrained(options.ModelPath, trainingSet.OutputCount, options.DropoutOverride, device, options.Pooling);
         try
         {
-            session.Info($"Model: {model.Family} from {options.ModelPath ?? "the default model (USE-Lite)"}, on {device}.");
+            session.Info($"Model: {model.Family} from {options.ModelPath ?? "the default model (USE-Lite)"}, pooling {model.Network.Pooling}, on {device}.");
+            foreach (var note in model.LoadNotes) session.Info(note);
             var sequences = Encode(model.Tokenizer, trainingSet, options.MaxSequenceLength);
             var labels = Labels(trainingSet);
             int totalSteps = TrainingPlan.CountSteps(engineOptions, sequences.Count);

@@ -19,29 +19,42 @@ public static class PretrainedModels
     /// An encoder with a classification head of <paramref name="numLabels"/> outputs. The head is loaded from the checkpoint
     /// when it has one of that size, and freshly initialised otherwise (as transformers does).
     /// <paramref name="dropoutOverride"/>, when given, replaces every dropout probability of the config (hidden, attention, classifier).
+    /// <paramref name="pooling"/> is how the head reads the token states (BERT only; null: BERT's pooler, the families' first token).
     /// </summary>
-    public static SequenceClassifier LoadSequenceClassifier(string folder, int numLabels, double? dropoutOverride = null, Device? device = null)
+    public static SequenceClassifier LoadSequenceClassifier(
+        string folder, int numLabels, double? dropoutOverride = null, Device? device = null, SentencePooling? pooling = null)
+        => LoadSequenceClassifier(EncoderConfig.Load(folder), folder, numLabels, dropoutOverride, device, pooling).Model;
+
+    /// <summary>As <see cref="LoadSequenceClassifier(string, int, double?, Device?, SentencePooling?)"/> with a config already read;
+    /// the report says which head tensors were freshly initialised.</summary>
+    public static (SequenceClassifier Model, TensorCopyReport Report) LoadSequenceClassifier(
+        EncoderConfig config, string folder, int numLabels, double? dropoutOverride, Device? device, SentencePooling? pooling)
     {
-        var config = EncoderConfig.Load(folder);
         using var weights = CheckpointWeights.Read(folder);
-        return FromWeights(CreateSequenceClassifier(config, numLabels, dropoutOverride), config, weights, device);
+        return FromWeights(CreateSequenceClassifier(config, numLabels, dropoutOverride, pooling), config, weights, device);
     }
 
     /// <summary>A freshly initialised classifier for <paramref name="config"/> (Hugging Face initialisation), on the CPU.</summary>
-    public static SequenceClassifier CreateSequenceClassifier(EncoderConfig config, int numLabels, double? dropoutOverride = null)
+    public static SequenceClassifier CreateSequenceClassifier(EncoderConfig config, int numLabels, double? dropoutOverride = null, SentencePooling? pooling = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var effective = WithDropout(config, dropoutOverride).WithNumLabels(numLabels);
+        if (config.Family != ModelFamily.Bert && pooling is { } chosen && chosen != SentencePooling.ClsToken)
+            throw new ArgumentOutOfRangeException(nameof(pooling), chosen,
+                $"Pooling {chosen} is available for BERT models only; the {config.Family} head reads the first token (ClsToken).");
         return config.Family switch
         {
-            ModelFamily.Bert => new BertForSequenceClassification(effective, numLabels),
+            ModelFamily.Bert => new BertForSequenceClassification(effective, numLabels, pooling ?? SentencePooling.Pooler),
             ModelFamily.Roberta => new RobertaForSequenceClassification(effective, numLabels),
             ModelFamily.DistilBert => new DistilBertForSequenceClassification(effective, numLabels),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Family, "Only BERT, RoBERTa and DistilBERT classifiers can be built from a config."),
         };
     }
 
-    /// <summary>The bare encoder (<c>BertModel</c> with pooler, <c>RobertaModel</c> with pooler, <c>DistilBertModel</c>).</summary>
+    /// <summary>
+    /// The bare encoder (<c>BertModel</c> with pooler, <c>RobertaModel</c> with pooler, <c>DistilBertModel</c>). A checkpoint saved
+    /// without a pooler (a bare sentence encoder) gets a freshly initialised one, as transformers does.
+    /// </summary>
     public static PretrainedEncoder LoadEncoder(string folder, double? dropoutOverride = null, Device? device = null)
     {
         var config = EncoderConfig.Load(folder);
@@ -51,7 +64,7 @@ public static class PretrainedModels
 
     /// <summary>The bare encoder for <paramref name="config"/>, with weights from an already read checkpoint.</summary>
     public static PretrainedEncoder LoadEncoder(EncoderConfig config, StateDict weights, double? dropoutOverride = null, Device? device = null)
-        => FromWeights(CreateEncoder(WithDropout(config, dropoutOverride)), config, weights, device);
+        => FromWeights(CreateEncoder(WithDropout(config, dropoutOverride)), config, weights, device).Model;
 
     /// <summary>A freshly initialised bare encoder for <paramref name="config"/>, on the CPU.</summary>
     public static PretrainedEncoder CreateEncoder(EncoderConfig config, bool addPoolingLayer = true)
@@ -71,7 +84,7 @@ public static class PretrainedModels
     {
         var config = EncoderConfig.Load(folder);
         using var weights = CheckpointWeights.Read(folder);
-        return FromWeights(CreateMaskedLM(config), config, weights, device);
+        return FromWeights(CreateMaskedLM(config), config, weights, device).Model;
     }
 
     /// <summary>A freshly initialised masked LM for <paramref name="config"/>, on the CPU.</summary>
@@ -90,15 +103,22 @@ public static class PretrainedModels
     private static EncoderConfig WithDropout(EncoderConfig config, double? dropoutOverride)
         => dropoutOverride is double probability ? config.WithDropout(probability) : config;
 
-    private static TModel FromWeights<TModel>(TModel model, EncoderConfig config, StateDict weights, Device? device) where TModel : Module
+    /// <summary>Parameters a checkpoint may lack: the task head's, and a bare encoder's pooler (sentence encoders are saved without one).</summary>
+    private static IReadOnlyList<string> OptionalPrefixes(Module model) => model switch
+    {
+        IPretrainedTaskModel task => task.HeadParameterPrefixes,
+        PretrainedEncoder => ["pooler."],
+        _ => [],
+    };
+
+    private static (TModel Model, TensorCopyReport Report) FromWeights<TModel>(TModel model, EncoderConfig config, StateDict weights, Device? device) where TModel : Module
     {
         try
         {
-            var heads = model is IPretrainedTaskModel task ? task.HeadParameterPrefixes : [];
-            HuggingFaceWeightLoader.Load(model, config, weights, heads);
+            var report = HuggingFaceWeightLoader.Load(model, config, weights, OptionalPrefixes(model));
             model.eval();
             if (device is not null && device.type != DeviceType.CPU) model.to(device);
-            return model;
+            return (model, report);
         }
         catch
         {

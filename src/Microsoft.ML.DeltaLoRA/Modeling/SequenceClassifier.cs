@@ -24,6 +24,9 @@ public abstract class SequenceClassifier : Module<EncoderBatch, Tensor>
     /// </summary>
     public abstract IReadOnlyList<string> HeadParameterPrefixes { get; }
 
+    /// <summary>How the head reads the token states (the family's own head for RoBERTa and DistilBERT: the first token).</summary>
+    public virtual SentencePooling Pooling => SentencePooling.ClsToken;
+
     /// <summary>Last name segments of the layers adapted by default: the attention query and value projections.</summary>
     public abstract IReadOnlyList<string> DefaultAdapterTargets { get; }
 }

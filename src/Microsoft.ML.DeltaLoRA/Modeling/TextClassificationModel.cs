@@ -24,11 +24,13 @@ public sealed class TextClassificationModel : IDisposable
     private readonly IReadOnlyDictionary<string, byte[]> _architectureFiles;
     private readonly object _inferenceLock = new();
 
-    private TextClassificationModel(SequenceTokenizer tokenizer, SequenceClassifier network, IReadOnlyDictionary<string, byte[]> architectureFiles)
+    private TextClassificationModel(
+        SequenceTokenizer tokenizer, SequenceClassifier network, IReadOnlyDictionary<string, byte[]> architectureFiles, IReadOnlyList<string> loadNotes)
     {
         Tokenizer = tokenizer;
         Network = network;
         _architectureFiles = architectureFiles;
+        LoadNotes = loadNotes;
     }
 
     public SequenceTokenizer Tokenizer { get; }
@@ -39,18 +41,20 @@ public sealed class TextClassificationModel : IDisposable
 
     /// <summary>
     /// A pretrained encoder with a fresh head of <paramref name="numLabels"/> outputs. <paramref name="modelPath"/> is a
-    /// Hugging Face folder (config.json, weights, tokenizer files) or a USE-Lite TF.js folder (model.json, shards, vocab.json);
-    /// null means the default model (USE-Lite from the model cache, fetched by build/fetch-model.sh).
+    /// Hugging Face folder (config.json or a torch.onnx export, weights, tokenizer files), a USE-Lite TF.js folder (model.json,
+    /// shards, vocab.json), or a model name (<see cref="NamedModels"/>); null means the default model.
+    /// <paramref name="pooling"/> null takes the model's own: the pooling a sentence-transformers folder declares, else the head's.
     /// </summary>
-    public static TextClassificationModel LoadPretrained(string? modelPath, int numLabels, double? dropoutOverride = null, Device? device = null)
+    public static TextClassificationModel LoadPretrained(
+        string? modelPath, int numLabels, double? dropoutOverride = null, Device? device = null, SentencePooling? pooling = null)
     {
         if (numLabels < 1) throw new ArgumentOutOfRangeException(nameof(numLabels), numLabels, "A model needs at least one output.");
-        var folder = modelPath ?? DefaultModel.Directory;
-        if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"The model folder '{folder}' does not exist (expected a Hugging Face folder with config.json, or a USE-Lite folder with model.json).");
+        var folder = NamedModels.ResolveFolder(modelPath);
 
         if (IsUseLiteFolder(folder))
         {
+            if (pooling is { } chosen && chosen != SentencePooling.MeanOfTokens)
+                throw new ArgumentOutOfRangeException(nameof(pooling), chosen, $"Pooling {chosen} is not available for USE-Lite, whose encoder averages its tokens (MeanOfTokens).");
             var tokenizer = UseLiteTokenizer.FromVocabularyFile(Path.Combine(folder, "vocab.json"));
             var network = UseLiteClassifier.FromPretrained(folder, numLabels, dropoutOverride ?? 0.0);
             MoveTo(network, device);
@@ -59,17 +63,25 @@ public sealed class TextClassificationModel : IDisposable
                 [UseLiteConfigFileName] = JsonSerializer.SerializeToUtf8Bytes(((UseLiteClassifier)network).encoder.Config),
                 ["vocab.json"] = File.ReadAllBytes(Path.Combine(folder, "vocab.json")),
             };
-            return new TextClassificationModel(tokenizer, network, files);
+            return new TextClassificationModel(tokenizer, network, files, []);
         }
 
-        var config = EncoderConfig.Load(folder);
+        var (config, assumed) = EncoderConfig.LoadWithAssumptions(folder);
+        var notes = assumed.Select(note => $"The config of '{folder}' was derived from model.onnx; assumed {note}.").ToList();
         var hfTokenizer = PretrainedTokenizers.Load(folder, config.Family);
-        var hfNetwork = PretrainedModels.LoadSequenceClassifier(folder, numLabels, dropoutOverride, device);
+        var (hfNetwork, report) = PretrainedModels.LoadSequenceClassifier(
+            config, folder, numLabels, dropoutOverride, device, pooling ?? SentenceTransformersPooling.Read(folder));
+        var freshPooler = report.LeftAsInitialized.Where(name => name.Contains(".pooler.", StringComparison.Ordinal)).ToArray();
+        if (freshPooler.Length > 0)
+            notes.Add($"'{folder}' has no pooler weights ({string.Join(", ", freshPooler)}): the pooler starts freshly initialised, as in transformers.");
         var hfFiles = PretrainedTokenizers.TokenizerFiles(folder, config.Family)
             .ToDictionary(path => Path.GetFileName(path), File.ReadAllBytes);
         hfFiles[EncoderConfig.FileName] = System.Text.Encoding.UTF8.GetBytes(config.WithNumLabels(numLabels).ToJson());
-        return new TextClassificationModel(hfTokenizer, hfNetwork, hfFiles);
+        return new TextClassificationModel(hfTokenizer, hfNetwork, hfFiles, notes);
     }
+
+    /// <summary>What loading the pretrained model had to assume or initialise afresh (worth a line in the training log each).</summary>
+    public IReadOnlyList<string> LoadNotes { get; }
 
     /// <summary>
     /// The files that rebuild this model with <see cref="FromFiles"/>. Adapters must have been merged into the weights first,
@@ -82,7 +94,7 @@ public sealed class TextClassificationModel : IDisposable
             throw new InvalidOperationException($"Layer '{adapted.name}' still has an adapter; merge the adapters into the weights before saving.");
 
         var files = new Dictionary<string, byte[]>(_architectureFiles);
-        var manifest = new Manifest(FormatVersion, Family.ToString(), NumLabels);
+        var manifest = new Manifest(FormatVersion, Family.ToString(), NumLabels, Network.Pooling.ToString());
         files[ManifestFileName] = JsonSerializer.SerializeToUtf8Bytes(manifest);
         using var weights = new MemoryStream();
         SafetensorsWriter.Write(weights, ModuleTensors.Export(Network));
@@ -109,7 +121,7 @@ public sealed class TextClassificationModel : IDisposable
             var architecture = files.Where(f => f.Key != WeightsFileName && f.Key != ManifestFileName).ToDictionary(f => f.Key, f => f.Value);
             var (tokenizer, network) = family == ModelFamily.UseLite
                 ? BuildUseLite(folder.FullName, manifest.NumLabels, source)
-                : BuildHuggingFace(folder.FullName, family, manifest.NumLabels);
+                : BuildHuggingFace(folder.FullName, family, manifest.NumLabels, ReadPooling(manifest, source));
             try
             {
                 if (!files.TryGetValue(WeightsFileName, out var weightBytes))
@@ -120,7 +132,7 @@ public sealed class TextClassificationModel : IDisposable
                 }
                 MoveTo(network, device);
                 network.eval();
-                return new TextClassificationModel(tokenizer, network, architecture);
+                return new TextClassificationModel(tokenizer, network, architecture, []);
             }
             catch
             {
@@ -184,12 +196,12 @@ public sealed class TextClassificationModel : IDisposable
         return (UseLiteTokenizer.FromVocabularyFile(vocabulary), new UseLiteClassifier(new UseLiteEncoder(config), numLabels));
     }
 
-    private static (SequenceTokenizer, SequenceClassifier) BuildHuggingFace(string folder, ModelFamily family, int numLabels)
+    private static (SequenceTokenizer, SequenceClassifier) BuildHuggingFace(string folder, ModelFamily family, int numLabels, SentencePooling? pooling)
     {
         var config = EncoderConfig.Load(folder);
         if (config.Family != family)
             throw new InvalidDataException($"'{EncoderConfig.FileName}' describes a {config.Family} model but the manifest says {family}.");
-        return (PretrainedTokenizers.Load(folder, family), PretrainedModels.CreateSequenceClassifier(config, numLabels));
+        return (PretrainedTokenizers.Load(folder, family), PretrainedModels.CreateSequenceClassifier(config, numLabels, pooling: pooling));
     }
 
     private static Manifest ReadManifest(IReadOnlyDictionary<string, byte[]> files, string source)
@@ -218,5 +230,14 @@ public sealed class TextClassificationModel : IDisposable
         if (device is not null && device.type != DeviceType.CPU) network.to(device);
     }
 
-    private sealed record Manifest(int FormatVersion, string Family, int NumLabels);
+    /// <summary>Models saved before pooling was an option have none in their manifest: they used the head's default.</summary>
+    private static SentencePooling? ReadPooling(Manifest manifest, string source)
+    {
+        if (manifest.Pooling is null) return null;
+        return Enum.TryParse<SentencePooling>(manifest.Pooling, out var pooling)
+            ? pooling
+            : throw new InvalidDataException($"'{ManifestFileName}' in {source} names an unknown pooling '{manifest.Pooling}'.");
+    }
+
+    private sealed record Manifest(int FormatVersion, string Family, int NumLabels, string? Pooling = null);
 }

@@ -111,7 +111,7 @@ internal static partial class OnnxEncoderConfig
     {
         var node = graph.Nodes.FirstOrDefault(n => n.OpType == "LayerNormalization");
         if (node is not null)
-            return node.Attribute.FirstOrDefault(a => a.Name == "epsilon") is { } epsilon ? epsilon.F : 1e-5;
+            return node.Attribute.FirstOrDefault(a => a.Name == "epsilon") is { } epsilon ? OnnxGraph.Widen(epsilon.F) : 1e-5;
         foreach (var add in graph.Nodes.Where(n => n.OpType == "Add" && n.Input.Count == 2))
         {
             if (!add.Output.SelectMany(graph.Consumers).Any(n => n.OpType == "Sqrt")) continue;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Google.Protobuf;
 using Onnx;
 
@@ -93,20 +94,22 @@ internal sealed class OnnxGraph
         };
     }
 
-    /// <summary>The single floating-point value of a scalar constant, or null.</summary>
+    /// <summary>The single floating-point value of a scalar constant (a float32 as its shortest decimal, 1e-12 not 9.99999996e-13), or null.</summary>
     public double? ScalarConstant(string tensor)
     {
         var proto = ConstantTensor(tensor);
         if (proto is null || proto.Dims.Aggregate(1L, (a, b) => a * b) != 1) return null;
         return (TensorProto.Types.DataType)proto.DataType switch
         {
-            TensorProto.Types.DataType.Float when proto.FloatData.Count == 1 => proto.FloatData[0],
-            TensorProto.Types.DataType.Float when proto.RawData.Length == 4 => BitConverter.ToSingle(proto.RawData.Span),
+            TensorProto.Types.DataType.Float when proto.FloatData.Count == 1 => Widen(proto.FloatData[0]),
+            TensorProto.Types.DataType.Float when proto.RawData.Length == 4 => Widen(BitConverter.ToSingle(proto.RawData.Span)),
             TensorProto.Types.DataType.Double when proto.DoubleData.Count == 1 => proto.DoubleData[0],
             TensorProto.Types.DataType.Double when proto.RawData.Length == 8 => BitConverter.ToDouble(proto.RawData.Span),
             _ => null,
         };
     }
+
+    public static double Widen(float value) => double.Parse(value.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     private TensorProto? ConstantTensor(string tensor)
     {

@@ -8,18 +8,22 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 
 /// <summary>
 /// BERT with a classification head (Hugging Face <c>BertForSequenceClassification</c>):
-/// <c>classifier(dropout(bert.pooler(h)))</c>, parameters <c>bert.*</c> and <c>classifier.*</c>.
+/// <c>classifier(dropout(pool(h)))</c>, parameters <c>bert.*</c> and <c>classifier.*</c>. <c>pool</c> is BERT's pooler by default, as in
+/// transformers; with <see cref="SentencePooling.ClsToken"/> or <see cref="SentencePooling.MeanOfTokens"/> the model has no pooler.
 /// </summary>
 public sealed class BertForSequenceClassification : SequenceClassifier, IPretrainedTaskModel
 {
     private readonly Dropout dropout;
 
-    public BertForSequenceClassification(EncoderConfig config, int numLabels) : base(nameof(BertForSequenceClassification))
+    public BertForSequenceClassification(EncoderConfig config, int numLabels, SentencePooling pooling = SentencePooling.Pooler)
+        : base(nameof(BertForSequenceClassification))
     {
         if (numLabels < 1) throw new ArgumentOutOfRangeException(nameof(numLabels), numLabels, "A classifier needs at least one output.");
         Config = config;
         NumLabels = numLabels;
-        Bert = new BertModel(config, addPoolingLayer: true);
+        Pooling = pooling;
+        HeadParameterPrefixes = pooling == SentencePooling.Pooler ? ["bert.pooler.", "classifier."] : ["classifier."];
+        Bert = new BertModel(config, addPoolingLayer: pooling == SentencePooling.Pooler);
         register_module("bert", Bert);
         dropout = Dropout(config.EffectiveClassifierDropout);
         register_module("dropout", dropout);
@@ -37,24 +41,31 @@ public sealed class BertForSequenceClassification : SequenceClassifier, IPretrai
 
     public override ModelFamily Family => ModelFamily.Bert;
     public override int NumLabels { get; }
-    public override IReadOnlyList<string> HeadParameterPrefixes { get; } = ["bert.pooler.", "classifier."];
+    public override SentencePooling Pooling { get; }
+    public override IReadOnlyList<string> HeadParameterPrefixes { get; }
     public override IReadOnlyList<string> DefaultAdapterTargets { get; } = ["query", "value"];
 
     public override Tensor forward(EncoderBatch batch)
     {
         using var output = Bert.Encode(batch);
-        return Classify(output);
+        return Classify(output, batch);
     }
 
     public TaskOutput Run(EncoderBatch batch, bool outputHiddenStates = false)
     {
         var output = Bert.Encode(batch, outputHiddenStates);
-        return new TaskOutput(Classify(output), output);
+        return new TaskOutput(Classify(output, batch), output);
     }
 
-    private Tensor Classify(EncoderOutput output)
+    private Tensor Classify(EncoderOutput output, EncoderBatch batch)
     {
-        using var dropped = dropout.forward(output.PoolerOutput!);
-        return Classifier.forward(dropped);
+        using var scope = NewDisposeScope();
+        var pooled = Pooling switch
+        {
+            SentencePooling.Pooler => output.PoolerOutput!.alias(),
+            SentencePooling.ClsToken => output.LastHiddenState.select(1, 0),
+            _ => TokenPooling.Mean(output.LastHiddenState, batch.AttentionMask),
+        };
+        return Classifier.forward(dropout.forward(pooled)).MoveToOuterDisposeScope();
     }
 }

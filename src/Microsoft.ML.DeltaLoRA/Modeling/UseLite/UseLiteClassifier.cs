@@ -43,6 +43,9 @@ public sealed class UseLiteClassifier : SequenceClassifier
 
     public override int NumLabels { get; }
 
+    /// <summary>USE-Lite's encoder itself averages the token states into its sentence vector.</summary>
+    public override SentencePooling Pooling => SentencePooling.MeanOfTokens;
+
     public override IReadOnlyList<string> HeadParameterPrefixes { get; } = ["classifier."];
 
     public override IReadOnlyList<string> DefaultAdapterTargets { get; } = ["query", "value"];
