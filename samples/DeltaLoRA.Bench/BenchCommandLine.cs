@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Microsoft.ML.DeltaLoRA;
+using Microsoft.ML.DeltaLoRA.Modeling;
 using System.Globalization;
 using DeltaLoRA.Bench.Glue;
 using DeltaLoRA.Bench.Study;
@@ -14,7 +16,8 @@ public static class BenchCommandLine
 {
     private static readonly Option<string> Out = new("--out") { Description = "Output folder (runs.csv, losses.csv, results.md, plots/). Runs already in its runs.csv are skipped.", Required = true };
     private static readonly Option<string?> Data = new("--data") { Description = "GLUE folder with sst2/, mrpc/, cola/, rte/, stsb/ (default: ../shared/data/glue beside the repository, or $DELTALORA_SHARED/data/glue)." };
-    private static readonly Option<string?> Model = new("--model") { Description = "Local model folder (Hugging Face or USE-Lite); default: the library's default model, USE-Lite." };
+    private static readonly Option<string?> Model = new("--model") { Description = "Model name (minilm, arctic-xs, use-lite; build/fetch-model.sh NAME) or local folder (Hugging Face or USE-Lite); default: the library's default model, USE-Lite." };
+    private static readonly Option<SentencePooling?> Pooling = new("--pooling") { Description = "How a BERT head reads the tokens (Pooler, ClsToken, MeanOfTokens); default: the model's own. Runs with another pooling belong in another --out folder." };
     private static readonly Option<bool> Quick = new("--quick") { Description = "Tiny smoke configuration (about a minute on USE-Lite); its numbers are not evidence. Other options still override it." };
     private static readonly Option<string[]> Tasks = ListOption("--tasks", "GLUE tasks: sst2, mrpc, cola, rte, stsb (default: all).");
     private static readonly Option<string[]> Methods = ListOption("--methods", "Methods: DeltaLoRA, LoRA, Full, Frozen (default: all).");
@@ -45,7 +48,7 @@ public static class BenchCommandLine
 
     public static RootCommand Build(TextWriter log)
     {
-        var shared = new Option[] { Out, Data, Model, Quick, Seeds, TrainSize, ValidationFraction, DevSize, Steps, Epochs, BatchSize, MaxLength, LrGrid, Rank, Alpha, Lambda, StartSteps, LogEvery, RawTargets, Threads };
+        var shared = new Option[] { Out, Data, Model, Pooling, Quick, Seeds, TrainSize, ValidationFraction, DevSize, Steps, Epochs, BatchSize, MaxLength, LrGrid, Rank, Alpha, Lambda, StartSteps, LogEvery, RawTargets, Threads };
 
         var study = new Command("study", "Fine-tune with DeltaLoRA, LoRA and Full (plus the frozen-embedding baseline) on GLUE; choose each learning rate on validation; report dev over seeds.");
         foreach (var option in shared) study.Options.Add(option);
@@ -87,8 +90,7 @@ public static class BenchCommandLine
     {
         var output = parse.GetValue(Out)!;
         var glue = GlueDataLocator.Resolve(parse.GetValue(Data));
-        var model = parse.GetValue(Model);
-        if (model is not null && !Directory.Exists(model)) throw new DirectoryNotFoundException($"The model folder '{model}' (--model) does not exist.");
+        var model = parse.GetValue(Model) is { } named ? NamedModels.ResolveFolder(named) : null;
 
         var settings = parse.GetValue(Quick) ? StudySettings.Quick(output, glue, model) : new StudySettings { OutputFolder = output, GlueRoot = glue, ModelPath = model };
         if (parse.GetValue(Tasks) is { Length: > 0 } tasks) settings = settings with { Tasks = tasks.Select(GlueTask.Parse).Distinct().ToArray() };
@@ -105,6 +107,7 @@ public static class BenchCommandLine
         if (parse.GetValue(MaxLength) is int maxLength) settings = settings with { MaxSequenceLength = maxLength };
         if (parse.GetValue(LrGrid) is { Length: > 0 } grids) settings = settings with { LearningRates = ParseGrids(grids, settings.LearningRates) };
         if (parse.GetValue(Rank) is int rank) settings = settings with { Rank = rank };
+        if (parse.GetValue(Pooling) is { } pooling) settings = settings with { Pooling = pooling };
         if (parse.GetValue(Alpha) is double alpha) settings = settings with { Alpha = alpha };
         if (parse.GetValue(Lambda) is double lambda) settings = settings with { UpdateRatio = lambda };
         if (parse.GetValue(StartSteps) is int k) settings = settings with { StartSteps = k };

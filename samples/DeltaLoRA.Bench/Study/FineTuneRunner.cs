@@ -27,6 +27,7 @@ public static class FineTuneRunner
             Sentence2ColumnName = data.Task.IsPair ? nameof(ClassificationRow.Sentence2) : null,
             Method = spec.Method.ToFineTuningMethod(),
             Rank = settings.Rank,
+            Pooling = settings.Pooling,
             Alpha = settings.Alpha,
             UpdateRatio = spec.UpdateRatio ?? settings.UpdateRatio,
             StartSteps = spec.StartSteps,

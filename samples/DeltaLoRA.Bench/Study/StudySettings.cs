@@ -41,6 +41,9 @@ public sealed record StudySettings
     public int BatchSize { get; init; } = 16;
     public int MaxSequenceLength { get; init; } = 128;
     public int Rank { get; init; } = 8;
+
+    /// <summary>How a BERT head reads the tokens; null for the model's own (see <c>FineTuningOptions.Pooling</c>).</summary>
+    public Microsoft.ML.DeltaLoRA.SentencePooling? Pooling { get; init; }
     public double Alpha { get; init; } = 16;
     public double UpdateRatio { get; init; } = 0.5;
 

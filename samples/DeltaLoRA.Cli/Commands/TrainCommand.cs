@@ -15,7 +15,8 @@ public static class TrainCommand
         var testFraction = new Option<double>("--test-fraction") { Description = "Share of --dataset held out for testing when no --test-dataset is given.", DefaultValueFactory = _ => 0.2 };
         var data = new DataOptions();
         var task = new Option<TaskKind>("--task") { Description = "classification (labels are classes, text or numbers) or regression (numeric labels).", DefaultValueFactory = _ => TaskKind.Classification };
-        var model = new Option<string?>("--model", "-m") { Description = "Pretrained model folder: Hugging Face (config.json, weights, tokenizer) or USE-Lite. Default: USE-Lite from the model cache.", HelpName = "folder" };
+        var model = new Option<string?>("--model", "-m") { Description = "Pretrained model: a name (minilm, arctic-xs, use-lite; build/fetch-model.sh NAME) or a folder, Hugging Face (config.json or model.onnx, weights, tokenizer) or USE-Lite. Default: USE-Lite.", HelpName = "name|folder" };
+        var pooling = new Option<SentencePooling?>("--pooling") { Description = "How a BERT head reads the tokens: pooler, clstoken or meanoftokens. Default: the model's own (minilm mean, arctic-xs [CLS], other BERTs the pooler)." };
         var method = new Option<FineTuningMethod>("--method") { Description = "deltalora, lora or full (fine-tuning of every weight).", DefaultValueFactory = _ => FineTuningMethod.DeltaLoRA };
         var rank = new Option<int?>("--rank", "-r") { Description = "Adapter rank r. Default 8." };
         var alpha = new Option<double?>("--alpha") { Description = "Adapter scale alpha (the branch is scaled by alpha/r). Default 2·rank." };
@@ -37,7 +38,7 @@ public static class TrainCommand
             dataset, validation, test, testFraction,
         };
         data.AddTo(command);
-        foreach (var option in new Option[] { task, model, method, rank, alpha, updateRatio, startSteps, epochs, learningRate, batchSize, maxLength, maxRows, earlyStopping, seed, output, examples, json })
+        foreach (var option in new Option[] { task, model, pooling, method, rank, alpha, updateRatio, startSteps, epochs, learningRate, batchSize, maxLength, maxRows, earlyStopping, seed, output, examples, json })
             command.Add(option);
 
         command.SetAction(result => new TrainingJob(terminal, new TrainSettings
@@ -51,6 +52,7 @@ public static class TrainCommand
             Separator = result.GetValue(data.Separator),
             Task = result.GetValue(task),
             ModelPath = result.GetValue(model),
+            Pooling = result.GetValue(pooling),
             Method = result.GetValue(method),
             Rank = result.GetValue(rank),
             Alpha = result.GetValue(alpha),

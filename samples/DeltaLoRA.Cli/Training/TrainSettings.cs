@@ -22,8 +22,11 @@ public sealed record TrainSettings
     public string? Separator { get; init; }
     public TaskKind Task { get; init; } = TaskKind.Classification;
 
-    /// <summary>Pretrained model folder; null for the default model (USE-Lite).</summary>
+    /// <summary>Pretrained model folder or name (minilm, arctic-xs, use-lite); null for the default model.</summary>
     public string? ModelPath { get; init; }
+
+    /// <summary>How a BERT head reads the token states; null for the model's own.</summary>
+    public SentencePooling? Pooling { get; init; }
 
     public FineTuningMethod Method { get; init; } = FineTuningMethod.DeltaLoRA;
     public int? Rank { get; init; }

@@ -105,6 +105,7 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
             BatchSize = settings.BatchSize ?? defaults.BatchSize,
             MaxSequenceLength = MaxLength(defaults),
             StartSteps = settings.StartSteps,
+            Pooling = settings.Pooling,
             EarlyStoppingPatience = settings.EarlyStoppingPatience,
             Seed = settings.Seed,
             LengthBucketing = true,
