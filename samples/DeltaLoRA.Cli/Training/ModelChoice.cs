@@ -22,6 +22,10 @@ public static class ModelChoice
                     $"{DefaultModel.FolderName}/, or name a model folder with --model.");
             return;
         }
+        if (NamedModels.Find(modelPath) is null && !Directory.Exists(modelPath))
+            throw new UserErrorException(
+                $"--model: the folder '{modelPath}' does not exist; expected a model name ({string.Join(", ", NamedModels.All.Select(m => m.Name))}), " +
+                "a Hugging Face model folder (config.json or model.onnx, weights, tokenizer files) or a USE-Lite folder (model.json, weight shards, vocab.json).");
         try
         {
             NamedModels.ResolveFolder(modelPath);

@@ -65,6 +65,14 @@ public sealed class CliInputErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_named_model_not_yet_fetched_says_how_to_fetch_it()
+    {
+        using var empty = new TemporaryDirectory();
+        WithEnvironment("DELTALORA_MODEL_CACHE", empty.Path, () =>
+            CliRun.Of("train", "--dataset", Sst2Train, "--model", "arctic-xs").FailedWith("Fetch it with build/fetch-model.sh arctic-xs"));
+    }
+
+    [Fact]
     public void Without_the_default_model_the_error_says_how_to_fetch_it()
     {
         using var empty = new TemporaryDirectory();
