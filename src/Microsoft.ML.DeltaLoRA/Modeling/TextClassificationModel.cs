@@ -71,6 +71,10 @@ public sealed class TextClassificationModel : IDisposable
         return new TextClassificationModel(hfTokenizer, hfNetwork, hfFiles);
     }
 
+    /// <summary>The family of the model <see cref="LoadPretrained"/> would load from <paramref name="modelPath"/>, read from its files without loading weights.</summary>
+    public static ModelFamily FamilyOf(string? modelPath)
+        => modelPath is null || IsUseLiteFolder(modelPath) ? ModelFamily.UseLite : EncoderConfig.Load(modelPath).Family;
+
     /// <summary>
     /// The files that rebuild this model with <see cref="FromFiles"/>. Adapters must have been merged into the weights first,
     /// so that the saved model is the base architecture and costs no more than it at inference.
