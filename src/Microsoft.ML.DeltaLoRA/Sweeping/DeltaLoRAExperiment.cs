@@ -92,9 +92,7 @@ public sealed class DeltaLoRAExperiment
     /// <summary>The ranges to sample. Default: <see cref="DeltaLoRASearchSpace.ForModel"/> of the base options' model.</summary>
     public DeltaLoRAExperiment SetSearchSpace(DeltaLoRASearchSpace searchSpace)
     {
-        ArgumentNullException.ThrowIfNull(searchSpace);
-        searchSpace.Validate();
-        _searchSpace = searchSpace;
+        _searchSpace = searchSpace ?? throw new ArgumentNullException(nameof(searchSpace));
         return this;
     }
 
@@ -127,6 +125,7 @@ public sealed class DeltaLoRAExperiment
             throw new InvalidOperationException($"Give the experiment a time budget ({nameof(SetMaxSeconds)}) or a trial count ({nameof(SetMaxTrials)}), or both.");
         _baseOptions.Validate();
         var searchSpace = _searchSpace ?? DeltaLoRASearchSpace.ForModel(_baseOptions.ModelPath);
+        searchSpace.Validate();
 
         var host = ((IHostEnvironment)_ml).Register(nameof(DeltaLoRAExperiment));
         using var channel = host.Start(nameof(Run));

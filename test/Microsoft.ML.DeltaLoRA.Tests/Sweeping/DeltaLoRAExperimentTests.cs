@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
 using static Microsoft.ML.DeltaLoRA.Tests.Sweeping.SweepFixtureData;
@@ -45,19 +46,30 @@ public class DeltaLoRAExperimentTests
         Assert.Equal(rungZero.MaxBy(t => t.Metric)!.Configuration, first.Trials[3].Configuration);
     }
 
-    [SharedFact]
-    public void Cancellation_stops_the_trial_in_flight_and_throws_without_a_model()
+    [SharedTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Cancellation_stops_the_trial_in_flight_and_throws_without_a_model(bool byMLContext)
     {
         var ml = new MLContext(seed: 1);
         var (train, eval) = KeyedSst2(ml);
         using var cancellation = new CancellationTokenSource();
-        var progress = new TimedSweepProgress(report => { if (report.Step is { Step: 1 }) cancellation.Cancel(); });
+        var progress = new TimedSweepProgress(report =>
+        {
+            if (report.Step is not { Step: 1 }) return;
+            if (byMLContext) CancelExecution(ml);
+            else cancellation.Cancel();
+        });
         var experiment = new DeltaLoRAExperiment(ml, BaseOptions()).SetValidationData(eval).SetSearchSpace(SmallSpace)
             .SetMaxTrials(3).SetSeed(1).SetProgress(progress);
 
         Assert.ThrowsAny<OperationCanceledException>(() => experiment.Run(train, cancellation.Token));
         Assert.Single(progress.Reports, r => r.Report.Step is not null);
     }
+
+    /// <summary>MLContext.CancelExecution is internal in ML.NET 5 (AutoML calls it).</summary>
+    private static void CancelExecution(MLContext ml)
+        => typeof(MLContext).GetMethod("CancelExecution", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)!.Invoke(ml, null);
 
     [SharedFact]
     public void A_run_whose_training_loss_turns_non_finite_stops_after_that_step_and_fails()
