@@ -153,7 +153,12 @@ public sealed class DeltaLoRAExperiment
                 var running = NextTrial(trials.Count + 1, runner, sampler, trials);
                 channel.Info(Invariant($"Trial {running.Number}: {running.Configuration}, rung {running.Rung} ({running.Steps} steps){SecondsLeft(clock)}."));
                 Report(running, null, best, clock);
-                var (ended, model) = runner.Run(running, train, validation, budget.Token, user.Token, step => Report(running, step, best, clock));
+                var (ended, model) = runner.Run(running, train, validation, budget.Token, user.Token, step =>
+                {
+                    // The timer may fire late on a busy machine; the clock, read after every step, does not.
+                    if (SecondsLeftOf(clock) == 0) budget.Cancel();
+                    Report(running, step, best, clock);
+                });
                 trials.Add(ended);
                 if (model is not null && ReferenceEquals(SuccessiveHalving.Best(trials, _metric), ended))
                 {
@@ -218,7 +223,10 @@ public sealed class DeltaLoRAExperiment
     }
 
     private void Report(SweepTrial trial, TrainingProgress? step, SweepTrial? best, Stopwatch clock)
-        => _progress?.Report(new SweepProgress(trial, step, best, clock.Elapsed.TotalSeconds, SecondsLeftOf(clock)));
+    {
+        double elapsed = clock.Elapsed.TotalSeconds;
+        _progress?.Report(new SweepProgress(trial, step, best, elapsed, _maxSeconds is { } max ? Math.Max(0, max - elapsed) : null));
+    }
 
     private double? SecondsLeftOf(Stopwatch clock) => _maxSeconds is { } max ? Math.Max(0, max - clock.Elapsed.TotalSeconds) : null;
 
