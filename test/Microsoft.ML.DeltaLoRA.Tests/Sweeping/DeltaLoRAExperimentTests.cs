@@ -96,6 +96,21 @@ public class DeltaLoRAExperimentTests
     }
 
     [SharedFact]
+    public void A_regression_sweep_scores_its_trials_by_R_squared_of_the_validation_rows()
+    {
+        var ml = new MLContext(seed: 1);
+        var loader = StsbLoader(ml);
+        var (train, eval) = (loader.Load(StsbTrain), loader.Load(StsbEval));
+        var options = BaseOptions();
+        options.Sentence2ColumnName = "Sentence2";
+        using var result = new DeltaLoRAExperiment(ml, options).SetMetric(SweepMetric.RSquared).SetValidationData(eval)
+            .SetSearchSpace(SmallSpace).SetMaxTrials(2).SetSeed(3).Run(train);
+
+        Assert.Equal(ml.Regression.Evaluate(result.BestModel.Transform(eval)).RSquared, result.BestTrial.Metric!.Value, 12);
+        Assert.Equal(result.Trials.Where(t => t.Status == SweepTrialStatus.Completed).Max(t => t.Metric), result.BestTrial.Metric);
+    }
+
+    [SharedFact]
     public void A_missing_column_or_budget_is_reported_before_any_trial()
     {
         var ml = new MLContext(seed: 1);
