@@ -4,13 +4,14 @@ using DeltaLoRA.Cli.Commands;
 
 namespace DeltaLoRA.Cli;
 
-/// <summary>The <c>deltalora</c> command line: train, evaluate, predict, fetch-model. <see cref="Run"/> is the whole program.</summary>
+/// <summary>The <c>deltalora</c> command line: train, evaluate, predict, sweep, fetch-model. <see cref="Run"/> is the whole program.</summary>
 public static class CliApp
 {
     public const int Success = 0;
     public const int UserError = 1;
     public const int UsageError = 2;
     public const int InternalError = 3;
+    public const int Canceled = 130;
 
     public static int Run(string[] args, CliTerminal terminal)
     {
@@ -23,6 +24,7 @@ public static class CliApp
             TrainCommand.Create(terminal),
             EvaluateCommand.Create(terminal),
             PredictCommand.Create(terminal),
+            SweepCommand.Create(terminal),
             FetchModelCommand.Create(terminal),
         };
 
@@ -49,6 +51,11 @@ public static class CliApp
         catch (Exception thrown)
         {
             var error = Unwrap(thrown);
+            if (error is OperationCanceledException && terminal.Cancellation.IsCancellationRequested)
+            {
+                terminal.Error.WriteLine("canceled: no output was written.");
+                return Canceled;
+            }
             if (IsUserError(error))
             {
                 terminal.Error.WriteLine($"error: {error.Message}");
@@ -62,7 +69,7 @@ public static class CliApp
 
     /// <summary>Exceptions that describe bad input (the library throws these, naming the file, column or option), not a bug.</summary>
     private static bool IsUserError(Exception error) => error is UserErrorException or (ArgumentException and not ArgumentNullException) or InvalidDataException
-        or InvalidOperationException or IOException or UnauthorizedAccessException or FormatException or OperationCanceledException;
+        or InvalidOperationException or IOException or UnauthorizedAccessException or FormatException or OperationCanceledException or TimeoutException;
 
     private static Exception Unwrap(Exception error)
     {

@@ -13,38 +13,38 @@ public sealed class DeltaLoRAOptions : FineTuningOptions
     /// Local folder of a Hugging Face checkpoint (config.json or a torch.onnx export, weights, tokenizer files), a USE-Lite folder,
     /// or a model name fetched into the model cache (<c>minilm</c>, <c>arctic-xs</c>, <c>use-lite</c>); null for the default model.
     /// </summary>
-    public string? ModelPath;
+    public string? ModelPath { get; set; }
 
     /// <summary>The label: a key type for classification (use MapValueToKey), Single for regression.</summary>
-    public string LabelColumnName = "Label";
+    public string LabelColumnName { get; set; } = "Label";
 
     /// <summary>The text column (type String).</summary>
-    public string Sentence1ColumnName = DefaultSentence1ColumnName;
+    public string Sentence1ColumnName { get; set; } = DefaultSentence1ColumnName;
 
     /// <summary>The second text column of text-pair tasks (entailment, paraphrase, similarity), or null.</summary>
-    public string? Sentence2ColumnName;
+    public string? Sentence2ColumnName { get; set; }
 
     /// <summary>Output: class probabilities (vector of Single) for classification, the predicted value (Single) for regression.</summary>
-    public string ScoreColumnName = "Score";
+    public string ScoreColumnName { get; set; } = "Score";
 
     /// <summary>Output of classification: the most probable class, with the label's key type and key values.</summary>
-    public string PredictedLabelColumnName = "PredictedLabel";
+    public string PredictedLabelColumnName { get; set; } = "PredictedLabel";
 
     /// <summary>Rows evaluated during training (same columns as the training data) for progress and early stopping; or null.</summary>
-    public IDataView? ValidationSet;
+    public IDataView? ValidationSet { get; set; }
 
     /// <summary>Stop after this many evaluations on <see cref="ValidationSet"/> without improvement; 0 never stops early.</summary>
-    public int EarlyStoppingPatience;
+    public int EarlyStoppingPatience { get; set; }
 
     /// <summary>Rows scored per forward pass when the fitted model transforms data.</summary>
-    public int InferenceBatchSize = 32;
+    public int InferenceBatchSize { get; set; } = 32;
 
     /// <summary>Receives progress reports during training, on the training thread; or null. The same reports go to MLContext.Log.</summary>
-    public IProgress<TrainingProgress>? Progress;
+    public IProgress<TrainingProgress>? Progress { get; set; }
 
     /// <summary>Cancels training (<c>Fit</c> then throws <see cref="OperationCanceledException"/>).
     /// <c>MLContext.CancelExecution()</c> is observed too.</summary>
-    public CancellationToken CancellationToken;
+    public CancellationToken CancellationToken { get; set; }
 
     /// <summary>Checks every option and throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid one.</summary>
     public override void Validate()

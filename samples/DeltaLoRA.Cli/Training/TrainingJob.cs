@@ -24,7 +24,7 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         var outputs = OutputPaths.For(settings.Out);
 
         var ml = new MLContext(settings.Seed);
-        ml.Log += (_, e) => ShowLog(console, e);
+        LibraryLog.Attach(ml, console, settings.Verbose, nameof(DeltaLoRATrainer));
         var data = TrainingData.Prepare(ml, settings, settings.MaxRows ?? defaults.MaxRows);
         var label = data.Columns.Label.Name;
         var options = Options(data, defaults);
@@ -34,21 +34,9 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         console.WriteLine($"Model:  {ModelChoice.Describe(settings.ModelPath)}");
         console.WriteLine(Invariant($"Method: {options.Method}, rank {options.Rank}, alpha {options.Alpha}, update ratio {options.UpdateRatio}{(options.StartSteps is { } k ? $", start steps {k}" : "")}; {options.Epochs} epoch(s), batch {options.BatchSize}, learning rate {options.LearningRate:0.####e+0}, max length {options.MaxSequenceLength}, seed {settings.Seed}"));
 
-        ITransformer? keys = null;
-        var trainRows = data.Train;
-        if (settings.Task == TaskKind.Classification)
-        {
-            keys = ml.Transforms.Conversion.MapValueToKey(label, keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(data.Train);
-            trainRows = keys.Transform(data.Train);
-            int classes = LabelCheck.RequireClasses(trainRows, label, data.TrainRows, settings.Dataset is null ? "the demo data" : $"'{settings.Dataset}'");
-            console.WriteLine($"Labels: {classes} classes in column '{label}'");
-            if (data.Validation is not null) options.ValidationSet = keys.Transform(data.Validation);
-        }
-        else
-        {
-            LabelCheck.RequireNumbers(data.Train, label, $"'{settings.Dataset}'", data.TrainFile?.SampleValues(data.Columns.Label.Index).FirstOrDefault());
-            options.ValidationSet = data.Validation;
-        }
+        var input = TrainerInput.Prepare(ml, data, settings);
+        if (input.Classes is { } classes) console.WriteLine($"Labels: {classes} classes in column '{label}'");
+        options.ValidationSet = input.Validation;
         OptionErrors.Validate(options);
 
         var curve = new LossCurve();
@@ -61,10 +49,10 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         var scorer = view.Run(progress =>
         {
             options.Progress = new FanOut(progress, curve);
-            return trainer.Fit(trainRows);
+            return trainer.Fit(input.Train);
         });
         var trainingSeconds = trainingClock.Elapsed.TotalSeconds;
-        var model = Compose(ml, keys, scorer, trainRows);
+        var model = input.Compose(ml, scorer);
 
         var report = EvaluationReport.Evaluate(ml, model.Transform(data.Test), label, scorer.ScoreColumnName, settings.Task);
         ml.Model.SaveAtomically(model, data.Train.Schema, outputs.Model);
@@ -93,47 +81,19 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
 
     private DeltaLoRAOptions Options(TrainingData data, TrainingDefaults defaults)
     {
-        var options = new DeltaLoRAOptions
-        {
-            ModelPath = settings.ModelPath,
-            LabelColumnName = data.Columns.Label.Name,
-            Sentence1ColumnName = data.Columns.Text1.Name,
-            Sentence2ColumnName = data.Columns.Text2?.Name,
-            Method = settings.Method,
-            Epochs = settings.Epochs ?? defaults.Epochs,
-            LearningRate = settings.LearningRate ?? defaults.LearningRate,
-            BatchSize = settings.BatchSize ?? defaults.BatchSize,
-            MaxSequenceLength = MaxLength(defaults),
-            StartSteps = settings.StartSteps,
-            Pooling = settings.Pooling,
-            EarlyStoppingPatience = settings.EarlyStoppingPatience,
-            Seed = settings.Seed,
-            LengthBucketing = true,
-        };
+        var options = RunOptions.Shared(settings, data, defaults);
+        options.Method = settings.Method;
+        options.Epochs = settings.Epochs ?? defaults.Epochs;
+        options.LearningRate = settings.LearningRate ?? defaults.LearningRate;
+        options.StartSteps = settings.StartSteps;
+        options.EarlyStoppingPatience = settings.EarlyStoppingPatience;
+        options.CancellationToken = terminal.Cancellation;
         if (settings.Rank is { } rank) options.Rank = rank;
         options.Alpha = settings.Alpha ?? 2.0 * options.Rank;
         if (settings.UpdateRatio is { } ratio) options.UpdateRatio = ratio;
         if (settings.EarlyStoppingPatience > 0 && data.Validation is null)
             throw new UserErrorException("--early-stopping needs a --validation-dataset to watch.");
         return options;
-    }
-
-    /// <summary>--max-length, else the default bounded by what the model can read.</summary>
-    private int MaxLength(TrainingDefaults defaults)
-    {
-        int limit = ModelChoice.MaxTokens(settings.ModelPath);
-        if (settings.MaxLength is not { } given) return Math.Min(defaults.MaxLength, limit);
-        if (given > limit)
-            throw new UserErrorException($"--max-length {given}: the model reads at most {limit} tokens ({ModelChoice.Describe(settings.ModelPath)}).");
-        return given;
-    }
-
-    /// <summary>Label to key, the fine-tuned model, predicted key back to the label's values: one chain that reads raw rows.</summary>
-    private static ITransformer Compose(MLContext ml, ITransformer? keys, DeltaLoRATransformer scorer, IDataView keyedTrain)
-    {
-        if (keys is null) return new TransformerChain<ITransformer>(scorer);
-        var keyToValue = ml.Transforms.Conversion.MapKeyToValue(scorer.PredictedLabelColumnName!).Fit(scorer.Transform(keyedTrain));
-        return new TransformerChain<ITransformer>(keys, scorer, keyToValue);
     }
 
     private Dictionary<string, object?> Summary(TrainingData data, DeltaLoRAOptions options, EvaluationReport report, OutputPaths outputs,
@@ -153,13 +113,6 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         ["seconds"] = Math.Round(totalSeconds, 2),
         ["outputs"] = new Dictionary<string, string> { ["model"] = outputs.Model, ["loss_csv"] = outputs.LossCsv, ["loss_plot"] = outputs.LossPlot },
     };
-
-    private void ShowLog(IAnsiConsole console, LoggingEventArgs e)
-    {
-        bool fromTrainer = e.Source.Contains(nameof(DeltaLoRATrainer), StringComparison.Ordinal);
-        if (e.Kind is ChannelMessageKind.Warning or ChannelMessageKind.Error && fromTrainer || settings.Verbose && e.Kind == ChannelMessageKind.Info && fromTrainer)
-            console.WriteLine($"[{e.Kind.ToString().ToLowerInvariant()}] {e.Message}");
-    }
 
     private static string Quote(string path) => path.Contains(' ') ? $"\"{path}\"" : path;
 

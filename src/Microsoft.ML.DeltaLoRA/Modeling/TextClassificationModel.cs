@@ -83,6 +83,14 @@ public sealed class TextClassificationModel : IDisposable
     /// <summary>What loading the pretrained model had to assume or initialise afresh (worth a line in the training log each).</summary>
     public IReadOnlyList<string> LoadNotes { get; }
 
+    /// <summary>The family of the model <see cref="LoadPretrained"/> would load from <paramref name="modelPath"/>, read from its files without loading weights.</summary>
+    public static ModelFamily FamilyOf(string? modelPath)
+    {
+        if (modelPath is null) return ModelFamily.UseLite;
+        var folder = NamedModels.ResolveFolder(modelPath);
+        return IsUseLiteFolder(folder) ? ModelFamily.UseLite : EncoderConfig.Load(folder).Family;
+    }
+
     /// <summary>
     /// The files that rebuild this model with <see cref="FromFiles"/>. Adapters must have been merged into the weights first,
     /// so that the saved model is the base architecture and costs no more than it at inference.
