@@ -64,8 +64,9 @@ public class BudgetSweepTests(BudgetSweepFixture fixture, ITestOutputHelper outp
         Assert.True(late.Length <= 2, $"{late.Length} reports after the deadline");
         Assert.All(late, r => Assert.Equal(sweep.Result.Trials[^1].Number, r.Trial.Number));
         var last = sweep.Result.Trials[^1];
+        // A trial stopped by the budget may have reported all its steps: the deadline can fall in its validation pass.
         if (last.Status == SweepTrialStatus.Canceled)
-            Assert.True(StepsReported(sweep.Progress, last.Number) < last.Steps, "A trial stopped by the budget ends before its last step.");
+            Assert.True(StepsReported(sweep.Progress, last.Number) <= last.Steps, "A trial stopped by the budget ran past its own steps.");
 
         // In wall time: the deadline falls in one stretch between reports (a step, a model load or a validation pass, where
         // nothing checks it); the trial in flight then stops (at most one more stretch) and Run returns.
