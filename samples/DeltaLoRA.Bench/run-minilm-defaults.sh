@@ -18,7 +18,7 @@ export OMP_WAIT_POLICY=PASSIVE
 common=(--tasks sst2 --train-size 4400 --validation-fraction 0.0909 --seeds 1)
 
 "${bench[@]}" study "${common[@]}" --model minilm --methods DeltaLoRA,LoRA,Full --steps 500 \
-  --lr-grid DeltaLoRA=5e-4,1e-3,2e-3,5e-3 --lr-grid LoRA=5e-4,1e-3,2e-3,5e-3 --lr-grid Full=2e-5,5e-5,1e-4,2e-4 \
+  --lr-grid DeltaLoRA=5e-4,1e-3,2e-3,5e-3 --lr-grid LoRA=5e-4,1e-3,2e-3,5e-3 --lr-grid Full=2e-5,5e-5,1e-4 \
   --out "$out/learning-rate" > "$out/learning-rate.log" 2>&1 &
 part_a=$!
 {

@@ -13,7 +13,7 @@ public sealed class TrainingInputOptions
     public Option<double> TestFraction { get; } = new("--test-fraction") { Description = "Share of --dataset held out for testing when no --test-dataset is given.", DefaultValueFactory = _ => 0.2 };
     public DataOptions Data { get; } = new();
     public Option<TaskKind> Task { get; } = new("--task") { Description = "classification (labels are classes, text or numbers) or regression (numeric labels).", DefaultValueFactory = _ => TaskKind.Classification };
-    public Option<string?> Model { get; } = new("--model", "-m") { Description = "Pretrained model: a name (minilm, arctic-xs, use-lite; build/fetch-model.sh NAME) or a folder, Hugging Face (config.json or model.onnx, weights, tokenizer) or USE-Lite. Default: USE-Lite.", HelpName = "name|folder" };
+    public Option<string?> Model { get; } = new("--model", "-m") { Description = "Pretrained model: a name (minilm, arctic-xs, use-lite; build/fetch-model.sh NAME) or a folder, Hugging Face (config.json or model.onnx, weights, tokenizer) or USE-Lite. Default: minilm.", HelpName = "name|folder" };
     public Option<SentencePooling?> Pooling { get; } = new("--pooling") { Description = "How a BERT head reads the tokens: pooler, clstoken or meanoftokens. Default: the model's own (minilm mean, arctic-xs [CLS], other BERTs the pooler)." };
     public Option<int?> BatchSize { get; } = new("--batch-size", "-b") { Description = "Rows per optimizer step. Default 16." };
     public Option<int?> MaxLength { get; } = new("--max-length") { Description = "Longest input in tokens; longer texts are truncated. Default 128." };
@@ -43,7 +43,7 @@ public sealed class TrainingInputOptions
         HasHeader = result.GetValue(Data.HasHeader),
         Separator = result.GetValue(Data.Separator),
         Task = result.GetValue(Task),
-        ModelPath = result.GetValue(Model),
+        ModelPath = result.GetValue(Model) ?? ModelChoice.DefaultModel,
         Pooling = result.GetValue(Pooling),
         BatchSize = result.GetValue(BatchSize),
         MaxLength = result.GetValue(MaxLength),

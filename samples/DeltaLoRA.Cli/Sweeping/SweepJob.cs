@@ -23,7 +23,7 @@ public sealed class SweepJob(CliTerminal terminal, SweepSettings settings)
         var console = terminal.CreateConsole(settings.Json ? terminal.Error : terminal.Output);
         RequireBudget();
         ModelChoice.Require(Input.ModelPath);
-        var defaults = TrainingDefaults.For(Input, ModelChoice.IsUseLite(Input.ModelPath));
+        var defaults = TrainingDefaults.For(Input);
         var model = OutputPaths.For(settings.Out).Model;
         var stem = Path.ChangeExtension(model, null);
         var (trialsCsv, trialsPlot) = (stem + ".trials.csv", stem + ".trials.png");

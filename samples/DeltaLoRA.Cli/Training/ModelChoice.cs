@@ -1,6 +1,7 @@
 using Microsoft.ML.DeltaLoRA.Checkpoints;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
+using UseLiteDefault = Microsoft.ML.DeltaLoRA.Modeling.UseLite.DefaultModel;
 
 namespace DeltaLoRA.Cli.Training;
 
@@ -10,16 +11,23 @@ namespace DeltaLoRA.Cli.Training;
 /// </summary>
 public static class ModelChoice
 {
+    /// <summary>
+    /// The CLI's default model (and so the main job's): all-MiniLM-L6-v2, which reached 98.0 % on the spam demo against
+    /// USE-Lite's 96.7 %, with 4.6 minutes of fine-tuning on two idle cores (README, Main job). The library's own default
+    /// (ModelPath null) stays USE-Lite, which needs no .NET build to fetch.
+    /// </summary>
+    public const string DefaultModel = "minilm";
+
     /// <summary>Throws a message telling what to do when the model is not there.</summary>
     public static void Require(string? modelPath)
     {
         if (modelPath is null)
         {
-            if (!DefaultModel.IsPresent)
+            if (!UseLiteDefault.IsPresent)
                 throw new UserErrorException(
-                    $"The default model (Universal Sentence Encoder Lite) is not in '{DefaultModel.ExpectedDirectory}'. Fetch it with " +
-                    $"build/fetch-model.sh (./build.sh demo does), set {DefaultModel.CacheEnvironmentVariable} to the folder that holds " +
-                    $"{DefaultModel.FolderName}/, or name a model folder with --model.");
+                    $"The default model (Universal Sentence Encoder Lite) is not in '{UseLiteDefault.ExpectedDirectory}'. Fetch it with " +
+                    $"build/fetch-model.sh (./build.sh demo does), set {UseLiteDefault.CacheEnvironmentVariable} to the folder that holds " +
+                    $"{UseLiteDefault.FolderName}/, or name a model folder with --model.");
             return;
         }
         if (NamedModels.Find(modelPath) is null && !Directory.Exists(modelPath))
@@ -58,7 +66,7 @@ public static class ModelChoice
 
     public static string Describe(string? modelPath)
     {
-        if (modelPath is null) return $"Universal Sentence Encoder Lite, the default model ({DefaultModel.ExpectedDirectory})";
+        if (modelPath is null) return $"Universal Sentence Encoder Lite, the default model ({UseLiteDefault.ExpectedDirectory})";
         return NamedModels.Find(modelPath) is { } named && !Directory.Exists(modelPath)
             ? $"{named.Title} ({NamedModels.ResolveFolder(modelPath)})"
             : Path.GetFullPath(modelPath);

@@ -20,7 +20,7 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         var clock = Stopwatch.StartNew();
         var console = terminal.CreateConsole(settings.Json ? terminal.Error : terminal.Output);
         ModelChoice.Require(settings.ModelPath);
-        var defaults = TrainingDefaults.For(settings, ModelChoice.IsUseLite(settings.ModelPath));
+        var defaults = TrainingDefaults.For(settings);
         var outputs = OutputPaths.For(settings.Out);
 
         var ml = new MLContext(settings.Seed);
@@ -84,7 +84,7 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         var options = RunOptions.Shared(settings, data, defaults);
         options.Method = settings.Method;
         options.Epochs = settings.Epochs ?? defaults.Epochs;
-        options.LearningRate = settings.LearningRate ?? defaults.LearningRate;
+        options.LearningRate = settings.LearningRate ?? defaults.LearningRateFor(settings.Method);
         options.StartSteps = settings.StartSteps;
         options.EarlyStoppingPatience = settings.EarlyStoppingPatience;
         options.CancellationToken = terminal.Cancellation;

@@ -77,7 +77,7 @@ public sealed class CliInputErrorTests : IDisposable
     {
         using var empty = new TemporaryDirectory();
         WithEnvironment("DELTALORA_MODEL_CACHE", empty.Path, () =>
-            CliRun.Of("train", "--out", _folder.File("m.zip")).FailedWith("default model", "build/fetch-model.sh", empty.Path));
+            CliRun.Of("train", "--out", _folder.File("m.zip")).FailedWith("'minilm'", "build/fetch-model.sh minilm", empty.Path));
     }
 
     [SharedFact]

