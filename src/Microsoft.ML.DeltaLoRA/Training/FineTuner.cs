@@ -200,11 +200,12 @@ public sealed class FineTuner : IDisposable
     private void OptimizerStep()
     {
         using (torch.no_grad())
+        using (var examples = _examplesInWindow.ToScalar())
         {
             foreach (var parameter in _trainable)
             {
                 using var grad = parameter.grad;
-                grad?.div_(_examplesInWindow);
+                grad?.div_(examples);
             }
         }
         if (_options.MaxGradientNorm is double maxNorm)
