@@ -22,6 +22,8 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         ModelChoice.Require(settings.ModelPath);
         var defaults = TrainingDefaults.For(settings, ModelChoice.IsUseLite(settings.ModelPath));
         var outputs = OutputPaths.For(settings.Out);
+        using var outputLock = outputs.Lock();
+        using var interrupt = new InterruptSignal();
 
         var ml = new MLContext(settings.Seed);
         ml.Log += (_, e) => ShowLog(console, e);
@@ -31,6 +33,7 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
 
         console.Write(new Rule("deltalora train").LeftJustified());
         console.WriteLine($"Data:   {data.Description}");
+        foreach (var note in data.Notes) terminal.Error.WriteLine($"warning: {note}");
         console.WriteLine($"Model:  {ModelChoice.Describe(settings.ModelPath)}");
         console.WriteLine(Invariant($"Method: {options.Method}, rank {options.Rank}, alpha {options.Alpha}, update ratio {options.UpdateRatio}{(options.StartSteps is { } k ? $", start steps {k}" : "")}; {options.Epochs} epoch(s), batch {options.BatchSize}, learning rate {options.LearningRate:0.####e+0}, max length {options.MaxSequenceLength}, seed {settings.Seed}"));
 
@@ -44,11 +47,7 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
             console.WriteLine($"Labels: {classes} classes in column '{label}'");
             if (data.Validation is not null) options.ValidationSet = keys.Transform(data.Validation);
         }
-        else
-        {
-            LabelCheck.RequireNumbers(data.Train, label, $"'{settings.Dataset}'", data.TrainFile?.SampleValues(data.Columns.Label.Index).FirstOrDefault());
-            options.ValidationSet = data.Validation;
-        }
+        else options.ValidationSet = data.Validation;
         OptionErrors.Validate(options);
 
         var curve = new LossCurve();
@@ -58,16 +57,27 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
             ? ml.MulticlassClassification.Trainers.DeltaLoRA(options)
             : ml.Regression.Trainers.DeltaLoRA(options);
         var trainingClock = Stopwatch.StartNew();
-        var scorer = view.Run(progress =>
+        options.CancellationToken = interrupt.Token;
+        DeltaLoRATransformer scorer;
+        try
         {
-            options.Progress = new FanOut(progress, curve);
-            return trainer.Fit(trainRows);
-        });
+            scorer = view.Run(progress =>
+            {
+                options.Progress = new FanOut(progress, curve);
+                return trainer.Fit(trainRows);
+            });
+        }
+        catch (OperationCanceledException) when (interrupt.Token.IsCancellationRequested)
+        {
+            return Cancelled(console, $"after {curve.Points.Count} training step(s); nothing was saved");
+        }
         var trainingSeconds = trainingClock.Elapsed.TotalSeconds;
         var model = Compose(ml, keys, scorer, trainRows);
 
         var report = EvaluationReport.Evaluate(ml, model.Transform(data.Test), label, scorer.ScoreColumnName, settings.Task);
+        if (interrupt.Token.IsCancellationRequested) return Cancelled(console, "after training; nothing was saved");
         ml.Model.SaveAtomically(model, data.Train.Schema, outputs.Model);
+        if (interrupt.Token.IsCancellationRequested) return Cancelled(console, $"while saving; the model was saved to {outputs.Model}");
         curve.WriteCsv(outputs.LossCsv);
         LossPlot.Save(curve.Points, outputs.LossPlot, Invariant($"{options.Method} fine-tuning: training loss per step"), metricName);
 
@@ -89,6 +99,12 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         if (settings.Json) terminal.Output.WriteLine(JsonLine.Serialize(Summary(data, options, report, outputs, curve, trainingSeconds, clock.Elapsed.TotalSeconds)));
         scorer.Dispose();
         return CliApp.Success;
+    }
+
+    private static int Cancelled(IAnsiConsole console, string when)
+    {
+        console.WriteLine($"Cancelled by an interrupt (Ctrl-C or SIGTERM) {when}.");
+        return CliApp.Cancelled;
     }
 
     private DeltaLoRAOptions Options(TrainingData data, TrainingDefaults defaults)

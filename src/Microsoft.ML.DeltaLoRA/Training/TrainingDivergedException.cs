@@ -10,7 +10,7 @@ public sealed class TrainingDivergedException : InvalidOperationException
 {
     public TrainingDivergedException(int step, double loss, double learningRate)
         : base(string.Create(CultureInfo.InvariantCulture,
-            $"Training diverged at optimizer step {step}: the loss is {loss}. Nothing was saved; try a lower learning rate (this step's was {learningRate:0.###e+0}), for example a tenth of it."))
+            $"Training diverged at optimizer step {step}: the loss is {loss}. Try a lower learning rate (this step's was {learningRate:0.###e+0}), for example a tenth of it."))
     {
         Step = step;
         Loss = loss;

@@ -181,6 +181,30 @@ public class PersistenceTests
         Assert.False(Directory.Exists(folder.File("missing")));
     }
 
+    /// <summary>A save killed part-way (kill -9) leaves its hidden temporary; the next save of that path removes it, unless a save still holds it.</summary>
+    [Fact]
+    public void SaveAtomically_removes_temporaries_that_killed_saves_left_but_not_one_being_written()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
+        using var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows);
+        using var folder = new TemporaryDirectory();
+        var path = folder.File("model.zip");
+        var abandoned = folder.File($".model.zip.{Guid.NewGuid():N}.tmp");
+        var inUse = folder.File($".model.zip.{Guid.NewGuid():N}.tmp");
+        var someoneElses = folder.File(".model.zip.backup.tmp");
+        var otherModels = folder.File($".other.zip.{Guid.NewGuid():N}.tmp");
+        foreach (var file in new[] { abandoned, someoneElses, otherModels }) File.WriteAllBytes(file, new byte[1000]);
+
+        using (var held = new FileStream(inUse, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
+            ml.Model.SaveAtomically(model, rows.Schema, path);
+
+        Assert.False(File.Exists(abandoned));
+        Assert.Equal(new[] { path, inUse, someoneElses, otherModels }.Order(StringComparer.Ordinal),
+            Directory.EnumerateFiles(folder.Path).Order(StringComparer.Ordinal));
+        Assert.NotNull(ml.Model.Load(path, out _));
+    }
+
     [Fact]
     public void Scorer_loader_names_that_do_not_resolve_to_a_loader_are_rejected_with_the_name()
     {
