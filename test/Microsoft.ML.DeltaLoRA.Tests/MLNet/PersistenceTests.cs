@@ -181,6 +181,50 @@ public class PersistenceTests
         Assert.False(Directory.Exists(folder.File("missing")));
     }
 
+    /// <summary>Damage inside the zip (an entry cut short, compressed bytes it cannot decode) is reported with the entry's name.</summary>
+    [Fact]
+    public void A_damaged_payload_entry_is_named_in_the_error()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
+        using var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows);
+        using var folder = new TemporaryDirectory();
+        var path = folder.File("model.zip");
+        ml.Model.Save(model, rows.Schema, path);
+        string entryName;
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(path))
+            entryName = zip.Entries.First(e => e.Name.StartsWith(TransformerModelFormat.PayloadStreamPrefix, StringComparison.Ordinal)).FullName;
+
+        var cut = folder.File("cut.zip");
+        File.Copy(path, cut);
+        using (var zip = System.IO.Compression.ZipFile.Open(cut, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            zip.GetEntry(entryName)!.Delete();
+            using var stream = zip.CreateEntry(entryName).Open();
+            stream.Write([1, 2, 3]);
+        }
+        var shortEntry = Assert.ThrowsAny<Exception>(() => ml.Model.Load(cut, out _));
+        Assert.Contains(Messages(shortEntry), m => m.Contains($"'{Path.GetFileName(entryName)}' stream is damaged", StringComparison.Ordinal));
+
+        var scrambled = folder.File("scrambled.zip");
+        var bytes = File.ReadAllBytes(path);
+        var name = System.Text.Encoding.UTF8.GetBytes(entryName);
+        for (int i = 0; i + 46 < bytes.Length; i++)
+        {
+            // Central directory header of the entry: signature PK\x01\x02, compression method at offset 10, name at offset 46.
+            if (bytes[i] == 0x50 && bytes[i + 1] == 0x4B && bytes[i + 2] == 1 && bytes[i + 3] == 2 && bytes.AsSpan(i + 46).StartsWith(name))
+                bytes[i + 10] = 99;
+        }
+        File.WriteAllBytes(scrambled, bytes);
+        var unreadable = Assert.ThrowsAny<Exception>(() => ml.Model.Load(scrambled, out _));
+        Assert.Contains(Messages(unreadable), m => m.Contains($"'{Path.GetFileName(entryName)}' stream is damaged", StringComparison.Ordinal));
+
+        static IEnumerable<string> Messages(Exception? error)
+        {
+            for (; error is not null; error = error.InnerException) yield return error.Message;
+        }
+    }
+
     /// <summary>A save killed part-way (kill -9) leaves its hidden temporary; the next save of that path removes it, unless a save still holds it.</summary>
     [Fact]
     public void SaveAtomically_removes_temporaries_that_killed_saves_left_but_not_one_being_written()
