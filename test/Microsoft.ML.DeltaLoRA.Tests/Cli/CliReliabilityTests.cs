@@ -13,15 +13,12 @@ public sealed class CliReliabilityTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private static string Sst2Train => SharedData.PathOf("data", "small", "sst2_train_256.tsv");
-    private static string Roberta => SharedData.PathOf("fixtures", "hf", "roberta", "RobertaForSequenceClassification");
-
-    private CliRun Train(string output, params string[] args) => CliRun.Of(["train", "--model", Roberta, "--out", output, .. args]);
+    private CliRun Train(string output, params string[] args) => CliRun.Of(["train", "--model", CliTrainingFixture.RobertaFolder, "--out", output, .. args]);
 
     [SharedFact]
     public void A_diverging_run_stops_naming_the_step_and_saves_nothing()
     {
-        var run = Train(_folder.File("m.zip"), "--dataset", Sst2Train, "--epochs", "2", "--learning-rate", "1e6");
+        var run = Train(_folder.File("m.zip"), "--dataset", CliTrainingFixture.Sst2Train, "--epochs", "2", "--learning-rate", "1e6");
         run.FailedWith("Training diverged at optimizer step ", "Try a lower learning rate");
         Assert.Empty(Directory.EnumerateFileSystemEntries(_folder.Path));
     }
@@ -30,7 +27,7 @@ public sealed class CliReliabilityTests : IDisposable
     [SharedFact]
     public void A_csv_with_multiline_fields_and_missing_labels_trains_on_exactly_its_labelled_rows()
     {
-        var rows = File.ReadLines(Sst2Train).Skip(1).Take(60).Select(l => l.Split('\t')).ToArray();
+        var rows = File.ReadLines(CliTrainingFixture.Sst2Train).Skip(1).Take(60).Select(l => l.Split('\t')).ToArray();
         var csv = _folder.File("multiline.csv");
         File.WriteAllLines(csv, [
             "sentence,label",
@@ -50,7 +47,7 @@ public sealed class CliReliabilityTests : IDisposable
     {
         var file = _folder.File("plain.txt");
         File.WriteAllText(file, "x");
-        var run = Train(Path.Combine(file, "sub", "m.zip"), "--dataset", Sst2Train);
+        var run = Train(Path.Combine(file, "sub", "m.zip"), "--dataset", CliTrainingFixture.Sst2Train);
         run.FailedWith($"'{file}' is a file, so it cannot hold the folder");
         Assert.Equal("", run.Output);
     }
@@ -59,7 +56,7 @@ public sealed class CliReliabilityTests : IDisposable
     public void An_out_folder_that_cannot_be_written_is_refused_before_training()
     {
         // /proc refuses new entries even to root, for whom permission bits would not.
-        var run = Train("/proc/deltalora-test/m.zip", "--dataset", Sst2Train);
+        var run = Train("/proc/deltalora-test/m.zip", "--dataset", CliTrainingFixture.Sst2Train);
         run.FailedWith("--out '/proc/deltalora-test/m.zip': the folder '/proc/deltalora-test' cannot be written");
         Assert.Equal("", run.Output);
     }
@@ -70,7 +67,7 @@ public sealed class CliReliabilityTests : IDisposable
         var model = _folder.File("m.zip");
         using (new FileStream(_folder.File(".m.zip.lock"), FileMode.Create, FileAccess.ReadWrite, FileShare.None))
         {
-            var run = Train(model, "--dataset", Sst2Train);
+            var run = Train(model, "--dataset", CliTrainingFixture.Sst2Train);
             run.FailedWith($"--out '{model}' is being written by another deltalora run");
             Assert.Equal("", run.Output);
         }
@@ -94,7 +91,7 @@ public sealed class CliReliabilityTests : IDisposable
         var program = Path.Combine(AppContext.BaseDirectory, "deltalora.dll");
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
         var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { program, "train", "--model", Roberta, "--dataset", Sst2Train, "--epochs", "100", "--out", _folder.File("m.zip") })
+        foreach (var argument in new[] { program, "train", "--model", CliTrainingFixture.RobertaFolder, "--dataset", CliTrainingFixture.Sst2Train, "--epochs", "100", "--out", _folder.File("m.zip") })
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();

@@ -15,12 +15,7 @@ public sealed class DataReadingTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private string Write(string name, string content)
-    {
-        var path = _folder.File(name);
-        File.WriteAllText(path, content);
-        return path;
-    }
+    private string Write(string name, string content) => _folder.WriteFile(name, content);
 
     private static readonly ColumnLayout TextThenLabel = new(new TabularColumn(1, "label"), new TabularColumn(0, "text"), null);
 

@@ -127,9 +127,7 @@ public class PersistenceTests
     [Fact]
     public void Saving_into_a_directory_that_does_not_exist_fails_and_writes_nothing()
     {
-        var ml = new MLContext(seed: 1);
-        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
-        var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows);
+        var (ml, rows, model) = TwoRowModel();
         using var folder = new TemporaryDirectory();
         var missingDirectory = folder.File("missing");
         var path = Path.Combine(missingDirectory, "model.zip");
@@ -159,9 +157,7 @@ public class PersistenceTests
     [Fact]
     public void SaveAtomically_writes_a_loadable_model_and_leaves_nothing_behind_when_saving_fails()
     {
-        var ml = new MLContext(seed: 1);
-        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
-        var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows);
+        var (ml, rows, model) = TwoRowModel();
         using var folder = new TemporaryDirectory();
         var path = folder.File("model.zip");
 
@@ -185,9 +181,8 @@ public class PersistenceTests
     [Fact]
     public void A_damaged_payload_entry_is_named_in_the_error()
     {
-        var ml = new MLContext(seed: 1);
-        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
-        using var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows);
+        var (ml, rows, model) = TwoRowModel();
+        using var disposeModel = model;
         using var folder = new TemporaryDirectory();
         var path = folder.File("model.zip");
         ml.Model.Save(model, rows.Schema, path);
@@ -229,9 +224,8 @@ public class PersistenceTests
     [Fact]
     public void SaveAtomically_removes_temporaries_that_killed_saves_left_but_not_one_being_written()
     {
-        var ml = new MLContext(seed: 1);
-        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
-        using var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows);
+        var (ml, rows, model) = TwoRowModel();
+        using var disposeModel = model;
         using var folder = new TemporaryDirectory();
         var path = folder.File("model.zip");
         var abandoned = folder.File($".model.zip.{Guid.NewGuid():N}.tmp");
@@ -259,6 +253,14 @@ public class PersistenceTests
         var name = ScorerLoaderResolver.NameOf(typeof(BagOfCharactersScorerLoader));
         Assert.Equal("Microsoft.ML.DeltaLoRA.ModelLoadCheck.BagOfCharactersScorerLoader, Microsoft.ML.DeltaLoRA.ModelLoadCheck", name);
         Assert.IsType<BagOfCharactersScorerLoader>(ScorerLoaderResolver.Resolve(name));
+    }
+
+    /// <summary>A classifier (the test double scorer) fitted on two rows: something quick to save and load.</summary>
+    private static (MLContext Ml, IDataView Rows, DeltaLoRATransformer Model) TwoRowModel()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
+        return (ml, rows, Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows));
     }
 
     private static Exception Innermost(Exception error)
