@@ -46,9 +46,7 @@ public sealed class TabularFile
             throw new UserErrorException($"{optionName}: the file '{path}' does not exist.");
 
         var text = DataFileText.Read(path, optionName);
-        var firstLine = text.Text.Split('\n', 2)[0].TrimEnd('\r');
-        if (string.IsNullOrWhiteSpace(text.Text)) throw new UserErrorException($"{optionName}: the file '{path}' is empty.");
-        char sep = SeparatorChoice.Resolve(separator, path, firstLine);
+        char sep = SeparatorChoice.Resolve(separator, path, text.Text.Split('\n', 2)[0].TrimEnd('\r'));
         var records = DelimitedRecords.Parse(text.Text, sep, SeparatorChoice.AllowsQuoting(sep));
         if (records.Count == 0) throw new UserErrorException($"{optionName}: the file '{path}' is empty.");
 

@@ -7,8 +7,8 @@ namespace DeltaLoRA.Cli.Training;
 /// <summary>
 /// The rows <c>train</c> works on: training rows (possibly a random subset, --max-rows), test rows (the --test-dataset file,
 /// else a held-out share of the training file, else the demo's test split), optional validation rows, and their columns.
-/// </summary>
 /// <see cref="Notes"/> are what the user must hear about the files: rows skipped and why, bytes that were not UTF-8.
+/// </summary>
 public sealed record TrainingData(IDataView Train, long TrainRows, IDataView Test, IDataView? Validation, ColumnLayout Columns,
     string Description, IReadOnlyList<string> Notes)
 {
