@@ -31,7 +31,7 @@ public static class CliApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors) terminal.Error.WriteLine($"error: {error.Message}");
+            foreach (var error in parsed.Errors) terminal.Error.WriteLine($"error: {UsageErrors.Readable(error.Message)}");
             var command = parsed.CommandResult.Command == root ? "" : parsed.CommandResult.Command.Name + " ";
             terminal.Error.WriteLine($"Run 'deltalora {command}--help' for the options.");
             return UsageError;

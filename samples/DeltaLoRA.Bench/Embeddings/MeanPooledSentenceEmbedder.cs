@@ -1,6 +1,7 @@
 using Microsoft.ML.DeltaLoRA.Checkpoints;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.TextEncoding;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DeltaLoRA.Bench.Embeddings;
@@ -43,7 +44,8 @@ public sealed class MeanPooledSentenceEmbedder : SentenceEmbedder
     {
         var hidden = _encoder.forward(batch);
         var mask = batch.AttentionMask.to(ScalarType.Float32).unsqueeze(-1);
-        return (hidden * mask).sum(1) / mask.sum(1).clamp_min(1.0);
+        using var oneToken = 1.0.ToScalar();
+        return (hidden * mask).sum(1) / mask.sum(1).clamp_min(oneToken);
     }
 
     public override void Dispose() => _encoder.Dispose();

@@ -1,38 +1,14 @@
-using System.Text;
+using nietras.SeparatedValues;
 
 namespace DeltaLoRA.Bench.Reporting;
 
-/// <summary>RFC 4180 CSV: fields with a comma, quote or line break are quoted, quotes doubled. Enough for the study's own files.</summary>
+/// <summary>The study's CSV files: written RFC 4180 style (fields with a comma, quote or line break quoted, quotes doubled), read with Sep.</summary>
 public static class Csv
 {
     public static string Line(IEnumerable<string> fields) => string.Join(',', fields.Select(Quote));
 
     public static string Quote(string field)
         => field.IndexOfAny([',', '"', '\n', '\r']) < 0 ? field : "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-
-    /// <summary>Splits one line (records in the study's files never span lines).</summary>
-    public static string[] Split(string line, string source, int lineNumber)
-    {
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char c = line[i];
-            if (quoted)
-            {
-                if (c != '"') field.Append(c);
-                else if (i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
-                else quoted = false;
-            }
-            else if (c == '"' && field.Length == 0) quoted = true;
-            else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }
-            else field.Append(c);
-        }
-        if (quoted) throw new InvalidDataException($"'{source}' line {lineNumber}: a quoted field is not closed.");
-        fields.Add(field.ToString());
-        return fields.ToArray();
-    }
 
     /// <summary>
     /// The data rows of a CSV file that starts with <paramref name="header"/>, with their line numbers; a missing or empty file
@@ -45,19 +21,21 @@ public static class Csv
             File.WriteAllText(path, Line(header) + "\n");
             yield break;
         }
-        int lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
+        using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, DisableColCountCheck = true, Unescape = true }).FromFile(path);
+        bool atHeader = true;
+        foreach (var row in reader)
         {
-            lineNumber++;
-            if (line.Length == 0) continue;
-            var fields = Split(line, path, lineNumber);
-            if (lineNumber == 1)
+            var fields = new string[row.ColCount];
+            for (int i = 0; i < fields.Length; i++) fields[i] = row[i].ToString();
+            if (fields is [""]) continue;
+            if (atHeader)
             {
                 if (!fields.SequenceEqual(header))
-                    throw new InvalidDataException($"'{path}' is not a study {kind} file: its header is '{line}', expected '{Line(header)}'. Use another --out folder.");
+                    throw new InvalidDataException($"'{path}' is not a study {kind} file: its header is '{Line(fields)}', expected '{Line(header)}'. Use another --out folder.");
+                atHeader = false;
                 continue;
             }
-            yield return (fields, lineNumber);
+            yield return (fields, row.LineNumberFrom);
         }
     }
 }

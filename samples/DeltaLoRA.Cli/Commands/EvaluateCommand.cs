@@ -31,13 +31,16 @@ public static class EvaluateCommand
         using var model = SavedModel.Load(ml, modelPath);
         var file = TabularFile.Inspect(datasetPath, "--dataset", hasHeader, separator);
         var columns = ColumnResolver.Like(file, model.Columns, choice);
-        var scored = model.Transformer.Transform(TabularData.Load(ml, file, columns, model.Task));
+        var rows = TabularData.Load(ml, file, columns, model.Task, model.Task == TaskKind.Classification ? model.ClassNames.ToHashSet(StringComparer.Ordinal) : null);
+        var notes = TabularData.RequireRows(rows, file, "--dataset", columns, model.Task);
+        var scored = model.Transformer.Transform(rows.Data);
         var report = EvaluationReport.Evaluate(ml, scored, columns.Label.Name, model.Scorer.ScoreColumnName, model.Task);
 
         console.Write(new Rule("deltalora evaluate").LeftJustified());
         console.WriteLine($"Model: {Path.GetFullPath(modelPath)}");
         console.WriteLine($"Data:  {file.Path}: label '{file.ColumnNames[columns.Label.Index]}', text '{file.ColumnNames[columns.Text1.Index]}'" +
             (columns.Text2 is null ? "" : $", second text '{file.ColumnNames[columns.Text2.Index]}'"));
+        foreach (var note in notes) terminal.Error.WriteLine($"warning: {note}");
         ReportTables.WriteEvaluation(console, report, "Metrics");
         if (json)
         {
@@ -48,6 +51,7 @@ public static class EvaluateCommand
                 ["model"] = Path.GetFullPath(modelPath),
                 ["dataset"] = file.Path,
                 ["metrics"] = report.ToJson(),
+                ["skipped_rows"] = rows.Skipped.Count,
             }));
         }
         return CliApp.Success;

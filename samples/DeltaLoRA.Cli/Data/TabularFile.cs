@@ -1,20 +1,22 @@
 namespace DeltaLoRA.Cli.Data;
 
 /// <summary>
-/// What a delimited data file looks like before ML.NET reads it: its separator, whether fields may be quoted, its column
-/// names (the header's, or col0, col1, … without one) and its first rows, used to resolve and check columns.
+/// A delimited data file, read whole: its separator, whether fields may be quoted, its column names (the header's, or
+/// col0, col1, … without one) and its records; the first rows are used to resolve and check columns.
 /// </summary>
 public sealed class TabularFile
 {
     private const int SampleRowCount = 200;
 
-    private TabularFile(string path, char separator, bool hasHeader, IReadOnlyList<string> columnNames, IReadOnlyList<string[]> sampleRows)
+    private TabularFile(string path, char separator, bool hasHeader, IReadOnlyList<string> columnNames, IReadOnlyList<DelimitedRecord> rows, string? encodingWarning)
     {
         Path = path;
         Separator = separator;
         HasHeader = hasHeader;
         ColumnNames = columnNames;
-        SampleRows = sampleRows;
+        Rows = rows;
+        SampleRows = rows.Take(SampleRowCount).Select(r => r.Fields).ToArray();
+        EncodingWarning = encodingWarning;
     }
 
     public string Path { get; }
@@ -23,8 +25,14 @@ public sealed class TabularFile
     public bool HasHeader { get; }
     public IReadOnlyList<string> ColumnNames { get; }
 
+    /// <summary>Every data record (after the header), with the line it starts on.</summary>
+    public IReadOnlyList<DelimitedRecord> Rows { get; }
+
     /// <summary>Up to the first 200 data rows (after the header), split into fields.</summary>
     public IReadOnlyList<string[]> SampleRows { get; }
+
+    /// <summary>Set when the file is not valid UTF-8: which line first has bytes that were read as U+FFFD.</summary>
+    public string? EncodingWarning { get; }
 
     /// <param name="path">The file.</param>
     /// <param name="optionName">The option that named it, for error messages (for example --dataset).</param>
@@ -37,19 +45,18 @@ public sealed class TabularFile
         if (!File.Exists(path))
             throw new UserErrorException($"{optionName}: the file '{path}' does not exist.");
 
-        var lines = File.ReadLines(path).Where(line => line.Length > 0).Take(SampleRowCount + 1).ToList();
-        if (lines.Count == 0) throw new UserErrorException($"{optionName}: the file '{path}' is empty.");
-        char sep = SeparatorChoice.Resolve(separator, path, lines[0]);
-        bool quoting = SeparatorChoice.AllowsQuoting(sep);
-        var rows = lines.Select(line => DelimitedLine.Split(line, sep, quoting)).ToList();
+        var text = DataFileText.Read(path, optionName);
+        char sep = SeparatorChoice.Resolve(separator, path, text.Text.Split('\n', 2)[0].TrimEnd('\r'));
+        var records = DelimitedRecords.Parse(text.Text, sep, SeparatorChoice.AllowsQuoting(sep));
+        if (records.Count == 0) throw new UserErrorException($"{optionName}: the file '{path}' is empty.");
 
-        var first = rows[0];
+        var first = records[0].Fields;
         var names = hasHeader
             ? first.Select((name, index) => string.IsNullOrWhiteSpace(name) ? HeaderlessName(index) : name.Trim()).ToArray()
             : first.Select((_, index) => HeaderlessName(index)).ToArray();
-        var sample = hasHeader ? rows.Skip(1).ToArray() : rows.Take(SampleRowCount).ToArray();
-        if (sample.Length == 0) throw new UserErrorException($"{optionName}: the file '{path}' has a header but no data rows.");
-        return new TabularFile(System.IO.Path.GetFullPath(path), sep, hasHeader, names, sample);
+        var rows = hasHeader ? records.Skip(1).ToArray() : records.ToArray();
+        if (rows.Length == 0) throw new UserErrorException($"{optionName}: the file '{path}' has a header but no data rows.");
+        return new TabularFile(System.IO.Path.GetFullPath(path), sep, hasHeader, names, rows, text.EncodingWarning);
     }
 
     /// <summary>The name ML.NET's tools give the columns of a file without a header.</summary>

@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 
 namespace DeltaLoRA.Cli.Training;
 
-/// <summary>Catches a wrong label column before training: too few classes, a text or ID column taken for classes, no numbers for regression.</summary>
+/// <summary>Catches a wrong label column before training: too few classes, or a text or ID column taken for classes.</summary>
 public static class LabelCheck
 {
     /// <summary>More classes than this is taken for a text column rather than a label.</summary>
@@ -27,15 +27,6 @@ public static class LabelCheck
                 $"The label column '{label}' of {source} has {classes} distinct values in {rows} rows (for example {examples}); it looks like a text or " +
                 "ID column rather than classes. Name the label with --label-col, or use --task regression for numeric targets.");
         return classes;
-    }
-
-    /// <summary>For regression: the label column read as Single; values that are not numbers read as NaN.</summary>
-    public static void RequireNumbers(IDataView data, string label, string source, string? exampleValue)
-    {
-        if (CountNumbers(data, label) == 0)
-            throw new UserErrorException(
-                $"The label column '{label}' of {source} has no numbers{(exampleValue is null ? "" : $" (for example '{exampleValue}')")}; --task regression needs numeric labels. " +
-                "Use --task classification for classes, or name the label with --label-col.");
     }
 
     /// <summary>Rows whose Single column <paramref name="columnName"/> holds a number (not NaN, which is how missing values read).</summary>

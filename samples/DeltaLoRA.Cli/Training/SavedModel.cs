@@ -32,6 +32,10 @@ public sealed class SavedModel : IDisposable
 
     public TaskKind Task => Scorer.PredictedLabelColumnName is null ? TaskKind.Regression : TaskKind.Classification;
 
+    /// <summary>The classes a classification model was trained on (the names on its Score column).</summary>
+    public IReadOnlyList<string> ClassNames
+        => EvaluationReport.ClassNames(Transformer.GetOutputSchema(InputSchema)[Scorer.ScoreColumnName], Scorer.OutputCount);
+
     public static SavedModel Load(MLContext ml, string path)
     {
         if (Directory.Exists(path)) throw new UserErrorException($"--model '{path}' is a folder; expected a model zip written by 'deltalora train'.");

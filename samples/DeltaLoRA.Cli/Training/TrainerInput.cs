@@ -13,11 +13,8 @@ public sealed record TrainerInput(ITransformer? Keys, IDataView Train, IDataView
     public static TrainerInput Prepare(MLContext ml, TrainingData data, TrainSettings settings)
     {
         var label = data.Columns.Label.Name;
-        if (settings.Task == TaskKind.Regression)
-        {
-            LabelCheck.RequireNumbers(data.Train, label, $"'{settings.Dataset}'", data.TrainFile?.SampleValues(data.Columns.Label.Index).FirstOrDefault());
-            return new TrainerInput(null, data.Train, data.Validation, null);
-        }
+        // Regression labels that are not numbers were skipped, and reported, when the rows were read (TrainingData).
+        if (settings.Task == TaskKind.Regression) return new TrainerInput(null, data.Train, data.Validation, null);
         var keys = ml.Transforms.Conversion.MapValueToKey(label, keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(data.Train);
         var train = keys.Transform(data.Train);
         int classes = LabelCheck.RequireClasses(train, label, data.TrainRows, settings.Dataset is null ? "the demo data" : $"'{settings.Dataset}'");

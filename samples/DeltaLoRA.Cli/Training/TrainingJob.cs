@@ -22,6 +22,8 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         ModelChoice.Require(settings.ModelPath);
         var defaults = TrainingDefaults.For(settings);
         var outputs = OutputPaths.For(settings.Out);
+        using var outputLock = outputs.Lock();
+        using var interrupt = new InterruptSignal();
 
         var ml = new MLContext(settings.Seed);
         LibraryLog.Attach(ml, console, settings.Verbose, nameof(DeltaLoRATrainer));
@@ -31,6 +33,7 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
 
         console.Write(new Rule("deltalora train").LeftJustified());
         console.WriteLine($"Data:   {data.Description}");
+        foreach (var note in data.Notes) terminal.Error.WriteLine($"warning: {note}");
         console.WriteLine($"Model:  {ModelChoice.Describe(settings.ModelPath)}");
         console.WriteLine(Invariant($"Method: {options.Method}, rank {options.Rank}, alpha {options.Alpha}, update ratio {options.UpdateRatio}{(options.StartSteps is { } k ? $", start steps {k}" : "")}; {options.Epochs} epoch(s), batch {options.BatchSize}, learning rate {options.LearningRate:0.####e+0}, max length {options.MaxSequenceLength}, seed {settings.Seed}"));
 
@@ -46,16 +49,27 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
             ? ml.MulticlassClassification.Trainers.DeltaLoRA(options)
             : ml.Regression.Trainers.DeltaLoRA(options);
         var trainingClock = Stopwatch.StartNew();
-        var scorer = view.Run(progress =>
+        options.CancellationToken = interrupt.Token;
+        DeltaLoRATransformer scorer;
+        try
         {
-            options.Progress = new FanOut(progress, curve);
-            return trainer.Fit(input.Train);
-        });
+            scorer = view.Run(progress =>
+            {
+                options.Progress = new FanOut(progress, curve);
+                return trainer.Fit(input.Train);
+            });
+        }
+        catch (OperationCanceledException) when (interrupt.Token.IsCancellationRequested)
+        {
+            return Cancelled(console, $"after {curve.Points.Count} training step(s); nothing was saved");
+        }
         var trainingSeconds = trainingClock.Elapsed.TotalSeconds;
         var model = input.Compose(ml, scorer);
 
         var report = EvaluationReport.Evaluate(ml, model.Transform(data.Test), label, scorer.ScoreColumnName, settings.Task);
+        if (interrupt.Token.IsCancellationRequested) return Cancelled(console, "after training; nothing was saved");
         ml.Model.SaveAtomically(model, data.Train.Schema, outputs.Model);
+        if (interrupt.Token.IsCancellationRequested) return Cancelled(console, $"while saving; the model was saved to {outputs.Model}");
         curve.WriteCsv(outputs.LossCsv);
         LossPlot.Save(curve.Points, outputs.LossPlot, Invariant($"{options.Method} fine-tuning: training loss per step"), metricName);
 
@@ -79,6 +93,12 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         return CliApp.Success;
     }
 
+    private static int Cancelled(IAnsiConsole console, string when)
+    {
+        console.WriteLine($"Cancelled by an interrupt (Ctrl-C or SIGTERM) {when}.");
+        return CliApp.Canceled;
+    }
+
     private DeltaLoRAOptions Options(TrainingData data, TrainingDefaults defaults)
     {
         var options = RunOptions.Shared(settings, data, defaults);
@@ -87,7 +107,6 @@ public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         options.LearningRate = settings.LearningRate ?? defaults.LearningRateFor(settings.Method);
         options.StartSteps = settings.StartSteps;
         options.EarlyStoppingPatience = settings.EarlyStoppingPatience;
-        options.CancellationToken = terminal.Cancellation;
         if (settings.Rank is { } rank) options.Rank = rank;
         options.Alpha = settings.Alpha ?? 2.0 * options.Rank;
         if (settings.UpdateRatio is { } ratio) options.UpdateRatio = ratio;

@@ -25,7 +25,9 @@ internal sealed class EncoderConfigReader(JsonObject root, string source)
         if (modelType is null)
         {
             return familyWhenUnstated
-                ?? throw new InvalidDataException($"The model configuration '{source}' has no 'model_type'; expected one of bert, roberta, distilbert.");
+                ?? throw new InvalidDataException(
+                    $"The model configuration '{source}' has no 'model_type' (files written before transformers 2.0 lack it); add the key \"model_type\" with " +
+                    "\"bert\", \"roberta\" or \"distilbert\", the family whose prefix (bert., roberta., distilbert.) the weight names carry.");
         }
         return modelType switch
         {

@@ -33,7 +33,7 @@ internal static class HuggingFaceInitializer
                     }
                     break;
                 case LayerNorm norm:
-                    norm.weight!.fill_(1);
+                    torch.nn.init.ones_(norm.weight!);
                     norm.bias?.zero_();
                     break;
             }

@@ -136,6 +136,7 @@ public sealed class TextClassificationModel : IDisposable
                     throw new InvalidDataException($"{source} has no '{WeightsFileName}'.");
                 using (var weights = SafetensorsReader.Read(new MemoryStream(weightBytes), $"{WeightsFileName} in {source}"))
                 {
+                    RequireFinite(weights, source);
                     ModuleTensors.CopyFrom(network, weights, $"{WeightsFileName} in {source}");
                 }
                 MoveTo(network, device);
@@ -231,6 +232,19 @@ public sealed class TextClassificationModel : IDisposable
                 $"{source} was written in model format {manifest.FormatVersion}; this version of Microsoft.ML.DeltaLoRA reads up to {FormatVersion}.");
         if (manifest.NumLabels < 1) throw new InvalidDataException($"'{ManifestFileName}' in {source} has {manifest.NumLabels} outputs.");
         return manifest;
+    }
+
+    /// <summary>NaN or infinite weights come from a training run that diverged; such a model predicts nothing useful.</summary>
+    private static void RequireFinite(IReadOnlyDictionary<string, Tensor> weights, string source)
+    {
+        foreach (var (name, tensor) in weights.OrderBy(w => w.Key, StringComparer.Ordinal))
+        {
+            if (!torch.is_floating_point(tensor)) continue;
+            using var finite = torch.isfinite(tensor).all();
+            if (!finite.item<bool>())
+                throw new InvalidDataException(
+                    $"The weights '{name}' in {source} are not finite (NaN or infinity): the training that wrote this model diverged. Retrain it with a lower learning rate.");
+        }
     }
 
     private static void MoveTo(SequenceClassifier network, Device? device)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling;
@@ -14,7 +15,8 @@ public static class TokenPooling
         using var scope = NewDisposeScope();
         var weights = attentionMask.unsqueeze(-1).to(states.dtype);
         var sum = (states * weights).sum(1);
-        var count = weights.sum(1).clamp_min(1e-9);
+        using var floor = 1e-9.ToScalar();
+        var count = weights.sum(1).clamp_min(floor);
         return (sum / count).MoveToOuterDisposeScope();
     }
 }

@@ -33,7 +33,7 @@ internal static class ScorerPayloadStreams
         {
             CheckStoredName(name);
             var stream = TransformerModelFormat.PayloadStreamPrefix + name;
-            bool found = ctx.TryLoadBinaryStream(stream, reader =>
+            bool found = ReadEntry(ctx, stream, reader =>
             {
                 long length = reader.ReadInt64();
                 if (length < 0 || length > Array.MaxLength)
@@ -46,6 +46,19 @@ internal static class ScorerPayloadStreams
             if (!found) throw new InvalidDataException($"The model's '{stream}' stream is missing.");
         }
         return payload;
+    }
+
+    /// <summary>The zip layer's own errors ("Unable to read beyond the end of the stream", "unsupported compression method") with the entry named.</summary>
+    private static bool ReadEntry(ModelLoadContext ctx, string stream, Action<BinaryReader> read)
+    {
+        try
+        {
+            return ctx.TryLoadBinaryStream(stream, read);
+        }
+        catch (Exception e) when (e is EndOfStreamException || e is InvalidDataException && !e.Message.StartsWith("The model's", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"The model's '{stream}' stream is damaged ({e.Message}); expected an int64 length and that many bytes. Save the model again.", e);
+        }
     }
 
     private static void CheckStoredName(string name)

@@ -32,16 +32,27 @@ public static class AdapterInjector
             }
         }
 
+        var selected = linearLayers.Where(layer => targets.Any(target => Matches(layer.Name, target))).ToList();
+        RequireRankWithinLayers(selected, config.Rank);
         var adapted = new List<string>();
-        foreach (var (name, layer) in linearLayers)
+        foreach (var (name, layer) in selected)
         {
-            if (!targets.Any(target => Matches(name, target))) continue;
             if (layer.HasAdapter)
                 throw new InvalidOperationException($"Layer '{name}' already has an adapter of rank {layer.Rank}; merge or detach it before injecting again.");
             layer.AttachAdapter(config.Rank, config.Alpha, config.RankStabilized);
             adapted.Add(name);
         }
         return adapted;
+    }
+
+    /// <summary>B·A of an out×in layer has rank at most min(in, out): a larger r adds cost and nothing else.</summary>
+    private static void RequireRankWithinLayers(IReadOnlyList<(string Name, LoRALinear Layer)> layers, int rank)
+    {
+        var (name, layer) = layers.MinBy(l => Math.Min(l.Layer.InFeatures, l.Layer.OutFeatures));
+        long bound = Math.Min(layer.InFeatures, layer.OutFeatures);
+        if (rank > bound)
+            throw new ArgumentOutOfRangeException(nameof(FineTuningOptions.Rank), rank,
+                $"Rank {rank} exceeds what the adapted layer '{name}' ({layer.OutFeatures}×{layer.InFeatures}) can use: the rank must be at most min(in, out) = {bound} for every adapted matrix.");
     }
 
     /// <summary>The layers that currently carry an adapter, with their full names.</summary>

@@ -33,6 +33,7 @@ public sealed class FineTuner : IDisposable
     private long _examplesInWindow;
     private double _lossSumInWindow;
     private bool _adaptersMerged;
+    private bool _diverged;
 
     /// <summary>
     /// Prepares <paramref name="model"/> for <paramref name="totalSteps"/> optimizer steps (see <see cref="TrainingPlan.CountSteps"/>).
@@ -91,6 +92,7 @@ public sealed class FineTuner : IDisposable
     /// <paramref name="labels"/> are Int64 class indices, or floats for regression (one output).
     /// </summary>
     /// <returns>The mean loss of this micro-batch.</returns>
+    /// <exception cref="TrainingDivergedException">When the loss is NaN or infinite; training cannot continue.</exception>
     public float Step(EncoderBatch batch, Tensor labels)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -104,8 +106,14 @@ public sealed class FineTuner : IDisposable
         if (!_model.training) _model.train();
         var logits = _model.forward(batch);
         var loss = TrainingLoss.Sum(logits, labels.to(_device), _model.NumLabels);
-        loss.backward();
         double lossSum = loss.item<float>();
+        if (!double.IsFinite(lossSum))
+        {
+            int step = CompletedSteps + 1;
+            _diverged = true;
+            throw new TrainingDivergedException(step, lossSum, _schedule.LearningRateAt(step));
+        }
+        loss.backward();
 
         _lossSumInWindow += lossSum;
         _examplesInWindow += batch.BatchSize;
@@ -200,11 +208,12 @@ public sealed class FineTuner : IDisposable
     private void OptimizerStep()
     {
         using (torch.no_grad())
+        using (var examples = _examplesInWindow.ToScalar())
         {
             foreach (var parameter in _trainable)
             {
                 using var grad = parameter.grad;
-                grad?.div_(_examplesInWindow);
+                grad?.div_(examples);
             }
         }
         if (_options.MaxGradientNorm is double maxNorm)
@@ -267,6 +276,7 @@ public sealed class FineTuner : IDisposable
     private void EnsureCanStep()
     {
         if (_adaptersMerged) throw new InvalidOperationException("The adapters have been merged into W; training cannot continue.");
+        if (_diverged) throw new InvalidOperationException("Training diverged (a non-finite loss); the weights are not usable and training cannot continue.");
         if (CompletedSteps >= Plan.TotalSteps)
             throw new InvalidOperationException($"All {Plan.TotalSteps} optimizer steps of the plan are done.");
     }

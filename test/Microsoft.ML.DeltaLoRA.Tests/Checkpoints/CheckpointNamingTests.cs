@@ -24,7 +24,8 @@ public class CheckpointNamingTests
         CopyConfig(source, temp.Path);
         var prefix = modelClass.EndsWith("Model") ? "" : family + ".";
         using (var original = SafetensorsReader.Read(Path.Combine(source, "model.safetensors")))
-        using (var positionIds = torch.arange(64, dtype: ScalarType.Int64).unsqueeze(0))
+        using (var positions = 64.ToScalar())
+        using (var positionIds = torch.arange(positions, dtype: ScalarType.Int64).unsqueeze(0))
         using (var file = File.Create(temp.File("model.safetensors")))
         {
             var renamed = original.ToDictionary(

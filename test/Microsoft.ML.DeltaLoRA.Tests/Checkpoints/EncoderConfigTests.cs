@@ -103,6 +103,7 @@ public class EncoderConfigTests
         Assert.Contains("multiple", heads.Message);
         var noType = Assert.Throws<InvalidDataException>(() => EncoderConfig.Parse(valid.Replace("\"model_type\":\"bert\",", "")));
         Assert.Contains("model_type", noType.Message);
+        Assert.Contains("add the key \"model_type\" with \"bert\", \"roberta\" or \"distilbert\"", noType.Message);
         Assert.Equal(ModelFamily.Bert, EncoderConfig.Parse(valid.Replace("\"model_type\":\"bert\",", ""), familyWhenUnstated: ModelFamily.Bert).Family);
         Assert.Throws<InvalidDataException>(() => EncoderConfig.Parse("{not json"));
     }

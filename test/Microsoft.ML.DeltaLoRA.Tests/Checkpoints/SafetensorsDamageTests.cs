@@ -225,7 +225,8 @@ public sealed class SafetensorsDamageTests : IDisposable
         var length = Assert.Throws<ArgumentOutOfRangeException>(() => model.forward(tooLong));
         Assert.Contains("65", length.Message);
         Assert.Contains("64", length.Message);
-        using var badTypes = new EncoderBatch(torch.zeros(1, 3, dtype: ScalarType.Int64), torch.ones(1, 3, dtype: ScalarType.Int64), torch.full(1, 3, 2L));
+        using var typeTwo = 2L.ToScalar();
+        using var badTypes = new EncoderBatch(torch.zeros(1, 3, dtype: ScalarType.Int64), torch.ones(1, 3, dtype: ScalarType.Int64), torch.full(1, 3, typeTwo));
         Assert.Contains("token_type_ids", Assert.Throws<ArgumentOutOfRangeException>(() => model.forward(badTypes)).Message);
     }
 }

@@ -76,6 +76,25 @@ public class CliEndToEndTests(CliTrainingFixture trained) : IClassFixture<CliTra
         Assert.Contains("Accuracy (micro)", evaluate.Error);
     }
 
+    /// <summary>Rows whose label the model never saw cannot be scored: they are counted, and a file with only such rows is an error.</summary>
+    [SharedFact]
+    public void Evaluate_reports_rows_with_labels_the_model_was_not_trained_on()
+    {
+        _ = trained.Train;
+        using var folder = new TemporaryDirectory();
+        var lines = File.ReadLines(CliTrainingFixture.Sst2Eval).Take(41).ToArray();
+        var mixed = folder.File("mixed.tsv");
+        File.WriteAllLines(mixed, [.. lines, "an unseen class\t2", "another one\tpositive"]);
+        var evaluate = CliRun.Of("evaluate", "--model", trained.ModelPath, "--dataset", mixed, "--json").Succeeded();
+        Assert.Equal(40, evaluate.Json.GetProperty("metrics").GetProperty("rows").GetInt32());
+        Assert.Equal(2, evaluate.Json.GetProperty("skipped_rows").GetInt32());
+        Assert.Contains($"warning: skipped 2 of 42 rows of '{mixed}': 2 with a label the model was not trained on such as '2' (first on line 42)", evaluate.Error);
+
+        var unseen = folder.File("unseen.tsv");
+        File.WriteAllLines(unseen, ["sentence\tlabel", "an unseen class\t2", "another one\tpositive"]);
+        CliRun.Of("evaluate", "--model", trained.ModelPath, "--dataset", unseen).FailedWith($"--dataset '{unseen}' has no usable rows: skipped 2 of 2 rows");
+    }
+
     [SharedFact]
     public void Predict_prints_one_line_per_input_and_agrees_with_evaluate_on_every_row()
     {

@@ -11,12 +11,7 @@ public sealed class DataFileTests : IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    private string Write(string name, string content)
-    {
-        var path = _folder.File(name);
-        File.WriteAllText(path, content);
-        return path;
-    }
+    private string Write(string name, string content) => _folder.WriteFile(name, content);
 
     [Fact]
     public void Separator_follows_the_extension_and_csv_fields_may_be_quoted()

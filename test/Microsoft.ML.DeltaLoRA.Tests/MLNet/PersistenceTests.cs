@@ -127,9 +127,7 @@ public class PersistenceTests
     [Fact]
     public void Saving_into_a_directory_that_does_not_exist_fails_and_writes_nothing()
     {
-        var ml = new MLContext(seed: 1);
-        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
-        var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows);
+        var (ml, rows, model) = TwoRowModel();
         using var folder = new TemporaryDirectory();
         var missingDirectory = folder.File("missing");
         var path = Path.Combine(missingDirectory, "model.zip");
@@ -159,9 +157,7 @@ public class PersistenceTests
     [Fact]
     public void SaveAtomically_writes_a_loadable_model_and_leaves_nothing_behind_when_saving_fails()
     {
-        var ml = new MLContext(seed: 1);
-        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
-        var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows);
+        var (ml, rows, model) = TwoRowModel();
         using var folder = new TemporaryDirectory();
         var path = folder.File("model.zip");
 
@@ -181,6 +177,72 @@ public class PersistenceTests
         Assert.False(Directory.Exists(folder.File("missing")));
     }
 
+    /// <summary>Damage inside the zip (an entry cut short, compressed bytes it cannot decode) is reported with the entry's name.</summary>
+    [Fact]
+    public void A_damaged_payload_entry_is_named_in_the_error()
+    {
+        var (ml, rows, model) = TwoRowModel();
+        using var disposeModel = model;
+        using var folder = new TemporaryDirectory();
+        var path = folder.File("model.zip");
+        ml.Model.Save(model, rows.Schema, path);
+        string entryName;
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(path))
+            entryName = zip.Entries.First(e => e.Name.StartsWith(TransformerModelFormat.PayloadStreamPrefix, StringComparison.Ordinal)).FullName;
+
+        var cut = folder.File("cut.zip");
+        File.Copy(path, cut);
+        using (var zip = System.IO.Compression.ZipFile.Open(cut, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            zip.GetEntry(entryName)!.Delete();
+            using var stream = zip.CreateEntry(entryName).Open();
+            stream.Write([1, 2, 3]);
+        }
+        var shortEntry = Assert.ThrowsAny<Exception>(() => ml.Model.Load(cut, out _));
+        Assert.Contains(Messages(shortEntry), m => m.Contains($"'{Path.GetFileName(entryName)}' stream is damaged", StringComparison.Ordinal));
+
+        var scrambled = folder.File("scrambled.zip");
+        var bytes = File.ReadAllBytes(path);
+        var name = System.Text.Encoding.UTF8.GetBytes(entryName);
+        for (int i = 0; i + 46 < bytes.Length; i++)
+        {
+            // Central directory header of the entry: signature PK\x01\x02, compression method at offset 10, name at offset 46.
+            if (bytes[i] == 0x50 && bytes[i + 1] == 0x4B && bytes[i + 2] == 1 && bytes[i + 3] == 2 && bytes.AsSpan(i + 46).StartsWith(name))
+                bytes[i + 10] = 99;
+        }
+        File.WriteAllBytes(scrambled, bytes);
+        var unreadable = Assert.ThrowsAny<Exception>(() => ml.Model.Load(scrambled, out _));
+        Assert.Contains(Messages(unreadable), m => m.Contains($"'{Path.GetFileName(entryName)}' stream is damaged", StringComparison.Ordinal));
+
+        static IEnumerable<string> Messages(Exception? error)
+        {
+            for (; error is not null; error = error.InnerException) yield return error.Message;
+        }
+    }
+
+    /// <summary>A save killed part-way (kill -9) leaves its hidden temporary; the next save of that path removes it, unless a save still holds it.</summary>
+    [Fact]
+    public void SaveAtomically_removes_temporaries_that_killed_saves_left_but_not_one_being_written()
+    {
+        var (ml, rows, model) = TwoRowModel();
+        using var disposeModel = model;
+        using var folder = new TemporaryDirectory();
+        var path = folder.File("model.zip");
+        var abandoned = folder.File($".model.zip.{Guid.NewGuid():N}.tmp");
+        var inUse = folder.File($".model.zip.{Guid.NewGuid():N}.tmp");
+        var someoneElses = folder.File(".model.zip.backup.tmp");
+        var otherModels = folder.File($".other.zip.{Guid.NewGuid():N}.tmp");
+        foreach (var file in new[] { abandoned, someoneElses, otherModels }) File.WriteAllBytes(file, new byte[1000]);
+
+        using (var held = new FileStream(inUse, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
+            ml.Model.SaveAtomically(model, rows.Schema, path);
+
+        Assert.False(File.Exists(abandoned));
+        Assert.Equal(new[] { path, inUse, someoneElses, otherModels }.Order(StringComparer.Ordinal),
+            Directory.EnumerateFiles(folder.Path).Order(StringComparer.Ordinal));
+        Assert.NotNull(ml.Model.Load(path, out _));
+    }
+
     [Fact]
     public void Scorer_loader_names_that_do_not_resolve_to_a_loader_are_rejected_with_the_name()
     {
@@ -191,6 +253,14 @@ public class PersistenceTests
         var name = ScorerLoaderResolver.NameOf(typeof(BagOfCharactersScorerLoader));
         Assert.Equal("Microsoft.ML.DeltaLoRA.ModelLoadCheck.BagOfCharactersScorerLoader, Microsoft.ML.DeltaLoRA.ModelLoadCheck", name);
         Assert.IsType<BagOfCharactersScorerLoader>(ScorerLoaderResolver.Resolve(name));
+    }
+
+    /// <summary>A classifier (the test double scorer) fitted on two rows: something quick to save and load.</summary>
+    private static (MLContext Ml, IDataView Rows, DeltaLoRATransformer Model) TwoRowModel()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
+        return (ml, rows, Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows));
     }
 
     private static Exception Innermost(Exception error)

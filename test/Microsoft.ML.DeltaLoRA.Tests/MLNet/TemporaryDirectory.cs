@@ -13,6 +13,14 @@ internal sealed class TemporaryDirectory : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>Writes <paramref name="content"/> to a file of that name in the directory and returns its path.</summary>
+    public string WriteFile(string name, string content)
+    {
+        var path = File(name);
+        System.IO.File.WriteAllText(path, content);
+        return path;
+    }
+
     public void Dispose()
     {
         try

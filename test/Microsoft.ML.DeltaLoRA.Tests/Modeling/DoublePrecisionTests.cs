@@ -87,11 +87,13 @@ public class DoublePrecisionTests
         using (torch.no_grad())
         {
             using var element = weight[1, 2];
-            element.add_(step);
+            using var stepScalar = step.ToScalar();
+            using var twoSteps = (2 * step).ToScalar();
+            element.add_(stepScalar);
             plus = Loss();
-            element.sub_(2 * step);
+            element.sub_(twoSteps);
             minus = Loss();
-            element.add_(step);
+            element.add_(stepScalar);
         }
         var numeric = (plus - minus) / (2 * step);
         Assert.True(Math.Abs(analytic) > 1e-6, $"gradient {analytic} is too small to compare");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Modeling;
@@ -42,6 +43,25 @@ public class TextClassificationModelTests
         Assert.Equal(original.Family, rebuilt.Family);
         Assert.Equal(4, rebuilt.NumLabels);
         Assert.Equal(original.PredictRaw(first, second, 32, 2), rebuilt.PredictRaw(first, second, 32, 2));
+    }
+
+    /// <summary>A model whose training diverged holds NaN or infinite weights; loading it would predict nothing useful.</summary>
+    [SharedFact]
+    public void SavedFilesWithNonFiniteWeightsAreRefused()
+    {
+        var folder = HuggingFaceFixtures.ModelFolder("bert", "BertForSequenceClassification");
+        using var original = TextClassificationModel.LoadPretrained(folder, numLabels: 2);
+        using (no_grad())
+        {
+            var weight = original.Network.named_parameters().Single(p => p.name == "classifier.weight").parameter;
+            using var element = weight[1, 3];
+            using var nan = float.NaN.ToScalar();
+            element.fill_(nan);
+        }
+        var error = Assert.Throws<InvalidDataException>(() => TextClassificationModel.FromFiles(original.ToFiles(), "diverged.zip"));
+        Assert.Contains("diverged.zip", error.Message);
+        Assert.Contains("classifier.weight", error.Message);
+        Assert.Contains("not finite", error.Message);
     }
 
     [SharedFact]

@@ -51,7 +51,7 @@ public class AdamWOracleTests
             reference.zero_grad();
             using (var loss = functional.cross_entropy(reference.forward(batch), labelTensor)) loss.backward();
             var gradients = trainable.ToDictionary(p => p.name, p => p.parameter.grad!.to_type(ScalarType.Float64));
-            double norm = Math.Sqrt(gradients.Values.Sum(g => g.pow(2).sum().item<double>()));
+            double norm = Math.Sqrt(gradients.Values.Sum(g => g.square().sum().item<double>()));
             double clipCoefficient = Math.Min(1, maxNorm / (norm + 1e-6));
             clipped |= clipCoefficient < 1;
 

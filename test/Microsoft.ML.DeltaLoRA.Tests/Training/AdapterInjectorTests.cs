@@ -31,6 +31,23 @@ public class AdapterInjectorTests
         Assert.All(layers, l => Assert.Equal(4.0, l.Layer.Scaling));
     }
 
+    /// <summary>B·A of a 16×16 layer has rank at most 16: a larger r only costs time (and memory), so it is refused before training.</summary>
+    [Fact]
+    public void RankAboveTheSmallerSideOfAnAdaptedMatrixIsRefusedBeforeAnythingChanges()
+    {
+        using var model = new TinyClassifier(hidden: 16);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(
+            () => new FineTuner(model, new FineTuningOptions { Rank = 17, Alpha = 34 }, totalSteps: 10));
+        Assert.Equal(nameof(FineTuningOptions.Rank), error.ParamName);
+        Assert.Contains("Rank 17", error.Message);
+        Assert.Contains("'blocks.0.query'", error.Message);
+        Assert.Contains("16", error.Message);
+        Assert.Empty(AdapterInjector.AdaptedLayers(model));
+
+        using var tuner = new FineTuner(model, new FineTuningOptions { Rank = 16, Alpha = 32 }, totalSteps: 10);
+        Assert.Equal(4, tuner.AdaptedLayerNames.Count);
+    }
+
     [Fact]
     public void TaskHeadNeverGetsAnAdapter()
     {

@@ -85,7 +85,8 @@ public class DeltaLoRAUpdateTests
             // rank(B_T A_T − B_K A_K) ≤ 2r; generically it is 2r, so more than r singular values stand out.
             using var singularValues = torch.linalg.svdvals(change);
             double largest = singularValues[0].item<double>();
-            int numericalRank = (int)singularValues.gt(1e-4 * largest).sum().item<long>();
+            using var threshold = (1e-4 * largest).ToScalar();
+            int numericalRank = (int)singularValues.gt(threshold).sum().item<long>();
             Assert.InRange(numericalRank, rank + 1, 2 * rank);
         }
     }

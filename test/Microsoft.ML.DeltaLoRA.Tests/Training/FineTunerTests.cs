@@ -29,6 +29,32 @@ public class FineTunerTests
         }
     }
 
+    /// <summary>A learning rate far too high blows the weights up; training stops at the first non-finite loss, naming the step.</summary>
+    [Fact]
+    public void DivergingTrainingStopsAtTheFirstNonFiniteLoss()
+    {
+        torch.manual_seed(5);
+        using var model = new TinyClassifier(dropoutProbability: 0);
+        var options = new FineTuningOptions { Method = FineTuningMethod.Full, LearningRate = 1e6, BatchSize = 8, MaxGradientNorm = null, WarmupSteps = 0, Seed = 3 };
+        using var tuner = new FineTuner(model, options, totalSteps: 50);
+        var (sequences, labels) = TinyData.Examples(40, seed: 6);
+        var losses = new List<double>();
+        var error = Assert.Throws<TrainingDivergedException>(() => tuner.Train(sequences, labels, TinyData.PadTokenId, withTokenTypeIds: false,
+            new SynchronousProgress(p => losses.Add(p.Loss))));
+
+        Assert.All(losses, loss => Assert.True(double.IsFinite(loss)));
+        Assert.Equal(losses.Count + 1, error.Step);
+        Assert.Equal(tuner.CompletedSteps + 1, error.Step);
+        Assert.Contains($"step {error.Step}", error.Message);
+        Assert.Contains("lower learning rate", error.Message);
+        Assert.Throws<InvalidOperationException>(() => { using var batch = TinyData.Batch(sequences.GetRange(0, 8)); using var y = TinyData.ClassLabels(labels.GetRange(0, 8)); tuner.Step(batch, y); });
+    }
+
+    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
     [Theory]
     [InlineData(FineTuningMethod.DeltaLoRA, 4)]
     [InlineData(FineTuningMethod.DeltaLoRA, 5)] // unequal micro-batches (5 + 3): the mean must weight examples, not micro-batches

@@ -75,7 +75,9 @@ internal sealed class TinyClassifier : SequenceClassifier
         public Tensor forward(Tensor hidden, Tensor keep)
         {
             var scores = query.forward(hidden).matmul(key.forward(hidden).transpose(1, 2)) / Math.Sqrt(hidden.shape[^1]);
-            scores = scores.masked_fill(keep.unsqueeze(1).eq(0), float.NegativeInfinity);
+            using var zero = 0.ToScalar();
+            using var minusInfinity = float.NegativeInfinity.ToScalar();
+            scores = scores.masked_fill(keep.unsqueeze(1).eq(zero), minusInfinity);
             var attended = dropout.forward(softmax(scores, -1)).matmul(value.forward(hidden));
             return LayerNorm.forward(hidden + dropout.forward(dense.forward(attended)));
         }

@@ -84,7 +84,8 @@ public sealed class LoRALinear : Module<Tensor, Tensor>
         if (!HasAdapter) return output;
         using var down = torch.nn.functional.linear(input, lora_A!);
         using var up = torch.nn.functional.linear(down, lora_B!);
-        return output.add_(up, alpha: Scaling);
+        using var scaling = Scaling.ToScalar();
+        return output.add_(up, alpha: scaling);
     }
 
     /// <summary>

@@ -43,9 +43,10 @@ public sealed class BertEmbeddings : HuggingFaceModule<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor inputIds, Tensor? tokenTypeIds)
     {
         using var scope = torch.NewDisposeScope();
+        using var length = inputIds.shape[1].ToScalar();
         var positionIds = config.Family == ModelFamily.Roberta
             ? RobertaPositionIds(inputIds, config.PadTokenId)
-            : torch.arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
+            : torch.arange(length, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
         var types = tokenTypeIds ?? torch.zeros_like(inputIds);
         var sum = wordEmbeddings.forward(inputIds)
             .add_(tokenTypeEmbeddings.forward(types))
@@ -60,8 +61,9 @@ public sealed class BertEmbeddings : HuggingFaceModule<Tensor, Tensor?, Tensor>
     internal static Tensor RobertaPositionIds(Tensor inputIds, long padTokenId)
     {
         using var scope = torch.NewDisposeScope();
-        var notPad = inputIds.ne(padTokenId).to(ScalarType.Int64);
-        var positions = notPad.cumsum(1).mul_(notPad).add_(padTokenId);
+        using var pad = padTokenId.ToScalar();
+        var notPad = inputIds.ne(pad).to(ScalarType.Int64);
+        var positions = notPad.cumsum(1).mul_(notPad).add_(pad);
         return positions.MoveToOuterDisposeScope();
     }
 }

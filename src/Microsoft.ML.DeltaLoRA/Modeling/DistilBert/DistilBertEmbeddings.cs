@@ -27,7 +27,8 @@ public sealed class DistilBertEmbeddings : HuggingFaceModule<Tensor, Tensor>
     public override Tensor forward(Tensor inputIds)
     {
         using var scope = torch.NewDisposeScope();
-        var positionIds = torch.arange(inputIds.shape[1], dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
+        using var length = inputIds.shape[1].ToScalar();
+        var positionIds = torch.arange(length, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
         var sum = wordEmbeddings.forward(inputIds).add_(positionEmbeddings.forward(positionIds));
         return dropout.forward(layerNorm.forward(sum)).MoveToOuterDisposeScope();
     }

@@ -49,7 +49,8 @@ public sealed class UseLiteAttention : Module<Tensor, Tensor, Tensor>
         long batch = hidden.shape[0], length = hidden.shape[1];
         var normalized = layer_norm.forward(hidden);
         // The graph scales the queries (by 1/√head size) before the dot products.
-        var q = SplitHeads(query.forward(normalized), batch, length).mul_(1.0 / Math.Sqrt(HeadSize));
+        using var queryScale = (1.0 / Math.Sqrt(HeadSize)).ToScalar();
+        var q = SplitHeads(query.forward(normalized), batch, length).mul_(queryScale);
         var k = SplitHeads(key.forward(normalized), batch, length);
         var v = SplitHeads(value.forward(normalized), batch, length);
         var scores = q.matmul(k.transpose(-1, -2)).add_(attentionBias);

@@ -73,22 +73,27 @@ public sealed class UseLiteEncoder : Module<EncoderBatch, Tensor>
         var (ids, mask) = ClipToMaxPositions(batch.InputIds, batch.AttentionMask);
         CheckIds(ids);
         long length = ids.shape[1];
+        using var lengthScalar = length.ToScalar();
+        using var two = 2.0.ToScalar();
+        using var paddingBias = PaddingBias.ToScalar();
+        using var one = 1.0.ToScalar();
+        using var minimumSquaredNorm = MinimumSquaredNorm.ToScalar();
 
-        var positions = arange(length, dtype: ScalarType.Float32, device: ids.device);
+        var positions = arange(lengthScalar, dtype: ScalarType.Float32, device: ids.device);
         var angles = positions.unsqueeze(1) * timing_inv_timescales.unsqueeze(0);
         var timing = cat([angles.sin(), angles.cos()], 1);
         // The graph's AddTimingSignal returns embeddings + timing, and the stack then adds the embeddings once more
         // (Layer_0/add = Scatter(embeddings) + Scatter(embeddings + timing)): the input is 2·embedding + timing.
-        var hidden = word_embeddings.forward(ids).mul_(2.0).add_(timing);
+        var hidden = word_embeddings.forward(ids).mul_(two).add_(timing);
 
         var realTokens = mask.to(ScalarType.Float32);
-        var attentionBias = (1.0f - realTokens).mul_(PaddingBias).view(ids.shape[0], 1, 1, length);
+        var attentionBias = (1.0f - realTokens).mul_(paddingBias).view(ids.shape[0], 1, 1, length);
         foreach (var block in layer) hidden = block.forward(hidden, attentionBias);
 
-        var counts = realTokens.sum(1, keepdim: true).clamp_min(1.0);
+        var counts = realTokens.sum(1, keepdim: true).clamp_min(one);
         var pooled = (hidden * realTokens.unsqueeze(-1)).sum(1) / counts;
         var activated = pooler.forward(pooled).tanh();
-        var inverseNorm = activated.square().sum(1, keepdim: true).clamp_min(MinimumSquaredNorm).rsqrt();
+        var inverseNorm = activated.square().sum(1, keepdim: true).clamp_min(minimumSquaredNorm).rsqrt();
         return (activated * inverseNorm).MoveToOuterDisposeScope();
     }
 
@@ -96,7 +101,10 @@ public sealed class UseLiteEncoder : Module<EncoderBatch, Tensor>
     internal static Tensor DefaultInverseTimescales(int count)
     {
         double increment = Math.Log(1e4) / Math.Max(count - 1, 1);
-        return exp(arange(count, dtype: ScalarType.Float64).mul_(-increment)).to(ScalarType.Float32);
+        using var end = count.ToScalar();
+        using var step = (-increment).ToScalar();
+        using var scope = NewDisposeScope();
+        return exp(arange(end, dtype: ScalarType.Float64).mul_(step)).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     private (Tensor Ids, Tensor Mask) ClipToMaxPositions(Tensor ids, Tensor mask)

@@ -1,0 +1,137 @@
+using System.Text;
+using DeltaLoRA.Cli;
+using DeltaLoRA.Cli.Data;
+using DeltaLoRA.Cli.Training;
+using Microsoft.ML.Data;
+using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
+using Microsoft.ML.DeltaLoRA.Tests.MLNet;
+
+namespace Microsoft.ML.DeltaLoRA.Tests.Cli;
+
+/// <summary>What rows the CLI reads from a data file: RFC 4180 records, rows left out (always counted, with why), bad bytes.</summary>
+public sealed class DataReadingTests : IDisposable
+{
+    private readonly TemporaryDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private string Write(string name, string content) => _folder.WriteFile(name, content);
+
+    private static readonly ColumnLayout TextThenLabel = new(new TabularColumn(1, "label"), new TabularColumn(0, "text"), null);
+
+    private static List<(string Label, string Text)> Read(TabularRows rows)
+    {
+        var result = new List<(string, string)>();
+        using var cursor = rows.Data.GetRowCursor(rows.Data.Schema);
+        var label = cursor.GetGetter<ReadOnlyMemory<char>>(rows.Data.Schema["label"]);
+        var text = cursor.GetGetter<ReadOnlyMemory<char>>(rows.Data.Schema["text"]);
+        ReadOnlyMemory<char> l = default, t = default;
+        while (cursor.MoveNext())
+        {
+            label(ref l);
+            text(ref t);
+            result.Add((l.ToString(), t.ToString()));
+        }
+        return result;
+    }
+
+    [Fact]
+    public void A_quoted_csv_field_with_line_breaks_is_one_field_of_one_row()
+    {
+        var path = Write("multi.csv", "text,label\n\"first line\nsecond, line\nthird \"\"line\"\"\",pos\nplain,neg\r\n\"a\r\nb\",neg\n");
+        var file = TabularFile.Inspect(path, "--dataset", hasHeader: true, separator: null);
+        var rows = TabularData.Load(new MLContext(1), file, TextThenLabel, TaskKind.Classification);
+
+        Assert.Equal([("pos", "first line\nsecond, line\nthird \"line\""), ("neg", "plain"), ("neg", "a\r\nb")], Read(rows));
+        Assert.Equal(0, rows.Skipped.Count);
+        Assert.Equal([2, 5, 6], file.Rows.Select(r => r.LineNumber));
+    }
+
+    [Fact]
+    public void Rows_without_a_usable_label_are_left_out_and_counted_by_reason()
+    {
+        var path = Write("gaps.tsv", "text\tlabel\ngood one\tpos\nno label\t\nnan label\tNaN\nshort row\nbad one\tneg\n   \t pos\n");
+        var file = TabularFile.Inspect(path, "--dataset", true, null);
+        var rows = TabularData.Load(new MLContext(1), file, TextThenLabel, TaskKind.Classification);
+
+        Assert.Equal([("pos", "good one"), ("neg", "bad one"), (" pos", "   ")], Read(rows));
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(2, rows.Skipped.CountOf(SkippedRows.MissingLabel));
+        Assert.Equal(1, rows.Skipped.CountOf(SkippedRows.TooFewFields(2)));
+        var notes = TabularData.RequireRows(rows, file, "--dataset", TextThenLabel, TaskKind.Classification);
+        var note = Assert.Single(notes);
+        Assert.Contains($"skipped 3 of 6 rows of '{file.Path}'", note);
+        Assert.Contains("2 with a missing label (empty or NaN) (first on line 3)", note);
+        Assert.Contains("1 with fewer than 2 fields (line 5)", note);
+    }
+
+    [Fact]
+    public void Regression_rows_whose_label_is_not_a_number_are_left_out_and_a_file_without_numbers_is_refused()
+    {
+        var layout = new ColumnLayout(new TabularColumn(1, "score"), new TabularColumn(0, "text"), null);
+        var mixed = TabularFile.Inspect(Write("mixed.tsv", "text\tscore\na\t1.5\nb\thigh\nc\t-2e1\n"), "--dataset", true, null);
+        var rows = TabularData.Load(new MLContext(1), mixed, layout, TaskKind.Regression);
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(1, rows.Skipped.CountOf(SkippedRows.LabelNotANumber));
+        Assert.Contains("such as 'high' (line 3)", Assert.Single(TabularData.RequireRows(rows, mixed, "--dataset", layout, TaskKind.Regression)));
+
+        var words = TabularFile.Inspect(Write("words.tsv", "text\tscore\na\thigh\nb\tlow\n"), "--dataset", true, null);
+        var none = TabularData.Load(new MLContext(1), words, layout, TaskKind.Regression);
+        var error = Assert.Throws<UserErrorException>(() => TabularData.RequireRows(none, words, "--dataset", layout, TaskKind.Regression));
+        Assert.Contains("has no numbers (for example 'high')", error.Message);
+    }
+
+    [Fact]
+    public void Rows_whose_class_the_model_does_not_know_are_counted_and_none_left_is_an_error()
+    {
+        var path = Write("unseen.tsv", "text\tlabel\na\tpos\nb\tmaybe\nc\tneg\nd\tmaybe\n");
+        var file = TabularFile.Inspect(path, "--dataset", true, null);
+        var rows = TabularData.Load(new MLContext(1), file, TextThenLabel, TaskKind.Classification, new HashSet<string> { "pos", "neg" });
+        Assert.Equal([("pos", "a"), ("neg", "c")], Read(rows));
+        Assert.Equal(2, rows.Skipped.CountOf(SkippedRows.UnknownLabel));
+        Assert.Contains("2 with a label the model was not trained on such as 'maybe' (first on line 3)",
+            Assert.Single(TabularData.RequireRows(rows, file, "--dataset", TextThenLabel, TaskKind.Classification)));
+
+        var none = TabularData.Load(new MLContext(1), file, TextThenLabel, TaskKind.Classification, new HashSet<string> { "yes", "no" });
+        var error = Assert.Throws<UserErrorException>(() => TabularData.RequireRows(none, file, "--dataset", TextThenLabel, TaskKind.Classification));
+        Assert.Contains("has no usable rows: skipped 4 of 4 rows", error.Message);
+    }
+
+    [Fact]
+    public void Bytes_that_are_not_utf8_are_reported_with_their_line()
+    {
+        var path = _folder.File("latin1.tsv");
+        File.WriteAllBytes(path, [.. Encoding.UTF8.GetBytes("text\tlabel\nfine\tpos\ncaf"), 0xE9, .. Encoding.UTF8.GetBytes("\tneg\n")]);
+        var file = TabularFile.Inspect(path, "--dataset", true, null);
+        Assert.NotNull(file.EncodingWarning);
+        Assert.Contains("is not valid UTF-8: line 3 (byte 23)", file.EncodingWarning);
+
+        var clean = TabularFile.Inspect(Write("utf8.tsv", "\uFEFFtext\tlabel\ncafé\tpos\n"), "--dataset", true, null);
+        Assert.Null(clean.EncodingWarning);
+        Assert.Equal(["text", "label"], clean.ColumnNames);
+    }
+
+    [Fact]
+    public void A_binary_file_is_refused_as_not_text()
+    {
+        var path = _folder.File("model.bin");
+        File.WriteAllBytes(path, [0x50, 0x4B, 0x03, 0x04, 0x00, 0x00, 0x08, 0x00, .. Enumerable.Repeat((byte)0x41, 100)]);
+        var error = Assert.Throws<UserErrorException>(() => TabularFile.Inspect(path, "--dataset", true, null));
+        Assert.Contains($"--dataset '{path}' is not a text file", error.Message);
+    }
+
+    /// <summary>GLUE's MRPC has a byte order mark and stray quotes inside fields: a tab-separated file is read without quoting.</summary>
+    [SharedFact]
+    public void Glue_mrpc_with_stray_quotes_reads_one_record_per_line()
+    {
+        var path = SharedData.PathOf("data", "glue", "mrpc", "train.tsv");
+        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
+        var file = TabularFile.Inspect(path, "--dataset", true, null);
+        Assert.Equal(lines.Length - 1, file.Rows.Count);
+        Assert.Equal(lines[0].TrimStart('\uFEFF').Split('\t'), file.ColumnNames);
+        var quoted = Array.FindIndex(lines, l => l.Contains('"'));
+        Assert.True(quoted > 0, "the file should have a line with a quote");
+        Assert.Equal(lines[quoted].Split('\t'), file.Rows[quoted - 1].Fields);
+        Assert.All(file.Rows, r => Assert.Equal(5, r.Fields.Length));
+    }
+}
