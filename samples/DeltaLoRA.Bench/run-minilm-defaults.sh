@@ -3,7 +3,9 @@
 #  a) learning rate per method on SST-2 with all-MiniLM-L6-v2: 500 steps × 16 rows (2 epochs of 4,000 rows), the rate chosen
 #     on a 400-row validation split carved from the training rows, then one run at the chosen rate scored on dev;
 #  b) pooling (BERT's pooler, [CLS] state, mean of tokens) for MiniLM and arctic-embed-xs: Delta-LoRA, 300 steps, the rate
-#     chosen from {1e-3, 3e-3} on the same validation split, scored on dev.
+#     chosen from {1e-3, 3e-3} on the same validation split, scored on dev;
+#  c) epochs: 1 and 3 epochs of the 4,000 rows for each method at the rate a) chose (2e-3, 2e-3, 1e-4), validation and dev
+#     (2 epochs is a)'s final run). The learning-rate grid of a) for Full was cut from 4 to 3 values (2e-4 dropped) for time.
 #
 #   samples/DeltaLoRA.Bench/run-minilm-defaults.sh [OUT]     default OUT: artifacts/minilm-defaults
 set -euo pipefail
@@ -33,4 +35,18 @@ part_b=$!
 failed=0
 wait "$part_a" || { echo "run-minilm-defaults: the learning-rate part failed; see $out/learning-rate.log" >&2; failed=1; }
 wait "$part_b" || { echo "run-minilm-defaults: the pooling part failed; see $out/pooling.log" >&2; failed=1; }
+[[ $failed -eq 0 ]] || exit 1
+
+epochs() {
+  for e in "$@"; do
+    "${bench[@]}" study "${common[@]}" --model minilm --methods DeltaLoRA,LoRA,Full --epochs "$e" \
+      --lr-grid DeltaLoRA=2e-3 --lr-grid LoRA=2e-3 --lr-grid Full=1e-4 --out "$out/epochs-$e"
+  done
+}
+epochs 1 > "$out/epochs-1.log" 2>&1 &
+part_c1=$!
+epochs 3 > "$out/epochs-3.log" 2>&1 &
+part_c3=$!
+wait "$part_c1" || { echo "run-minilm-defaults: the 1-epoch part failed; see $out/epochs-1.log" >&2; failed=1; }
+wait "$part_c3" || { echo "run-minilm-defaults: the 3-epoch part failed; see $out/epochs-3.log" >&2; failed=1; }
 exit $failed

@@ -28,7 +28,8 @@ public class PackageConsumerTests
         Assert.NotNull(zip.GetEntry("README.md"));
         Assert.NotNull(zip.GetEntry("lib/net10.0/Microsoft.ML.DeltaLoRA.xml"));
         var dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => e.Attribute("id")!.Value).Order().ToArray();
-        Assert.Equal(["Microsoft.ML", "Microsoft.ML.Tokenizers", "TorchSharp"], dependencies);
+        // Managed TorchSharp only (no native backend); OnnxSharp and Google.Protobuf read ONNX exports (Checkpoints/Onnx).
+        Assert.Equal(["Google.Protobuf", "Microsoft.ML", "Microsoft.ML.Tokenizers", "OnnxSharp", "TorchSharp"], dependencies);
     }
 
     [SharedFixtureFact]
