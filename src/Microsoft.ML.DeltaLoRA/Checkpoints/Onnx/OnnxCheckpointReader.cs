@@ -23,12 +23,26 @@ public static class OnnxCheckpointReader
         return (derived.Config, derived.Assumed);
     }
 
-    private static StateDict Read(OnnxGraph graph)
+    /// <summary>
+    /// The weights and the derived config of one export, parsing the file once (converting a 90 MB export to a Hugging Face
+    /// folder needs both).
+    /// </summary>
+    public static (StateDict Weights, EncoderConfig Config, IReadOnlyList<string> Assumed) ReadWithDerivedConfig(string file)
+    {
+        var graph = OnnxGraph.Read(file);
+        var placed = OnnxWeightPlacement.Place(graph);
+        var derived = OnnxEncoderConfig.Derive(graph, placed);
+        return (Read(graph, placed), derived.Config, derived.Assumed);
+    }
+
+    private static StateDict Read(OnnxGraph graph) => Read(graph, OnnxWeightPlacement.Place(graph));
+
+    private static StateDict Read(OnnxGraph graph, IReadOnlyList<PlacedWeight> placed)
     {
         var result = new StateDict();
         try
         {
-            foreach (var weight in OnnxWeightPlacement.Place(graph))
+            foreach (var weight in placed)
             {
                 var stored = OnnxInitializer.ToFloatTensor(graph.Initializers[weight.Initializer], graph.File);
                 if (!weight.Transposed)
