@@ -12,7 +12,7 @@ namespace DeltaLoRA.Bench;
 /// <c>sensitivity</c> (Delta-LoRA's λ × K grid on one task). Options given explicitly override the defaults, or the
 /// <c>--quick</c> smoke configuration.
 /// </summary>
-public static class BenchCommandLine
+internal static class BenchCommandLine
 {
     private static readonly Option<string> Out = new("--out") { Description = "Output folder (runs.csv, losses.csv, results.md, plots/). Runs already in its runs.csv are skipped.", Required = true };
     private static readonly Option<string?> Data = new("--data") { Description = "GLUE folder with sst2/, mrpc/, cola/, rte/, stsb/ (default: ../shared/data/glue beside the repository, or $DELTALORA_SHARED/data/glue)." };

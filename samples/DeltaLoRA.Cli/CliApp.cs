@@ -5,7 +5,7 @@ using DeltaLoRA.Cli.Commands;
 namespace DeltaLoRA.Cli;
 
 /// <summary>The <c>deltalora</c> command line: train, evaluate, predict, sweep, fetch-model. <see cref="Run"/> is the whole program.</summary>
-public static class CliApp
+internal static class CliApp
 {
     public const int Success = 0;
     public const int UserError = 1;

@@ -6,7 +6,7 @@ namespace DeltaLoRA.Cli;
 /// Where the app writes: standard output and error, and whether they are an interactive terminal (progress bar, colours)
 /// or a file, a pipe or a CI log (plain lines). Tests pass string writers.
 /// </summary>
-public sealed record CliTerminal(TextWriter Output, TextWriter Error, bool Interactive)
+internal sealed record CliTerminal(TextWriter Output, TextWriter Error, bool Interactive)
 {
     /// <summary>Width used for tables when the output is not a terminal, so that captured output is not wrapped at 80 columns.</summary>
     private const int NonTerminalWidth = 160;

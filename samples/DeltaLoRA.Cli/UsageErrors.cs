@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace DeltaLoRA.Cli;
 
 /// <summary>Parse errors in the user's words: "Cannot parse argument 'x' for option '--lr' as expected type 'System.Nullable`1[System.Double]'" names a .NET type.</summary>
-public static partial class UsageErrors
+internal static partial class UsageErrors
 {
     public static string Readable(string message)
         => ExpectedType().Replace(message, match => "; expected " + match.Groups["type"].Value switch

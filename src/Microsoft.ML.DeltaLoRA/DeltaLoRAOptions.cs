@@ -46,41 +46,33 @@ public sealed class DeltaLoRAOptions : FineTuningOptions
     /// <c>MLContext.CancelExecution()</c> is observed too.</summary>
     public CancellationToken CancellationToken { get; set; }
 
-    /// <summary>Checks every option and throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid one.</summary>
-    public override void Validate()
+    private protected override void CollectProblems(List<OptionProblem> problems)
     {
-        base.Validate();
-        RequireColumnName(LabelColumnName, nameof(LabelColumnName));
-        RequireColumnName(Sentence1ColumnName, nameof(Sentence1ColumnName));
-        if (Sentence2ColumnName is not null) RequireColumnName(Sentence2ColumnName, nameof(Sentence2ColumnName));
-        RequireColumnName(ScoreColumnName, nameof(ScoreColumnName));
-        RequireColumnName(PredictedLabelColumnName, nameof(PredictedLabelColumnName));
-        RequireDistinct(Sentence1ColumnName, nameof(Sentence1ColumnName), Sentence2ColumnName, nameof(Sentence2ColumnName));
-        RequireDistinct(LabelColumnName, nameof(LabelColumnName), Sentence1ColumnName, nameof(Sentence1ColumnName));
-        RequireDistinct(LabelColumnName, nameof(LabelColumnName), Sentence2ColumnName, nameof(Sentence2ColumnName));
-        RequireDistinct(ScoreColumnName, nameof(ScoreColumnName), PredictedLabelColumnName, nameof(PredictedLabelColumnName));
+        base.CollectProblems(problems);
+        RequireColumnName(problems, LabelColumnName, nameof(LabelColumnName));
+        RequireColumnName(problems, Sentence1ColumnName, nameof(Sentence1ColumnName));
+        if (Sentence2ColumnName is not null) RequireColumnName(problems, Sentence2ColumnName, nameof(Sentence2ColumnName));
+        RequireColumnName(problems, ScoreColumnName, nameof(ScoreColumnName));
+        RequireColumnName(problems, PredictedLabelColumnName, nameof(PredictedLabelColumnName));
+        RequireDistinct(problems, Sentence1ColumnName, nameof(Sentence1ColumnName), Sentence2ColumnName, nameof(Sentence2ColumnName));
+        RequireDistinct(problems, LabelColumnName, nameof(LabelColumnName), Sentence1ColumnName, nameof(Sentence1ColumnName));
+        RequireDistinct(problems, LabelColumnName, nameof(LabelColumnName), Sentence2ColumnName, nameof(Sentence2ColumnName));
+        RequireDistinct(problems, ScoreColumnName, nameof(ScoreColumnName), PredictedLabelColumnName, nameof(PredictedLabelColumnName));
 
-        if (InferenceBatchSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(InferenceBatchSize), InferenceBatchSize, $"{nameof(InferenceBatchSize)} must be at least 1, found {InferenceBatchSize}.");
-        if (EarlyStoppingPatience < 0)
-            throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, $"{nameof(EarlyStoppingPatience)} must be 0 (off) or more, found {EarlyStoppingPatience}.");
+        var check = new OptionChecks(problems);
+        check.AtLeast(InferenceBatchSize, 1, nameof(InferenceBatchSize));
+        check.AtLeast(EarlyStoppingPatience, 0, nameof(EarlyStoppingPatience));
         if (EarlyStoppingPatience > 0 && ValidationSet is null)
-            throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience,
-                $"{nameof(EarlyStoppingPatience)} is {EarlyStoppingPatience} but {nameof(ValidationSet)} is null; early stopping needs a validation set.");
-        if (ModelPath is not null && !Directory.Exists(ModelPath) && Modeling.NamedModels.Find(ModelPath) is null)
-            throw new ArgumentOutOfRangeException(nameof(ModelPath), ModelPath,
-                $"{nameof(ModelPath)} '{ModelPath}' does not exist; expected a local model folder or a model name ({string.Join(", ", Modeling.NamedModels.All.Select(m => m.Name))}).");
+            problems.Add(new(nameof(EarlyStoppingPatience), EarlyStoppingPatience, $"0 while {nameof(ValidationSet)} is null (early stopping needs a validation set)"));
     }
 
-    private static void RequireColumnName(string? name, string option)
+    private static void RequireColumnName(List<OptionProblem> problems, string? name, string option)
     {
-        if (string.IsNullOrWhiteSpace(name))
-            throw new ArgumentOutOfRangeException(option, name, $"{option} must name a column, found {(name is null ? "null" : $"'{name}'")}.");
+        if (string.IsNullOrWhiteSpace(name)) problems.Add(new(option, name is null ? null : $"'{name}'", "a column name"));
     }
 
-    private static void RequireDistinct(string? first, string firstOption, string? second, string secondOption)
+    private static void RequireDistinct(List<OptionProblem> problems, string? first, string firstOption, string? second, string secondOption)
     {
-        if (first is not null && first == second)
-            throw new ArgumentOutOfRangeException(secondOption, second, $"{firstOption} and {secondOption} must differ, both are '{first}'.");
+        if (first is not null && first == second) problems.Add(new(secondOption, $"'{second}'", $"different from {firstOption}"));
     }
 }

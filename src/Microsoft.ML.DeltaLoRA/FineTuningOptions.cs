@@ -92,65 +92,55 @@ public class FineTuningOptions
         return copy;
     }
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option, its allowed range and its value.</summary>
-    public virtual void Validate()
+    /// <summary>
+    /// Checks every option. Throws one <see cref="ArgumentOutOfRangeException"/> whose message lists every invalid option (its
+    /// allowed range and its value, one line each) and whose <c>ParamName</c> is the first of them.
+    /// </summary>
+    public void Validate() => OptionProblem.ThrowIfAny(Problems());
+
+    /// <summary>Every invalid option, in declaration order; empty when all are valid.</summary>
+    internal List<OptionProblem> Problems()
     {
-        RequireDefined(Method, nameof(Method));
-        RequireAtLeast(Rank, 1, nameof(Rank));
-        RequirePositive(Alpha, nameof(Alpha));
-        RequireNonNegative(UpdateRatio, nameof(UpdateRatio));
-        if (StartSteps is int k) RequireAtLeast(k, 0, nameof(StartSteps));
-        ValidateTargetModules();
-        RequirePositive(LearningRate, nameof(LearningRate));
-        RequireDefined(Schedule, nameof(Schedule));
-        if (!(WarmupRatio >= 0 && WarmupRatio < 1))
-            throw OutOfRange(nameof(WarmupRatio), WarmupRatio, "in [0, 1)");
-        if (WarmupSteps is int warmup) RequireAtLeast(warmup, 0, nameof(WarmupSteps));
-        RequireNonNegative(WeightDecay, nameof(WeightDecay));
-        if (MaxGradientNorm is double maxNorm) RequirePositive(maxNorm, nameof(MaxGradientNorm), "positive and finite, or null for no clipping");
-        RequireAtLeast(GradientAccumulationSteps, 1, nameof(GradientAccumulationSteps));
-        RequireAtLeast(BatchSize, 1, nameof(BatchSize));
-        RequireAtLeast(Epochs, 1, nameof(Epochs));
-        if (MaxSteps is int maxSteps) RequireAtLeast(maxSteps, 1, nameof(MaxSteps));
-        RequireAtLeast(MaxSequenceLength, 2, nameof(MaxSequenceLength));
-        if (Pooling is { } pooling) RequireDefined(pooling, nameof(Pooling));
-        if (DropoutOverride is double dropout && !(dropout >= 0 && dropout < 1))
-            throw OutOfRange(nameof(DropoutOverride), dropout, "in [0, 1), or null to keep the model's dropout");
+        var problems = new List<OptionProblem>();
+        CollectProblems(problems);
+        return problems;
     }
 
-    private void ValidateTargetModules()
+    private protected virtual void CollectProblems(List<OptionProblem> problems)
+    {
+        var check = new OptionChecks(problems);
+        check.Defined(Method, nameof(Method));
+        check.AtLeast(Rank, 1, nameof(Rank));
+        check.Positive(Alpha, nameof(Alpha));
+        check.NonNegative(UpdateRatio, nameof(UpdateRatio));
+        if (StartSteps is int k) check.AtLeast(k, 0, nameof(StartSteps));
+        CheckTargetModules(problems);
+        check.Positive(LearningRate, nameof(LearningRate));
+        check.Defined(Schedule, nameof(Schedule));
+        if (!(WarmupRatio >= 0 && WarmupRatio < 1)) problems.Add(new(nameof(WarmupRatio), WarmupRatio, "in [0, 1)"));
+        if (WarmupSteps is int warmup) check.AtLeast(warmup, 0, nameof(WarmupSteps));
+        check.NonNegative(WeightDecay, nameof(WeightDecay));
+        if (MaxGradientNorm is double maxNorm) check.Positive(maxNorm, nameof(MaxGradientNorm), "positive and finite, or null for no clipping");
+        check.AtLeast(GradientAccumulationSteps, 1, nameof(GradientAccumulationSteps));
+        check.AtLeast(BatchSize, 1, nameof(BatchSize));
+        check.AtLeast(Epochs, 1, nameof(Epochs));
+        if (MaxSteps is int maxSteps) check.AtLeast(maxSteps, 1, nameof(MaxSteps));
+        check.AtLeast(MaxSequenceLength, 2, nameof(MaxSequenceLength));
+        if (Pooling is { } pooling) check.Defined(pooling, nameof(Pooling));
+        if (DropoutOverride is double dropout && !(dropout >= 0 && dropout < 1))
+            problems.Add(new(nameof(DropoutOverride), dropout, "in [0, 1), or null to keep the model's dropout"));
+    }
+
+    private void CheckTargetModules(List<OptionProblem> problems)
     {
         if (TargetModules is null) return;
         if (TargetModules.Length == 0)
-            throw OutOfRange(nameof(TargetModules), "an empty list", "null (the model's default targets) or at least one layer name");
+            problems.Add(new(nameof(TargetModules), "an empty list", "null (the model's default targets) or at least one layer name"));
         foreach (var target in TargetModules)
         {
             if (string.IsNullOrWhiteSpace(target) || target.Split('.').Any(segment => segment.Length == 0 || segment.Any(char.IsWhiteSpace)))
-                throw OutOfRange(nameof(TargetModules), $"'{target}'",
-                    "layer-name suffixes such as 'query', 'value' or 'attention.output.dense' (non-empty segments, no spaces)");
+                problems.Add(new(nameof(TargetModules), $"'{target}'",
+                    "layer-name suffixes such as 'query', 'value' or 'attention.output.dense' (non-empty segments, no spaces)"));
         }
     }
-
-    private static void RequireDefined<TEnum>(TEnum value, string name) where TEnum : struct, Enum
-    {
-        if (!Enum.IsDefined(value)) throw OutOfRange(name, value, $"one of {string.Join(", ", Enum.GetNames<TEnum>())}");
-    }
-
-    private static void RequireAtLeast(int value, int minimum, string name)
-    {
-        if (value < minimum) throw OutOfRange(name, value, $"at least {minimum}");
-    }
-
-    private static void RequirePositive(double value, string name, string allowed = "positive and finite")
-    {
-        if (!(value > 0 && double.IsFinite(value))) throw OutOfRange(name, value, allowed);
-    }
-
-    private static void RequireNonNegative(double value, string name)
-    {
-        if (!(value >= 0 && double.IsFinite(value))) throw OutOfRange(name, value, "zero or more, and finite");
-    }
-
-    private static ArgumentOutOfRangeException OutOfRange(string name, object value, string allowed)
-        => new(name, value, $"{name} must be {allowed}; found {value}.");
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.Data;
 using Microsoft.ML.DeltaLoRA.Benchmarks.Flops;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.Benchmarks;
 
@@ -68,7 +69,7 @@ internal static class InferenceBenchmark
         using var fittedTransformer = fitted.LastTransformer;
         log($"  {modelKey}: fitted {trainSteps} Delta-LoRA step(s) with the catalog in {stopwatch.Elapsed.TotalSeconds:F1} s");
 
-        var recorder = new RecordingScorer(fittedTransformer.Scorer.Scorer);
+        var recorder = new RecordingScorer((FineTunedTextScorer)fittedTransformer.Scorer.Scorer);
         using var transformer = new DeltaLoRATransformer(fittedTransformer.Environment,
             new BatchScorer(recorder, fittedTransformer.Columns, fittedTransformer.InferenceBatchSize));
         var model = ((FineTunedTextScorer)fittedTransformer.Scorer.Scorer).Model;
@@ -113,7 +114,7 @@ internal static class InferenceBenchmark
 
         // The batches of the first batched pass: the first calls, up to every sentence once.
         var batches = new List<string[]>();
-        foreach (var call in recorder.Calls)
+        foreach (var call in recorder.Batches())
         {
             if (batches.Sum(b => b.Length) >= sentences.Length) break;
             batches.Add(call);

@@ -1,26 +1,36 @@
+using Microsoft.ML.DeltaLoRA.MLNet;
+using Microsoft.ML.DeltaLoRA.Modeling;
+
 namespace Microsoft.ML.DeltaLoRA.Benchmarks;
 
 /// <summary>
-/// Passes every call through to the fitted model's scorer and records the rows of each call, so that the benchmark knows the
-/// batches the ML.NET layer actually formed (and so the padding they carried) without copying its batching rule.
+/// Passes every call through to the fitted model's scorer and records the rows and batch size of each call (cheaply, while
+/// timed), so that the benchmark can afterwards work out the batches the model formed (and so the padding they carried) with the
+/// library's own grouping, <see cref="LengthGroups"/>, over the rows' token counts.
 /// </summary>
-internal sealed class RecordingScorer(ITextScorer inner) : ITextScorer
+internal sealed class RecordingScorer(FineTunedTextScorer inner) : ITextScorer
 {
-    private readonly List<string[]> _calls = [];
+    private readonly List<(string[] Rows, int BatchSize)> _calls = [];
 
-    public IReadOnlyList<string[]> Calls => _calls;
+    /// <summary>The forward passes of the recorded calls, in order: each pass's rows.</summary>
+    public IEnumerable<string[]> Batches()
+    {
+        foreach (var (rows, batchSize) in _calls)
+        {
+            var lengths = rows.Select(text => inner.Model.Tokenizer.Encode(text, null, inner.MaxSequenceLength).Length).ToArray();
+            foreach (var batch in LengthGroups.Batches(lengths, batchSize)) yield return batch.Select(row => rows[row]).ToArray();
+        }
+    }
 
     public int OutputCount => inner.OutputCount;
 
-    public Type LoaderType => inner.LoaderType;
+    public string FormatTag => inner.FormatTag;
 
-    public void Score(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, Span<float> outputs)
+    public void Score(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, int batchSize, Span<float> outputs)
     {
-        _calls.Add(firstTexts.ToArray());
-        inner.Score(firstTexts, secondTexts, outputs);
+        _calls.Add((firstTexts.ToArray(), batchSize));
+        inner.Score(firstTexts, secondTexts, batchSize, outputs);
     }
-
-    public int LengthOf(string firstText, string? secondText) => inner.LengthOf(firstText, secondText);
 
     public void Clear() => _calls.Clear();
 

@@ -72,7 +72,7 @@ internal static class ThreadSettingsComparison
         double perRow = stopwatch.Elapsed.TotalSeconds;
 
         var settings = new RunSettings(BenchmarkModel.UseLiteKey, 0, 16, 128, 0, 0);
-        using var tuner = new FineTuner(model.Network, settings.Options(FineTuningMethod.LoRA), totalSteps: 4);
+        using var tuner = new FineTuner(model.Network, FineTuningSettings.From(settings.Options(FineTuningMethod.LoRA)), totalSteps: 4);
         using var batch = new TrainingBatch(BenchmarkModel.UseLite(), settings);
         tuner.Step(batch.Batch, batch.Labels);
         var steps = new double[3];

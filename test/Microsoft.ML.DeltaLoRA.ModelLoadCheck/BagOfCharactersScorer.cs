@@ -1,5 +1,7 @@
+using Microsoft.ML.DeltaLoRA.Modeling;
 using System.Buffers.Binary;
 using System.Text.Json;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.ModelLoadCheck;
 
@@ -35,7 +37,7 @@ internal sealed class BagOfCharactersScorer : ITextScorer
 
     public bool IsDisposed { get; private set; }
 
-    public Type LoaderType => typeof(BagOfCharactersScorerLoader);
+    public string FormatTag => BagOfCharactersScorerLoader.FormatTag;
 
     public static int FeatureCount(int textCount) => textCount * FeaturesPerText + 1;
 
@@ -48,20 +50,25 @@ internal sealed class BagOfCharactersScorer : ITextScorer
         return features;
     }
 
-    public void Score(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, Span<float> outputs)
+    /// <summary>Scores in the library's length groups (length: characters), recording each group's size in <see cref="BatchSizes"/>.</summary>
+    public void Score(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, int batchSize, Span<float> outputs)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         if ((secondTexts is null) != (TextCount == 1)) throw new ArgumentException($"This scorer reads {TextCount} text(s) per row.");
-        _batchSizes.Add(firstTexts.Count);
+        var lengths = firstTexts.Select((text, row) => text.Length + (secondTexts?[row].Length ?? 0)).ToArray();
         int featureCount = FeatureCount(TextCount);
-        for (int row = 0; row < firstTexts.Count; row++)
+        foreach (var rows in LengthGroups.Batches(lengths, batchSize))
         {
-            var features = Features(firstTexts[row], secondTexts?[row]);
-            for (int output = 0; output < OutputCount; output++)
+            _batchSizes.Add(rows.Length);
+            foreach (int row in rows)
             {
-                float sum = 0;
-                for (int f = 0; f < featureCount; f++) sum += Weights[output * featureCount + f] * features[f];
-                outputs[row * OutputCount + output] = sum;
+                var features = Features(firstTexts[row], secondTexts?[row]);
+                for (int output = 0; output < OutputCount; output++)
+                {
+                    float sum = 0;
+                    for (int f = 0; f < featureCount; f++) sum += Weights[output * featureCount + f] * features[f];
+                    outputs[row * OutputCount + output] = sum;
+                }
             }
         }
     }
@@ -97,6 +104,12 @@ internal sealed record BagOfCharactersConfig(int OutputCount, int TextCount);
 /// <summary>Rebuilds a <see cref="BagOfCharactersScorer"/> from config.json and weights.bin.</summary>
 internal sealed class BagOfCharactersScorerLoader : ITextScorerLoader
 {
+    public const string FormatTag = "test/bag-of-characters";
+
+    /// <summary>Registers the format when this assembly loads, so that a process that loads such a model needs no registration call.</summary>
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void Register() => ScorerFormats.Register(FormatTag, new BagOfCharactersScorerLoader());
+
     public ITextScorer Load(IReadOnlyDictionary<string, byte[]> payload)
     {
         if (!payload.TryGetValue("config.json", out var configBytes)) throw new InvalidDataException("Payload blob 'config.json' is missing.");

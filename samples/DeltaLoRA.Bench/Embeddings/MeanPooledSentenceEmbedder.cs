@@ -10,7 +10,7 @@ namespace DeltaLoRA.Bench.Embeddings;
 /// A Hugging Face encoder's sentence vector: the mean of its last hidden states over the real (unpadded) tokens, the usual
 /// choice for models trained without a sentence objective. Works with bare-model and *ForSequenceClassification folders.
 /// </summary>
-public sealed class MeanPooledSentenceEmbedder : SentenceEmbedder
+internal sealed class MeanPooledSentenceEmbedder : SentenceEmbedder
 {
     private readonly PretrainedEncoder _encoder;
 

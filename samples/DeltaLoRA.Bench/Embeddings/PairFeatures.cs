@@ -1,7 +1,7 @@
 namespace DeltaLoRA.Bench.Embeddings;
 
 /// <summary>Features of a sentence pair from its two sentence vectors: [u, v, |u − v|, u ⊙ v] (as in InferSent and SentEval).</summary>
-public static class PairFeatures
+internal static class PairFeatures
 {
     public static float[] Combine(float[] u, float[] v)
     {

@@ -9,7 +9,7 @@ namespace DeltaLoRA.Bench.Embeddings;
 /// A pretrained encoder used as a fixed feature extractor: each text becomes one vector, in evaluation mode and without
 /// gradients. Texts are batched by length (little padding); the vectors come back in the order of the texts.
 /// </summary>
-public abstract class SentenceEmbedder(SequenceTokenizer tokenizer, int maxSequenceLength) : IDisposable
+internal abstract class SentenceEmbedder(SequenceTokenizer tokenizer, int maxSequenceLength) : IDisposable
 {
     private const int BatchSize = 64;
 
@@ -29,7 +29,7 @@ public abstract class SentenceEmbedder(SequenceTokenizer tokenizer, int maxSeque
         {
             var rows = order[start..Math.Min(start + BatchSize, order.Length)];
             using var scope = torch.NewDisposeScope();
-            using var batch = tokenizer.Collate(rows.Select(i => sequences[i]).ToArray());
+            using var batch = BatchCollator.Collate(rows.Select(i => sequences[i]).ToArray(), tokenizer);
             var values = EmbedBatch(batch).to(ScalarType.Float32).contiguous().data<float>().ToArray();
             if (values.Length != rows.Length * Dimension)
                 throw new InvalidOperationException($"The encoder returned {values.Length} values for {rows.Length} texts; expected {rows.Length} × {Dimension}.");

@@ -2,7 +2,7 @@ using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 
 namespace DeltaLoRA.Bench.Embeddings;
 
-public static class SentenceEmbedders
+internal static class SentenceEmbedders
 {
     /// <summary>
     /// The frozen encoder of <paramref name="modelPath"/>: USE-Lite's sentence vector for a USE-Lite folder or for null (the

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace DeltaLoRA.Bench.Embeddings;
 
 /// <summary>Universal Sentence Encoder Lite's own sentence vector (512-d, L2-normalized), as the pretrained graph computes it.</summary>
-public sealed class UseLiteSentenceEmbedder : SentenceEmbedder
+internal sealed class UseLiteSentenceEmbedder : SentenceEmbedder
 {
     private readonly UseLiteEncoder _encoder;
 

@@ -4,7 +4,7 @@ namespace DeltaLoRA.Bench.Glue;
 /// Finds the GLUE data folder (<c>{sst2,mrpc,cola,rte,stsb}/{train,dev}.tsv</c>): the given path, else
 /// <c>$DELTALORA_SHARED/data/glue</c>, else <c>../shared/data/glue</c> beside the repository root.
 /// </summary>
-public static class GlueDataLocator
+internal static class GlueDataLocator
 {
     public static string Resolve(string? given)
     {

@@ -8,7 +8,7 @@ namespace DeltaLoRA.Bench.Glue;
 /// UTF-8 byte order mark dropped, the header skipped where the task has one. Every line is checked: its field count, its
 /// label (in the task's label set, or a score in [0, 5] for STS-B) and non-empty text.
 /// </summary>
-public static class GlueLoader
+internal static class GlueLoader
 {
     /// <summary>The file of <paramref name="split"/> in <c>glueRoot/task/{train,dev}.tsv</c>.</summary>
     public static string PathOf(string glueRoot, GlueTask task, GlueSplit split)

@@ -1,7 +1,7 @@
 namespace DeltaLoRA.Bench.Glue;
 
 /// <summary>The official splits in the data folder (GLUE's test labels are not public).</summary>
-public enum GlueSplit
+internal enum GlueSplit
 {
     Train,
     Dev,

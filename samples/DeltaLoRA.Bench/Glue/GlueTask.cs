@@ -1,7 +1,7 @@
 namespace DeltaLoRA.Bench.Glue;
 
 /// <summary>How a GLUE task's dev predictions are scored, by GLUE convention.</summary>
-public enum GlueMetricKind
+internal enum GlueMetricKind
 {
     /// <summary>Accuracy (SST-2, RTE).</summary>
     Accuracy,
@@ -20,7 +20,7 @@ public enum GlueMetricKind
 /// One GLUE task as its TSV files lay it out: which 0-based tab-separated fields hold the text(s) and the label, whether the
 /// file has a header line, how many fields every line has, and the label set.
 /// </summary>
-public sealed record GlueTask(
+internal sealed record GlueTask(
     string Name,
     bool HasHeader,
     int FieldCount,

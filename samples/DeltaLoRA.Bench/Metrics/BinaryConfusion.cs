@@ -1,7 +1,7 @@
 namespace DeltaLoRA.Bench.Metrics;
 
 /// <summary>The 2×2 confusion counts of a binary task, one label being the positive class and every other label negative.</summary>
-public readonly record struct BinaryConfusion(long TruePositives, long FalsePositives, long FalseNegatives, long TrueNegatives)
+internal readonly record struct BinaryConfusion(long TruePositives, long FalsePositives, long FalseNegatives, long TrueNegatives)
 {
     public static BinaryConfusion Count(IReadOnlyList<string> gold, IReadOnlyList<string> predicted, string positive)
     {

@@ -4,7 +4,7 @@ namespace DeltaLoRA.Bench.Metrics;
 /// Classification scores as GLUE computes them (scikit-learn's definitions): accuracy, F1 of one positive class, and the
 /// Matthews correlation of a binary task. Labels are compared as strings, as the data files write them.
 /// </summary>
-public static class ClassificationMetrics
+internal static class ClassificationMetrics
 {
     public static double Accuracy(IReadOnlyList<string> gold, IReadOnlyList<string> predicted)
     {

@@ -1,7 +1,7 @@
 namespace DeltaLoRA.Bench.Metrics;
 
 /// <summary>Pearson's and Spearman's correlation (scipy.stats' definitions), for STS-B.</summary>
-public static class CorrelationMetrics
+internal static class CorrelationMetrics
 {
     /// <summary>Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²), computed in double; NaN when either side is constant (undefined, as scipy says).</summary>
     public static double Pearson(IReadOnlyList<double> x, IReadOnlyList<double> y)

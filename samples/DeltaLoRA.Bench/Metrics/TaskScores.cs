@@ -6,7 +6,7 @@ namespace DeltaLoRA.Bench.Metrics;
 /// The GLUE metrics of one set of predictions; only those of the task's convention are set. <see cref="Score"/> is the single
 /// number the task is ranked by on the GLUE leaderboard: the metric itself, or the mean of the two metrics of MRPC and STS-B.
 /// </summary>
-public sealed record TaskScores(double? Accuracy = null, double? F1 = null, double? Mcc = null, double? Pearson = null, double? Spearman = null)
+internal sealed record TaskScores(double? Accuracy = null, double? F1 = null, double? Mcc = null, double? Pearson = null, double? Spearman = null)
 {
     public double Score =>
         Accuracy is double a && F1 is double f ? (a + f) / 2

@@ -3,7 +3,7 @@ using nietras.SeparatedValues;
 namespace DeltaLoRA.Bench.Reporting;
 
 /// <summary>The study's CSV files: written RFC 4180 style (fields with a comma, quote or line break quoted, quotes doubled), read with Sep.</summary>
-public static class Csv
+internal static class Csv
 {
     public static string Line(IEnumerable<string> fields) => string.Join(',', fields.Select(Quote));
 

@@ -3,7 +3,7 @@ using DeltaLoRA.Bench.Study;
 namespace DeltaLoRA.Bench.Reporting;
 
 /// <summary>The curve drawn for one method: the per-step loss averaged over its final seeds, then a trailing moving average.</summary>
-public static class LossCurves
+internal static class LossCurves
 {
     /// <summary>Mean over runs of the loss at each step that every run reached.</summary>
     public static LossPoint[] MeanOverRuns(IReadOnlyList<IReadOnlyList<LossPoint>> runs)

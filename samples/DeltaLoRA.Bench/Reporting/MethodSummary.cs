@@ -4,7 +4,7 @@ using DeltaLoRA.Bench.Study;
 namespace DeltaLoRA.Bench.Reporting;
 
 /// <summary>One task × method cell of the results: dev metrics over the final seeds, the learning rate, the cost per run.</summary>
-public sealed record MethodSummary(GlueTask Task, StudyMethod Method, double? LearningRate, MeanSd Score, IReadOnlyList<(string Name, MeanSd Value)> Metrics,
+internal sealed record MethodSummary(GlueTask Task, StudyMethod Method, double? LearningRate, MeanSd Score, IReadOnlyList<(string Name, MeanSd Value)> Metrics,
     double TrainSecondsPerRun, int Steps)
 {
     public static IReadOnlyList<MethodSummary> Of(IEnumerable<RunRecord> finalRuns)

@@ -2,7 +2,7 @@ using DeltaLoRA.Bench.Glue;
 
 namespace DeltaLoRA.Bench.Reporting;
 
-public static class MetricNames
+internal static class MetricNames
 {
     /// <summary>What a task's single score is, for table headers and plot axes.</summary>
     public static string ScoreName(GlueTask task) => task.Metric switch

@@ -5,7 +5,7 @@ using ScottPlot;
 namespace DeltaLoRA.Bench.Reporting;
 
 /// <summary>PNG plots of a study: training-loss curves per task, and a bar chart per task with ±1 sd error bars.</summary>
-public static class Plots
+internal static class Plots
 {
     public const int Width = 900;
     public const int Height = 540;

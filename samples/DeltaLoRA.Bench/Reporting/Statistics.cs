@@ -1,7 +1,7 @@
 namespace DeltaLoRA.Bench.Reporting;
 
 /// <summary>Mean and sample standard deviation (n − 1) over seeds.</summary>
-public readonly record struct MeanSd(double Mean, double Sd, int Count)
+internal readonly record struct MeanSd(double Mean, double Sd, int Count)
 {
     public static MeanSd Of(IEnumerable<double> values)
     {

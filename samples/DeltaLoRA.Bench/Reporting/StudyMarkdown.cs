@@ -5,7 +5,7 @@ using DeltaLoRA.Bench.Study;
 namespace DeltaLoRA.Bench.Reporting;
 
 /// <summary>results.md: the configuration, the dev table (mean ± sd over seeds), every metric, and the learning-rate selection.</summary>
-public static class StudyMarkdown
+internal static class StudyMarkdown
 {
     public static string Render(StudyOutcome outcome)
     {

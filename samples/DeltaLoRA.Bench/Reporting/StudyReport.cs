@@ -3,7 +3,7 @@ using DeltaLoRA.Bench.Study;
 namespace DeltaLoRA.Bench.Reporting;
 
 /// <summary>Writes results.md and plots/{loss,scores}-{task}.png into the output folder.</summary>
-public static class StudyReport
+internal static class StudyReport
 {
     public const string MarkdownFileName = "results.md";
     public const string PlotsFolderName = "plots";

@@ -11,7 +11,7 @@ namespace DeltaLoRA.Bench.Study;
 /// <c>MulticlassClassification.Trainers.DeltaLoRA</c> (between MapValueToKey and MapKeyToValue) or
 /// <c>Regression.Trainers.DeltaLoRA</c>, a fixed number of optimizer steps, then Transform on the validation and dev rows.
 /// </summary>
-public static class FineTuneRunner
+internal static class FineTuneRunner
 {
     public static RunResult Run(RunSpec spec, TaskData data, StudySettings settings, TextWriter log)
     {

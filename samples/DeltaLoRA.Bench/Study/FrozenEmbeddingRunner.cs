@@ -11,7 +11,7 @@ namespace DeltaLoRA.Bench.Study;
 /// LbfgsMaximumEntropy (classification) or Sdca (regression) with their default regularization. Its training time
 /// includes embedding the training rows.
 /// </summary>
-public static class FrozenEmbeddingRunner
+internal static class FrozenEmbeddingRunner
 {
     public static RunResult Run(RunSpec spec, TaskData data, TaskFeatures features, TargetScaling scaling)
     {

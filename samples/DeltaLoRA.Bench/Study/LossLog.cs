@@ -8,7 +8,7 @@ namespace DeltaLoRA.Bench.Study;
 /// losses.csv: the training loss of every optimizer step of every fine-tuning run, keyed by the run's <see cref="RunSpec.Key"/>,
 /// so that the loss plots can be drawn again from a resumed study. A run that was interrupted and made again keeps its last attempt.
 /// </summary>
-public sealed class LossLog
+internal sealed class LossLog
 {
     private static readonly string[] Header = ["run", "task", "method", "phase", "lr", "seed", "step", "loss"];
     private readonly Dictionary<string, List<LossPoint>> _byKey = new(StringComparer.Ordinal);

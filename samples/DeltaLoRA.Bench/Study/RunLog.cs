@@ -9,7 +9,7 @@ namespace DeltaLoRA.Bench.Study;
 /// runs.csv: one line per finished run, appended and flushed as soon as the run ends, so that a study stopped at any point
 /// resumes by skipping the runs already there (<see cref="TryGet"/>).
 /// </summary>
-public sealed class RunLog
+internal sealed class RunLog
 {
     public static readonly string[] Header =
     [

@@ -1,7 +1,7 @@
 namespace DeltaLoRA.Bench.Study;
 
 /// <summary>Why a run was made; the phase is part of the run's identity in runs.csv.</summary>
-public static class RunPhase
+internal static class RunPhase
 {
     /// <summary>Learning-rate selection: one run per grid value at the selection seed, judged on the validation split only.</summary>
     public const string Select = "select";

@@ -7,7 +7,7 @@ namespace DeltaLoRA.Bench.Study;
 /// Receives the trainer's per-step reports (synchronously, on the training thread): keeps every step's loss for the loss
 /// curves and prints a progress line every <c>logEvery</c> steps and at the last step.
 /// </summary>
-public sealed class RunProgress(RunSpec spec, int totalSteps, int logEvery, TextWriter log) : IProgress<TrainingProgress>
+internal sealed class RunProgress(RunSpec spec, int totalSteps, int logEvery, TextWriter log) : IProgress<TrainingProgress>
 {
     private readonly List<LossPoint> _losses = [];
 

@@ -7,14 +7,14 @@ namespace DeltaLoRA.Bench.Study;
 /// every GLUE metric on dev, the warmup it had, and its cost in seconds (training, and scoring validation plus dev).
 /// <see cref="Dev"/> is null for learning-rate selection runs: they are never scored on dev.
 /// </summary>
-public sealed record RunRecord(RunSpec Spec, double ValidationScore, TaskScores? Dev, int WarmupSteps, double TrainSeconds, double EvalSeconds)
+internal sealed record RunRecord(RunSpec Spec, double ValidationScore, TaskScores? Dev, int WarmupSteps, double TrainSeconds, double EvalSeconds)
 {
     /// <summary>The dev scores of a final or sensitivity run.</summary>
     public TaskScores DevScores => Dev ?? throw new InvalidOperationException($"The {Spec.Phase} run [{Spec.Label}] was not scored on dev.");
 }
 
 /// <summary>A run just made: its record and its training-loss curve (empty for the frozen baseline).</summary>
-public sealed record RunResult(RunRecord Record, IReadOnlyList<LossPoint> Losses);
+internal sealed record RunResult(RunRecord Record, IReadOnlyList<LossPoint> Losses);
 
 /// <summary>The mean training loss of one optimizer step.</summary>
-public readonly record struct LossPoint(int Step, double Loss);
+internal readonly record struct LossPoint(int Step, double Loss);

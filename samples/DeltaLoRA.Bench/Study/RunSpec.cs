@@ -10,7 +10,7 @@ namespace DeltaLoRA.Bench.Study;
 /// <param name="UpdateRatio">λ of Delta-LoRA; 0 for LoRA; null for full fine-tuning and the frozen baseline.</param>
 /// <param name="StartSteps">K of Delta-LoRA (absolute, in optimizer steps); null for the other methods.</param>
 /// <param name="Targets">How regression targets were trained: <see cref="StandardizedTargets"/> or <see cref="RawTargets"/>; empty for classification.</param>
-public sealed record RunSpec(GlueTask Task, StudyMethod Method, string Phase, double? LearningRate, int Seed, double? UpdateRatio, int? StartSteps,
+internal sealed record RunSpec(GlueTask Task, StudyMethod Method, string Phase, double? LearningRate, int Seed, double? UpdateRatio, int? StartSteps,
     int Steps, int TrainRows, int ValidationRows, int DevRows, string Targets, string Model)
 {
     public const string StandardizedTargets = "standardized";

@@ -11,7 +11,7 @@ namespace DeltaLoRA.Bench.Study;
 /// λ = 0 is LoRA, where K does nothing: it is run once per seed and shown in every K column.
 /// Writes sensitivity-{task}.md and plots/sensitivity-{task}.png; the runs go to runs.csv with phase "sensitivity".
 /// </summary>
-public static class SensitivityStudy
+internal static class SensitivityStudy
 {
     public static IReadOnlyList<double> DefaultLambdas { get; } = [0, 0.25, 0.5, 1, 2];
 

@@ -3,7 +3,7 @@ using Microsoft.ML.DeltaLoRA;
 namespace DeltaLoRA.Bench.Study;
 
 /// <summary>What a study run trains: one of the library's three fine-tuning methods, or the frozen-embedding baseline.</summary>
-public enum StudyMethod
+internal enum StudyMethod
 {
     DeltaLoRA,
     LoRA,
@@ -13,7 +13,7 @@ public enum StudyMethod
     Frozen,
 }
 
-public static class StudyMethods
+internal static class StudyMethods
 {
     public static IReadOnlyList<StudyMethod> All { get; } = Enum.GetValues<StudyMethod>();
 

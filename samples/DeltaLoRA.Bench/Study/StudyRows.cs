@@ -3,7 +3,7 @@ using DeltaLoRA.Bench.Glue;
 namespace DeltaLoRA.Bench.Study;
 
 /// <summary>A classification row as the study hands it to ML.NET: one or two texts and the label as the file writes it.</summary>
-public sealed class ClassificationRow
+internal sealed class ClassificationRow
 {
     public string Sentence1 { get; set; } = "";
     public string Sentence2 { get; set; } = "";
@@ -14,7 +14,7 @@ public sealed class ClassificationRow
 }
 
 /// <summary>A regression row (STS-B): two texts and the similarity score.</summary>
-public sealed class RegressionRow
+internal sealed class RegressionRow
 {
     public string Sentence1 { get; set; } = "";
     public string Sentence2 { get; set; } = "";
@@ -25,13 +25,13 @@ public sealed class RegressionRow
 }
 
 /// <summary>The predicted class, mapped back from its key to the label text.</summary>
-public sealed class ClassPrediction
+internal sealed class ClassPrediction
 {
     public string PredictedLabel { get; set; } = "";
 }
 
 /// <summary>The predicted value of a regression model.</summary>
-public sealed class ValuePrediction
+internal sealed class ValuePrediction
 {
     public float Score { get; set; }
 }

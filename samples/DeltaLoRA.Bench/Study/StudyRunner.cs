@@ -11,7 +11,7 @@ namespace DeltaLoRA.Bench.Study;
 /// rate with seeds 1..N, scored on dev. The frozen baseline has no learning rate and only makes final runs. Runs already in
 /// runs.csv are skipped, so an interrupted study resumes; the report is written at the end.
 /// </summary>
-public sealed class StudyRunner : IDisposable
+internal sealed class StudyRunner : IDisposable
 {
     public const string RunsFileName = "runs.csv";
     public const string LossesFileName = "losses.csv";

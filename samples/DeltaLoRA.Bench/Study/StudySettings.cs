@@ -7,7 +7,7 @@ namespace DeltaLoRA.Bench.Study;
 /// configuration. Adapter hyper-parameters follow the paper's GLUE setting: r 8, α 16, adapters on query/value, λ 0.5,
 /// K = warmup steps.
 /// </summary>
-public sealed record StudySettings
+internal sealed record StudySettings
 {
     public required string OutputFolder { get; init; }
     public required string GlueRoot { get; init; }

@@ -7,7 +7,7 @@ namespace DeltaLoRA.Bench.Study;
 /// Standardizing lets a head on a unit-norm sentence vector (USE-Lite) fit the 0–5 STS-B scale without spending its step
 /// budget on the offset; Pearson and Spearman are unchanged by a positive affine map of the predictions, so scores compare as is.
 /// </summary>
-public sealed record TargetScaling(double Mean, double Sd)
+internal sealed record TargetScaling(double Mean, double Sd)
 {
     public static TargetScaling Identity { get; } = new(0, 1);
 

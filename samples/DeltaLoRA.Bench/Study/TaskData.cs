@@ -7,7 +7,7 @@ namespace DeltaLoRA.Bench.Study;
 /// the official training split (validation chooses the learning rate); <see cref="Dev"/> is the official dev split, used only
 /// to report results.
 /// </summary>
-public sealed record TaskData(GlueTask Task, IReadOnlyList<GlueExample> Train, IReadOnlyList<GlueExample> Validation, IReadOnlyList<GlueExample> Dev,
+internal sealed record TaskData(GlueTask Task, IReadOnlyList<GlueExample> Train, IReadOnlyList<GlueExample> Validation, IReadOnlyList<GlueExample> Dev,
     int OfficialTrainRows, int OfficialDevRows)
 {
     /// <summary>

@@ -8,7 +8,7 @@ namespace DeltaLoRA.Bench.Study;
 /// The frozen encoder's features of a task's rows: the sentence vector, or [u, v, |u − v|, u ⊙ v] for pairs. Computed once per
 /// task and shared by the baseline's seeds; <see cref="TrainSeconds"/> is the time to embed the training rows.
 /// </summary>
-public sealed record TaskFeatures(float[][] Train, float[][] Validation, float[][] Dev, int Dimension, double TrainSeconds)
+internal sealed record TaskFeatures(float[][] Train, float[][] Validation, float[][] Dev, int Dimension, double TrainSeconds)
 {
     public static TaskFeatures Compute(SentenceEmbedder embedder, TaskData data)
     {

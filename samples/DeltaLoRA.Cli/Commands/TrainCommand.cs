@@ -5,7 +5,7 @@ using Microsoft.ML.DeltaLoRA;
 namespace DeltaLoRA.Cli.Commands;
 
 /// <summary><c>deltalora train</c>: fine-tune a pretrained model on a data file (or, without --dataset, the SpamAssassin demo).</summary>
-public static class TrainCommand
+internal static class TrainCommand
 {
     public static Command Create(CliTerminal terminal)
     {

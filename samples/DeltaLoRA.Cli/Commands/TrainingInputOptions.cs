@@ -5,7 +5,7 @@ using Microsoft.ML.DeltaLoRA;
 namespace DeltaLoRA.Cli.Commands;
 
 /// <summary>The flags <c>train</c> and <c>sweep</c> share: the data files and how to read them, the task, the pretrained model, batch, length, rows and seed.</summary>
-public sealed class TrainingInputOptions
+internal sealed class TrainingInputOptions
 {
     public Option<string?> Dataset { get; } = new("--dataset", "-d") { Description = "Training data (.tsv or .csv). Default: the SpamAssassin demo corpus (build/fetch-dataset.sh).", HelpName = "file" };
     public Option<string?> Validation { get; } = new("--validation-dataset") { Description = "Validation data: train evaluates it after each epoch (accuracy, or -MSE for regression; enables --early-stopping); sweep scores its trials on it (default: 20% of the training rows).", HelpName = "file" };

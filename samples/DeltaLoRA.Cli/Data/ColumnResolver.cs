@@ -6,7 +6,7 @@ namespace DeltaLoRA.Cli.Data;
 /// Finds the label and text columns of a data file from what the user gave (a column name, or a 0-based index), from the
 /// file's header, or from the columns another file was trained with; every failure names the file and lists its columns.
 /// </summary>
-public static class ColumnResolver
+internal static class ColumnResolver
 {
     public const string LabelOption = "--label-col";
     public const string TextOption = "--text-col";

@@ -7,7 +7,7 @@ namespace DeltaLoRA.Cli.Data;
 /// The text of a data file, read as UTF-8 (a byte order mark is dropped). A file with NUL bytes is not text and is refused;
 /// bytes that are not UTF-8 are read as U+FFFD, and <see cref="EncodingWarning"/> names the first line that has them.
 /// </summary>
-public sealed record DataFileText(string Text, string? EncodingWarning)
+internal sealed record DataFileText(string Text, string? EncodingWarning)
 {
     private const int BinaryProbeLength = 8192;
 

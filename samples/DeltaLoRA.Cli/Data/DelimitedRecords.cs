@@ -3,14 +3,14 @@ using nietras.SeparatedValues;
 namespace DeltaLoRA.Cli.Data;
 
 /// <summary>One record of a delimited file: its fields and the line it starts on (1-based; a quoted field may span lines).</summary>
-public sealed record DelimitedRecord(int LineNumber, string[] Fields);
+internal sealed record DelimitedRecord(int LineNumber, string[] Fields);
 
 /// <summary>
 /// Splits delimited text into records with Sep, an RFC 4180 reader: with quoting, a quoted field may hold the separator,
 /// doubled quotes and line breaks. Without quoting (tab-separated files such as GLUE's, where quotes are ordinary characters)
 /// every line is a record. Empty lines are skipped; records may have different field counts.
 /// </summary>
-public static class DelimitedRecords
+internal static class DelimitedRecords
 {
     public static IReadOnlyList<DelimitedRecord> Parse(string text, char separator, bool allowQuoting)
     {

@@ -6,7 +6,7 @@ namespace DeltaLoRA.Cli.Data;
 /// The data set <c>train</c> uses when no --dataset is given: the SpamAssassin public mail corpus (spam / ham) from the data
 /// cache that build/fetch-dataset.sh fills, split into training and test messages with a fixed seed.
 /// </summary>
-public static class DemoDataset
+internal static class DemoDataset
 {
     public const string CacheEnvironmentVariable = "DELTALORA_DATA_CACHE";
     public const string FolderName = "spam-assassin";

@@ -3,7 +3,7 @@ using Microsoft.ML;
 namespace DeltaLoRA.Cli.Data;
 
 /// <summary>Counting rows and drawing a random subset of them (--max-rows), reproducibly for a seed.</summary>
-public static class RowSampling
+internal static class RowSampling
 {
     public static long Count(IDataView data)
     {

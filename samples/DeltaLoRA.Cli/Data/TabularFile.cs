@@ -4,7 +4,7 @@ namespace DeltaLoRA.Cli.Data;
 /// A delimited data file, read whole: its separator, whether fields may be quoted, its column names (the header's, or
 /// col0, col1, … without one) and its records; the first rows are used to resolve and check columns.
 /// </summary>
-public sealed class TabularFile
+internal sealed class TabularFile
 {
     private const int SampleRowCount = 200;
 

@@ -7,7 +7,7 @@ namespace DeltaLoRA.Cli.Fetching;
 /// Reads the embedded resources of a .NET assembly from its metadata (System.Reflection.Metadata), without loading it: nothing
 /// in the package runs.
 /// </summary>
-public static class AssemblyResources
+internal static class AssemblyResources
 {
     /// <summary>The bytes of the resource <paramref name="name"/> in <paramref name="assembly"/>; fails naming both when it is absent.</summary>
     public static byte[] Read(string assembly, string name)

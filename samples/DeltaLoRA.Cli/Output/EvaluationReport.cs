@@ -5,16 +5,16 @@ using Microsoft.ML.Data;
 namespace DeltaLoRA.Cli.Output;
 
 /// <summary>One metric: its display name, its JSON key and its value.</summary>
-public sealed record Metric(string Name, string Key, double Value);
+internal sealed record Metric(string Name, string Key, double Value);
 
 /// <summary>Precision and recall of one class, with how many rows have that label.</summary>
-public sealed record ClassMetrics(string Name, double Precision, double Recall, long Support)
+internal sealed record ClassMetrics(string Name, double Precision, double Recall, long Support)
 {
     public double F1 => Precision + Recall > 0 ? 2 * Precision * Recall / (Precision + Recall) : 0;
 }
 
 /// <summary>ML.NET's evaluation of scored rows: the metrics, and for classification the per-class figures and confusion table.</summary>
-public sealed record EvaluationReport(TaskKind Task, long Rows, IReadOnlyList<Metric> Metrics, IReadOnlyList<ClassMetrics> Classes, string? ConfusionTable)
+internal sealed record EvaluationReport(TaskKind Task, long Rows, IReadOnlyList<Metric> Metrics, IReadOnlyList<ClassMetrics> Classes, string? ConfusionTable)
 {
     /// <summary>Evaluates rows scored by a model: a key-typed label column and the Score column.</summary>
     public static EvaluationReport Evaluate(MLContext ml, IDataView scored, string labelColumn, string scoreColumn, TaskKind task)

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace DeltaLoRA.Cli.Output;
 
 /// <summary>The single-line JSON that --json prints last on standard output.</summary>
-public static class JsonLine
+internal static class JsonLine
 {
     private static readonly JsonSerializerOptions Options = new()
     {

@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace DeltaLoRA.Cli.Output;
 
 /// <summary>Shows the library's messages from <c>MLContext.Log</c>: warnings and errors always, informational lines with --verbose.</summary>
-public static class LibraryLog
+internal static class LibraryLog
 {
     /// <param name="ml">The context whose log to show.</param>
     /// <param name="console">Where to write.</param>

@@ -5,10 +5,10 @@ using Microsoft.ML.DeltaLoRA;
 namespace DeltaLoRA.Cli.Output;
 
 /// <summary>One optimizer step of the loss curve; <see cref="ValidationMetric"/> is set on the last step of an epoch that was validated.</summary>
-public sealed record LossPoint(int Step, double Epoch, double Loss, double LearningRate, double? ValidationMetric);
+internal sealed record LossPoint(int Step, double Epoch, double Loss, double LearningRate, double? ValidationMetric);
 
 /// <summary>Records the trainer's progress reports as one point per optimizer step, and writes them as CSV.</summary>
-public sealed class LossCurve : IProgress<TrainingProgress>
+internal sealed class LossCurve : IProgress<TrainingProgress>
 {
     public const string CsvHeader = "step,epoch,loss,learning_rate,validation_metric";
 

@@ -3,7 +3,7 @@ using ScottPlot;
 namespace DeltaLoRA.Cli.Output;
 
 /// <summary>A PNG of the loss curve: loss per step and its moving average (left axis), the learning rate (right axis) and the validation metric per epoch.</summary>
-public static class LossPlot
+internal static class LossPlot
 {
     public const int Width = 1000;
     public const int Height = 600;

@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace DeltaLoRA.Cli.Output;
 
 /// <summary>Predictions as a table: text snippet, true label (when known), predicted label and its probability.</summary>
-public static class PredictionTable
+internal static class PredictionTable
 {
     private const int SnippetLength = 70;
 

@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace DeltaLoRA.Cli.Output;
 
 /// <summary>Spectre.Console tables of metrics and predictions.</summary>
-public static class ReportTables
+internal static class ReportTables
 {
     public static void WriteEvaluation(IAnsiConsole console, EvaluationReport report, string title)
     {

@@ -1,10 +1,11 @@
 using Microsoft.ML.DeltaLoRA;
 using ScottPlot;
+using Microsoft.ML.DeltaLoRA.Sweeping;
 
 namespace DeltaLoRA.Cli.Output;
 
 /// <summary>A PNG of a sweep: each completed trial's validation metric against its learning rate (log scale), one colour per method, larger markers for larger budgets.</summary>
-public static class SweepPlot
+internal static class SweepPlot
 {
     public const int Width = 1000;
     public const int Height = 600;

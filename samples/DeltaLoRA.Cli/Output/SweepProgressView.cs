@@ -1,11 +1,12 @@
 using System.Globalization;
 using Microsoft.ML.DeltaLoRA;
 using Spectre.Console;
+using Microsoft.ML.DeltaLoRA.Sweeping;
 
 namespace DeltaLoRA.Cli.Output;
 
 /// <summary>Shows a sweep's trials while <see cref="Run{T}"/> runs it, fed by the experiment's progress reports.</summary>
-public abstract class SweepProgressView
+internal abstract class SweepProgressView
 {
     /// <summary>A live table of trials on an interactive terminal, one line per trial start and end otherwise (CI logs, redirected output).</summary>
     public static SweepProgressView Create(IAnsiConsole console, bool interactive, string metricName)

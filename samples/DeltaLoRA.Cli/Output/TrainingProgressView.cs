@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace DeltaLoRA.Cli.Output;
 
 /// <summary>Shows training progress while <see cref="Run{T}"/> runs the training, fed by the trainer's progress reports.</summary>
-public abstract class TrainingProgressView
+internal abstract class TrainingProgressView
 {
     /// <summary>A live progress bar on an interactive terminal, plain lines otherwise (CI logs, redirected output).</summary>
     public static TrainingProgressView Create(IAnsiConsole console, bool interactive, int epochs, string validationMetricName)

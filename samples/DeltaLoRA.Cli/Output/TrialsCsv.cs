@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.ML.DeltaLoRA;
+using Microsoft.ML.DeltaLoRA.Sweeping;
 
 namespace DeltaLoRA.Cli.Output;
 
 /// <summary>Every trial of a sweep, one CSV row each: its configuration, budget, the options it fitted with, and how it ended.</summary>
-public static class TrialsCsv
+internal static class TrialsCsv
 {
     public const string Header = "trial,configuration,rung,steps,method,learning_rate,rank,alpha,update_ratio,start_steps,epochs,status,metric,seconds,failure_reason";
 

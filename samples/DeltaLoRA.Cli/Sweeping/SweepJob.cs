@@ -5,6 +5,8 @@ using DeltaLoRA.Cli.Training;
 using Microsoft.ML;
 using Microsoft.ML.DeltaLoRA;
 using Spectre.Console;
+using Microsoft.ML.DeltaLoRA.Sweeping;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace DeltaLoRA.Cli.Sweeping;
 
@@ -13,7 +15,7 @@ namespace DeltaLoRA.Cli.Sweeping;
 /// trials), evaluates the best model on the test rows, and writes the best model zip (label mapping included, as <c>train</c>
 /// writes it), the trials CSV and the plot of metric against learning rate. Canceled or failed, it writes nothing.
 /// </summary>
-public sealed class SweepJob(CliTerminal terminal, SweepSettings settings)
+internal sealed class SweepJob(CliTerminal terminal, SweepSettings settings)
 {
     private TrainSettings Input => settings.Input;
 

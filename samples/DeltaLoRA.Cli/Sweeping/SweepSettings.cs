@@ -3,7 +3,7 @@ using DeltaLoRA.Cli.Training;
 namespace DeltaLoRA.Cli.Sweeping;
 
 /// <summary>Everything <c>sweep</c> was asked to do: the data and model (as for <c>train</c>), the budget and where the results go.</summary>
-public sealed record SweepSettings(TrainSettings Input, double? MaxSeconds, int? MaxTrials, string Out, bool Json)
+internal sealed record SweepSettings(TrainSettings Input, double? MaxSeconds, int? MaxTrials, string Out, bool Json)
 {
     public const string DefaultOut = "sweep/model.zip";
 }

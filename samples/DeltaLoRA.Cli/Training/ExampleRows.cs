@@ -5,7 +5,7 @@ using Microsoft.ML;
 namespace DeltaLoRA.Cli.Training;
 
 /// <summary>A few rows of the test data to show with the reloaded model's predictions: for classification, taking classes in turn.</summary>
-public static class ExampleRows
+internal static class ExampleRows
 {
     private const int RowsScanned = 1000;
 

@@ -6,7 +6,7 @@ namespace DeltaLoRA.Cli.Training;
 /// Turns Ctrl-C (SIGINT) and SIGTERM into a cancellation while it is alive, instead of ending the process at once: training
 /// stops within a step and a save in progress finishes or removes its temporary file, so an interrupted run leaves no files.
 /// </summary>
-public sealed class InterruptSignal : IDisposable
+internal sealed class InterruptSignal : IDisposable
 {
     private readonly CancellationTokenSource _source = new();
     private readonly PosixSignalRegistration[] _registrations;

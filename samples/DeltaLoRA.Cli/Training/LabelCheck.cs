@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 namespace DeltaLoRA.Cli.Training;
 
 /// <summary>Catches a wrong label column before training: too few classes, or a text or ID column taken for classes.</summary>
-public static class LabelCheck
+internal static class LabelCheck
 {
     /// <summary>More classes than this is taken for a text column rather than a label.</summary>
     public const int MaxClasses = 1000;

@@ -2,6 +2,7 @@ using Microsoft.ML.DeltaLoRA.Checkpoints;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 using UseLiteDefault = Microsoft.ML.DeltaLoRA.Modeling.UseLite.DefaultModel;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace DeltaLoRA.Cli.Training;
 
@@ -9,7 +10,7 @@ namespace DeltaLoRA.Cli.Training;
 /// The pretrained model --model names: a Hugging Face folder, a USE-Lite folder, a model name from the model cache
 /// (minilm, arctic-xs, use-lite), or (null) the default model.
 /// </summary>
-public static class ModelChoice
+internal static class ModelChoice
 {
     /// <summary>
     /// The CLI's default model (and so the main job's): all-MiniLM-L6-v2, which reached 98.0 % on the spam demo against

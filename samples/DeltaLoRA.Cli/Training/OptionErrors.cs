@@ -3,7 +3,7 @@ using Microsoft.ML.DeltaLoRA;
 namespace DeltaLoRA.Cli.Training;
 
 /// <summary>Validates the trainer's options and reports an invalid value by the command-line flag that set it.</summary>
-public static class OptionErrors
+internal static class OptionErrors
 {
     private static readonly Dictionary<string, string> Flags = new()
     {

@@ -1,7 +1,7 @@
 namespace DeltaLoRA.Cli.Training;
 
 /// <summary>Where <c>train</c> writes: the model zip (--out), and beside it &lt;name&gt;.loss.csv and &lt;name&gt;.loss.png.</summary>
-public sealed record OutputPaths(string Model, string LossCsv, string LossPlot)
+internal sealed record OutputPaths(string Model, string LossCsv, string LossPlot)
 {
     /// <summary>
     /// The paths for --out, creating its folder when missing and checking that it can be written, so that a run does not

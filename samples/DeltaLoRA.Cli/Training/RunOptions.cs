@@ -3,7 +3,7 @@ using Microsoft.ML.DeltaLoRA;
 namespace DeltaLoRA.Cli.Training;
 
 /// <summary>The trainer options that <c>train</c> and <c>sweep</c> both take from the command line: model, columns, batch, length, seed.</summary>
-public static class RunOptions
+internal static class RunOptions
 {
     public static DeltaLoRAOptions Shared(TrainSettings settings, TrainingData data, TrainingDefaults defaults) => new()
     {

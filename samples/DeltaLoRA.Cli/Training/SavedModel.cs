@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.DeltaLoRA;
 using DeltaLoRA.Cli.Data;
 using DeltaLoRA.Cli.Output;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace DeltaLoRA.Cli.Training;
 
@@ -10,7 +11,7 @@ namespace DeltaLoRA.Cli.Training;
 /// A model zip written by <c>train</c>, loaded with <c>MLContext.Model.Load</c>: the transformer chain (label key mapping,
 /// the fine-tuned model, key-to-value of the prediction), its input schema, and which input column plays which role.
 /// </summary>
-public sealed class SavedModel : IDisposable
+internal sealed class SavedModel : IDisposable
 {
     private readonly MLContext _ml;
 

@@ -1,7 +1,7 @@
 namespace DeltaLoRA.Cli.Training;
 
 /// <summary>What the model learns from the label column (--task).</summary>
-public enum TaskKind
+internal enum TaskKind
 {
     /// <summary>Labels are classes (text or numbers), mapped to keys with MapValueToKey.</summary>
     Classification,

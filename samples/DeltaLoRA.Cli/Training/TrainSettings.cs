@@ -7,7 +7,7 @@ namespace DeltaLoRA.Cli.Training;
 /// Everything <c>train</c> was asked to do. Hyper-parameters left null take <see cref="TrainingDefaults"/> for the model and
 /// data set in use.
 /// </summary>
-public sealed record TrainSettings
+internal sealed record TrainSettings
 {
     /// <summary>The training file; null trains on the demo data set (SpamAssassin).</summary>
     public string? Dataset { get; init; }

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.DeltaLoRA;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace DeltaLoRA.Cli.Training;
 
@@ -8,7 +9,7 @@ namespace DeltaLoRA.Cli.Training;
 /// The rows as the trainer reads them: for classification the label's values mapped to keys (<see cref="Keys"/>, fitted on the
 /// training rows, ordered by value), for regression the numbers as they are; checked for a usable label first.
 /// </summary>
-public sealed record TrainerInput(ITransformer? Keys, IDataView Train, IDataView? Validation, int? Classes)
+internal sealed record TrainerInput(ITransformer? Keys, IDataView Train, IDataView? Validation, int? Classes)
 {
     public static TrainerInput Prepare(MLContext ml, TrainingData data, TrainSettings settings)
     {

@@ -9,7 +9,7 @@ namespace DeltaLoRA.Cli.Training;
 /// else a held-out share of the training file, else the demo's test split), optional validation rows, and their columns.
 /// <see cref="Notes"/> are what the user must hear about the files: rows skipped and why, bytes that were not UTF-8.
 /// </summary>
-public sealed record TrainingData(IDataView Train, long TrainRows, IDataView Test, IDataView? Validation, ColumnLayout Columns,
+internal sealed record TrainingData(IDataView Train, long TrainRows, IDataView Test, IDataView? Validation, ColumnLayout Columns,
     string Description, IReadOnlyList<string> Notes)
 {
     public static TrainingData Prepare(MLContext ml, TrainSettings settings, int? maxRows)

@@ -11,7 +11,7 @@ namespace DeltaLoRA.Cli.Training;
 /// chosen on SST-2 validation (samples/DeltaLoRA.Bench/results/minilm-defaults). The demo also bounds the training rows and
 /// epochs so that it runs in a few minutes on two CPU cores.
 /// </summary>
-public sealed record TrainingDefaults(int Epochs, double AdapterLearningRate, double FullLearningRate, int BatchSize, int MaxLength, int? MaxRows)
+internal sealed record TrainingDefaults(int Epochs, double AdapterLearningRate, double FullLearningRate, int BatchSize, int MaxLength, int? MaxRows)
 {
     public static TrainingDefaults Library { get; } = new(Epochs: 3, AdapterLearningRate: 5e-4, FullLearningRate: 5e-5, BatchSize: 16, MaxLength: 128, MaxRows: null);
 

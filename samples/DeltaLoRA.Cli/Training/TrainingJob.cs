@@ -6,6 +6,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.DeltaLoRA;
 using Microsoft.ML.Runtime;
 using Spectre.Console;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace DeltaLoRA.Cli.Training;
 
@@ -13,7 +14,7 @@ namespace DeltaLoRA.Cli.Training;
 /// The <c>train</c> command: reads the data, fine-tunes (progress bar, loss curve), evaluates on the test rows, saves the
 /// model zip with its input schema, writes the loss curve (CSV and PNG), reloads the zip and predicts a few test rows.
 /// </summary>
-public sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
+internal sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
 {
     public int Run()
     {

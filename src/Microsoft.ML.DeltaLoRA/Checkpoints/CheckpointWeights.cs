@@ -5,7 +5,7 @@ namespace Microsoft.ML.DeltaLoRA.Checkpoints;
 /// <c>model.safetensors</c>, <c>model.safetensors.index.json</c> (sharded), <c>pytorch_model.bin</c>,
 /// <c>pytorch_model.bin.index.json</c> (sharded); then a torch.onnx export, <c>model.onnx</c>.
 /// </summary>
-public static class CheckpointWeights
+internal static class CheckpointWeights
 {
     public const string SafetensorsFile = "model.safetensors";
     public const string SafetensorsIndexFile = "model.safetensors.index.json";

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML.DeltaLoRA.Modeling;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Checkpoints;
 
@@ -10,7 +11,7 @@ namespace Microsoft.ML.DeltaLoRA.Checkpoints;
 /// Each family spells its keys its own way (DistilBERT: <c>dim</c>, <c>n_layers</c>, <c>n_heads</c>, <c>hidden_dim</c>, ...);
 /// the properties here have one name for all of them.
 /// </summary>
-public sealed record EncoderConfig
+internal sealed record EncoderConfig
 {
     public const string FileName = "config.json";
 
@@ -156,11 +157,7 @@ public sealed record EncoderConfig
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    public static string ModelTypeOf(ModelFamily family) => family switch
-    {
-        ModelFamily.Bert => "bert",
-        ModelFamily.Roberta => "roberta",
-        ModelFamily.DistilBert => "distilbert",
-        _ => throw new ArgumentOutOfRangeException(nameof(family), family, "Only BERT, RoBERTa and DistilBERT have Hugging Face encoder configs."),
-    };
+    public static string ModelTypeOf(ModelFamily family)
+        => ModelFamilies.Of(family).ConfigModelType
+            ?? throw new ArgumentOutOfRangeException(nameof(family), family, $"{family} has no Hugging Face encoder config.");
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML.DeltaLoRA.Modeling;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Checkpoints;
 
@@ -29,14 +30,9 @@ internal sealed class EncoderConfigReader(JsonObject root, string source)
                     $"The model configuration '{source}' has no 'model_type' (files written before transformers 2.0 lack it); add the key \"model_type\" with " +
                     "\"bert\", \"roberta\" or \"distilbert\", the family whose prefix (bert., roberta., distilbert.) the weight names carry.");
         }
-        return modelType switch
-        {
-            "bert" => ModelFamily.Bert,
-            "roberta" => ModelFamily.Roberta,
-            "distilbert" => ModelFamily.DistilBert,
-            _ => throw new InvalidDataException(
-                $"The model configuration '{source}' has model_type '{modelType}', which is not supported; expected one of bert, roberta, distilbert."),
-        };
+        return ModelFamilies.WithConfigModelType(modelType)?.Family
+            ?? throw new InvalidDataException(
+                $"The model configuration '{source}' has model_type '{modelType}', which is not supported; expected one of {string.Join(", ", ModelFamilies.ConfigModelTypes)}.");
     }
 
     private EncoderConfig ReadBertLike(ModelFamily family)
@@ -55,7 +51,7 @@ internal sealed class EncoderConfigReader(JsonObject root, string source)
             IntermediateSize = RequiredInt("intermediate_size"),
             MaxPositionEmbeddings = OptionalInt("max_position_embeddings") ?? 512,
             TypeVocabSize = OptionalInt("type_vocab_size") ?? 2,
-            PadTokenId = OptionalInt("pad_token_id") ?? (family == ModelFamily.Roberta ? 1 : 0),
+            PadTokenId = OptionalInt("pad_token_id") ?? ModelFamilies.Of(family).DefaultPadTokenId,
             LayerNormEps = OptionalDouble("layer_norm_eps") ?? 1e-12,
             HiddenDropout = OptionalDouble("hidden_dropout_prob") ?? 0.1,
             AttentionDropout = OptionalDouble("attention_probs_dropout_prob") ?? 0.1,

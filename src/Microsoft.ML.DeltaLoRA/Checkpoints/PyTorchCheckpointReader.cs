@@ -11,7 +11,7 @@ namespace Microsoft.ML.DeltaLoRA.Checkpoints;
 /// "legacy" format (a sequence of pickles followed by raw storages). The pickle is parsed by a restricted reader that
 /// knows only the opcodes and globals a state dict needs and refuses anything else, so nothing in the file is ever run.
 /// </summary>
-public static class PyTorchCheckpointReader
+internal static class PyTorchCheckpointReader
 {
     /// <summary>The number torch writes first in a legacy checkpoint.</summary>
     private static readonly BigInteger LegacyMagicNumber = BigInteger.Parse("119547037146038801333356");

@@ -4,7 +4,7 @@ namespace Microsoft.ML.DeltaLoRA.Checkpoints;
 /// Reads safetensors files (F32, F16, BF16, F64 as float32; integer tensors as they are).
 /// The header is validated before any tensor data is read: see <see cref="SafetensorsHeader"/> for the checks.
 /// </summary>
-public static class SafetensorsReader
+internal static class SafetensorsReader
 {
     public static StateDict Read(string file)
     {
@@ -45,13 +45,6 @@ public static class SafetensorsReader
             result.Dispose();
             throw;
         }
-    }
-
-    /// <summary>Reads only the metadata (the <c>__metadata__</c> strings) of a safetensors file.</summary>
-    public static IReadOnlyDictionary<string, string> ReadMetadata(string file)
-    {
-        using var stream = File.OpenRead(file);
-        return SafetensorsHeader.Read(stream, stream.Length, file).Metadata;
     }
 
     private static void Skip(Stream stream, long count, string sourceName)

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeltaLoRA.Checkpoints;
 
 /// <summary>The floating-point element type a <see cref="SafetensorsWriter"/> stores.</summary>
-public enum SafetensorsDType
+internal enum SafetensorsDType
 {
     F32,
     F16,
@@ -20,7 +20,7 @@ public enum SafetensorsDType
 /// Floating-point tensors are stored as <see cref="SafetensorsDType.F32"/> unless another type is asked for;
 /// int64 tensors are stored as I64. Tensors are written in name order, contiguously, after a header padded to 8 bytes.
 /// </summary>
-public static class SafetensorsWriter
+internal static class SafetensorsWriter
 {
     public static void Write(
         Stream stream,

@@ -6,7 +6,7 @@ namespace Microsoft.ML.DeltaLoRA.Checkpoints;
 /// The pooling a sentence-transformers model folder declares in <c>1_Pooling/config.json</c>
 /// (<c>pooling_mode_cls_token</c>, <c>pooling_mode_mean_tokens</c>), which is how such a model was trained to be read.
 /// </summary>
-public static class SentenceTransformersPooling
+internal static class SentenceTransformersPooling
 {
     public const string RelativePath = "1_Pooling/config.json";
 

@@ -8,7 +8,7 @@ namespace Microsoft.ML.DeltaLoRA.Checkpoints;
 /// Named tensors read from checkpoint files (CPU; floating-point tensors as float32), each remembering the file it came from
 /// so that errors can name it. Owns its tensors: disposing it disposes them.
 /// </summary>
-public sealed class StateDict : IReadOnlyDictionary<string, Tensor>, IDisposable
+internal sealed class StateDict : IReadOnlyDictionary<string, Tensor>, IDisposable
 {
     private readonly Dictionary<string, Tensor> tensors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> sources = new(StringComparer.Ordinal);

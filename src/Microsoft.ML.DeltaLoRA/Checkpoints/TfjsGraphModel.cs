@@ -8,7 +8,7 @@ namespace Microsoft.ML.DeltaLoRA.Checkpoints;
 /// <c>weightsManifest</c>) plus the binary shards it names. Weights are read on demand, by name, as CPU tensors.
 /// Shards of a group are read once and kept until the model is disposed.
 /// </summary>
-public sealed class TfjsGraphModel : IDisposable
+internal sealed class TfjsGraphModel : IDisposable
 {
     private readonly Dictionary<string, TfjsWeightSpec> weights;
     private readonly List<TfjsWeightSpec> manifestOrder;

@@ -1,4 +1,4 @@
 namespace Microsoft.ML.DeltaLoRA.Checkpoints;
 
 /// <summary>One node of a TF.js graph model's <c>modelTopology.node</c> list (a TensorFlow GraphDef node).</summary>
-public sealed record TfjsGraphNode(string Name, string Op, IReadOnlyList<string> Inputs);
+internal sealed record TfjsGraphNode(string Name, string Op, IReadOnlyList<string> Inputs);

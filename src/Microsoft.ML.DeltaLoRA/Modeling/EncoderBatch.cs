@@ -6,7 +6,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling;
 /// One padded batch of token ids, as every encoder takes it: int64 tensors of shape [batch, sequence] on the model's device.
 /// <see cref="AttentionMask"/> is 1 for real tokens and 0 for padding; <see cref="TokenTypeIds"/> is null for families without them.
 /// </summary>
-public sealed class EncoderBatch(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds = null) : IDisposable
+internal sealed class EncoderBatch(Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds = null) : IDisposable
 {
     public Tensor InputIds { get; } = inputIds;
     public Tensor AttentionMask { get; } = attentionMask;

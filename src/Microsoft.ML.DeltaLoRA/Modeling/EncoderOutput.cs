@@ -7,7 +7,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling;
 /// the <see cref="PoolerOutput"/> [batch, hidden] of models with a pooler, and, when asked for, <see cref="HiddenStates"/>:
 /// the embeddings output (index 0) and the output of every layer (index i). Disposing it disposes every tensor.
 /// </summary>
-public sealed class EncoderOutput(Tensor lastHiddenState, Tensor? poolerOutput, IReadOnlyList<Tensor> hiddenStates) : IDisposable
+internal sealed class EncoderOutput(Tensor lastHiddenState, Tensor? poolerOutput, IReadOnlyList<Tensor> hiddenStates) : IDisposable
 {
     public Tensor LastHiddenState { get; } = lastHiddenState;
     public Tensor? PoolerOutput { get; } = poolerOutput;
@@ -24,7 +24,7 @@ public sealed class EncoderOutput(Tensor lastHiddenState, Tensor? poolerOutput, 
 }
 
 /// <summary>A task model's output: the logits of its head and what its encoder computed.</summary>
-public sealed class TaskOutput(Tensor logits, EncoderOutput encoder) : IDisposable
+internal sealed class TaskOutput(Tensor logits, EncoderOutput encoder) : IDisposable
 {
     /// <summary>[batch, labels] for sequence classifiers, [batch, sequence, vocabulary] for masked language models.</summary>
     public Tensor Logits { get; } = logits;

@@ -3,6 +3,7 @@ using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch.nn;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling;
 
@@ -40,8 +41,8 @@ internal static class HuggingFaceInitializer
         }
     }
 
-    /// <summary>Word embeddings keep a zero padding row; so do RoBERTa's position embeddings (padding sits at position pad).</summary>
+    /// <summary>Word embeddings keep a zero padding row; so do position embeddings that number from the pad id (RoBERTa: padding sits at position pad).</summary>
     private static bool HasPaddingRow(string name, EncoderConfig config)
         => name.EndsWith("word_embeddings", StringComparison.Ordinal)
-        || (config.Family == ModelFamily.Roberta && name.EndsWith("position_embeddings", StringComparison.Ordinal));
+        || (ModelFamilies.Of(config.Family).PositionsFollowPadding && name.EndsWith("position_embeddings", StringComparison.Ordinal));
 }

@@ -7,7 +7,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling;
 // so field-name registration would add each of them a second time under a C# name; these bases switch it off.
 
 /// <summary>A module with one input whose children are registered explicitly, under their Hugging Face names.</summary>
-public abstract class HuggingFaceModule<T, TResult> : Module<T, TResult>
+internal abstract class HuggingFaceModule<T, TResult> : Module<T, TResult>
 {
     protected HuggingFaceModule(string name) : base(name) { }
 
@@ -22,7 +22,7 @@ public abstract class HuggingFaceModule<T, TResult> : Module<T, TResult>
 }
 
 /// <summary>A module with two inputs whose children are registered explicitly, under their Hugging Face names.</summary>
-public abstract class HuggingFaceModule<T1, T2, TResult> : Module<T1, T2, TResult>
+internal abstract class HuggingFaceModule<T1, T2, TResult> : Module<T1, T2, TResult>
 {
     protected HuggingFaceModule(string name) : base(name) { }
 

@@ -11,7 +11,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling;
 /// other heads) ignored. Encoder tensors must be present with the right shape; head tensors (names starting with a head prefix)
 /// that are missing, or shaped for another label count, keep their fresh initialisation.
 /// </summary>
-public static class HuggingFaceWeightLoader
+internal static class HuggingFaceWeightLoader
 {
     public static TensorCopyReport Load(Module model, EncoderConfig config, StateDict checkpoint, IReadOnlyList<string> headPrefixes)
     {

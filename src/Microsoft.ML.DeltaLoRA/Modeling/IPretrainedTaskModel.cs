@@ -3,7 +3,7 @@ using Microsoft.ML.DeltaLoRA.Checkpoints;
 namespace Microsoft.ML.DeltaLoRA.Modeling;
 
 /// <summary>An encoder with a task head (sequence classifier or masked LM), as loaded from a Hugging Face checkpoint.</summary>
-public interface IPretrainedTaskModel
+internal interface IPretrainedTaskModel
 {
     EncoderConfig Config { get; }
 

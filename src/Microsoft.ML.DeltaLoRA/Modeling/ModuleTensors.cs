@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn;
 namespace Microsoft.ML.DeltaLoRA.Modeling;
 
 /// <summary>Copies named tensors into a module's parameters and buffers, and reads them back out for saving.</summary>
-public static class ModuleTensors
+internal static class ModuleTensors
 {
     /// <summary>
     /// The module's parameters and persistent buffers by name (the live tensors, not copies): what a checkpoint of it holds.
@@ -72,4 +72,4 @@ public static class ModuleTensors
 }
 
 /// <summary>What a tensor copy did: the names copied, the module tensors left as they were, and the source tensors not used.</summary>
-public sealed record TensorCopyReport(IReadOnlyList<string> Copied, IReadOnlyList<string> LeftAsInitialized, IReadOnlyList<string> Unused);
+internal sealed record TensorCopyReport(IReadOnlyList<string> Copied, IReadOnlyList<string> LeftAsInitialized, IReadOnlyList<string> Unused);

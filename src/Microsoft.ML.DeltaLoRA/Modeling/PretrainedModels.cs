@@ -5,6 +5,7 @@ using Microsoft.ML.DeltaLoRA.Modeling.Roberta;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling;
 
@@ -13,7 +14,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling;
 /// a sharded index, or <c>pytorch_model.bin</c>) or from a config alone (freshly initialised, to load saved weights into).
 /// Loaded models are returned in evaluation mode; call <c>train()</c> to fine-tune.
 /// </summary>
-public static class PretrainedModels
+internal static class PretrainedModels
 {
     /// <summary>
     /// An encoder with a classification head of <paramref name="numLabels"/> outputs. The head is loaded from the checkpoint
@@ -39,7 +40,7 @@ public static class PretrainedModels
     {
         ArgumentNullException.ThrowIfNull(config);
         var effective = WithDropout(config, dropoutOverride).WithNumLabels(numLabels);
-        if (config.Family != ModelFamily.Bert && pooling is { } chosen && chosen != SentencePooling.ClsToken)
+        if (!ModelFamilies.Of(config.Family).ChoosesPooling && pooling is { } chosen && chosen != SentencePooling.ClsToken)
             throw new ArgumentOutOfRangeException(nameof(pooling), chosen,
                 $"Pooling {chosen} is available for BERT models only; the {config.Family} head reads the first token (ClsToken).");
         return config.Family switch
@@ -79,27 +80,6 @@ public static class PretrainedModels
         };
     }
 
-    /// <summary>The encoder with its masked-LM head (decoder tied to the word embeddings).</summary>
-    public static MaskedLanguageModel LoadMaskedLM(string folder, Device? device = null)
-    {
-        var config = EncoderConfig.Load(folder);
-        using var weights = CheckpointWeights.Read(folder);
-        return FromWeights(CreateMaskedLM(config), config, weights, device).Model;
-    }
-
-    /// <summary>A freshly initialised masked LM for <paramref name="config"/>, on the CPU.</summary>
-    public static MaskedLanguageModel CreateMaskedLM(EncoderConfig config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        return config.Family switch
-        {
-            ModelFamily.Bert => new BertForMaskedLM(config),
-            ModelFamily.Roberta => new RobertaForMaskedLM(config),
-            ModelFamily.DistilBert => new DistilBertForMaskedLM(config),
-            _ => throw new ArgumentOutOfRangeException(nameof(config), config.Family, "Only BERT, RoBERTa and DistilBERT masked LMs can be built from a config."),
-        };
-    }
-
     private static EncoderConfig WithDropout(EncoderConfig config, double? dropoutOverride)
         => dropoutOverride is double probability ? config.WithDropout(probability) : config;
 
@@ -111,7 +91,7 @@ public static class PretrainedModels
         _ => [],
     };
 
-    private static (TModel Model, TensorCopyReport Report) FromWeights<TModel>(TModel model, EncoderConfig config, StateDict weights, Device? device) where TModel : Module
+    internal static (TModel Model, TensorCopyReport Report) FromWeights<TModel>(TModel model, EncoderConfig config, StateDict weights, Device? device) where TModel : Module
     {
         try
         {

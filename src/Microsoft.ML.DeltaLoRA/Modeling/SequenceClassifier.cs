@@ -1,5 +1,6 @@
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling;
 
@@ -9,7 +10,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling;
 /// <c>classifier.weight</c>), so checkpoints load by name and reference trajectories compare by name.
 /// Every linear layer an adapter may wrap is a <see cref="Adapters.LoRALinear"/>.
 /// </summary>
-public abstract class SequenceClassifier : Module<EncoderBatch, Tensor>
+internal abstract class SequenceClassifier : Module<EncoderBatch, Tensor>
 {
     protected SequenceClassifier(string name) : base(name) { }
 
@@ -19,14 +20,14 @@ public abstract class SequenceClassifier : Module<EncoderBatch, Tensor>
     public abstract int NumLabels { get; }
 
     /// <summary>
-    /// Name prefixes of the task-head parameters, which train along with the adapters in LoRA and Delta-LoRA
-    /// (BERT: <c>bert.pooler.</c> and <c>classifier.</c>; RoBERTa: <c>classifier.</c>; DistilBERT: <c>pre_classifier.</c> and <c>classifier.</c>).
+    /// Name prefixes of the task-head parameters, which train along with the adapters in LoRA and Delta-LoRA: the family's
+    /// <see cref="ModelFamilyDescriptor.ClassifierHeadPrefixes"/> (BERT adds <c>bert.pooler.</c> when the head reads the pooler).
     /// </summary>
-    public abstract IReadOnlyList<string> HeadParameterPrefixes { get; }
+    public virtual IReadOnlyList<string> HeadParameterPrefixes => ModelFamilies.Of(Family).ClassifierHeadPrefixes;
 
     /// <summary>How the head reads the token states (the family's own head for RoBERTa and DistilBERT: the first token).</summary>
     public virtual SentencePooling Pooling => SentencePooling.ClsToken;
 
-    /// <summary>Last name segments of the layers adapted by default: the attention query and value projections.</summary>
-    public abstract IReadOnlyList<string> DefaultAdapterTargets { get; }
+    /// <summary>Last name segments of the layers adapted by default: the attention query and value projections (from the family's descriptor).</summary>
+    public virtual IReadOnlyList<string> DefaultAdapterTargets => ModelFamilies.Of(Family).DefaultAdapterTargets;
 }

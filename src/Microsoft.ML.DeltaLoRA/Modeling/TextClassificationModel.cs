@@ -5,6 +5,7 @@ using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 using Microsoft.ML.DeltaLoRA.TextEncoding;
 using TorchSharp;
 using static TorchSharp.torch;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling;
 
@@ -13,7 +14,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling;
 /// the tokenizer files and the weights. This is what a trained model is, whether it came from a pretrained folder
 /// (<see cref="LoadPretrained"/>) or from a saved model (<see cref="FromFiles"/>).
 /// </summary>
-public sealed class TextClassificationModel : IDisposable
+internal sealed class TextClassificationModel : IDisposable
 {
     /// <summary>The bundle's own description (format version, family, number of outputs).</summary>
     public const string ManifestFileName = "deltalora-model.json";
@@ -157,29 +158,26 @@ public sealed class TextClassificationModel : IDisposable
 
     /// <summary>
     /// Raw outputs (logits, or the regression value) for each row, row-major [rows × NumLabels], in row order.
-    /// Rows are grouped by length so that each batch pads little; <paramref name="text2"/> is null for single-text models.
+    /// Rows are scored in <see cref="LengthGroups"/> (tokenized once); <paramref name="text2"/> is null for single-text models.
     /// </summary>
     public float[] PredictRaw(IReadOnlyList<string?> text1, IReadOnlyList<string?>? text2, int maxSequenceLength, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(text1);
         if (text2 is not null && text2.Count != text1.Count)
             throw new ArgumentException($"text2 has {text2.Count} rows but text1 has {text1.Count}.", nameof(text2));
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The inference batch size must be at least 1.");
 
         var sequences = new EncodedSequence[text1.Count];
         for (int i = 0; i < sequences.Length; i++) sequences[i] = Tokenizer.Encode(text1[i], text2?[i], maxSequenceLength);
-        var order = Enumerable.Range(0, sequences.Length).OrderBy(i => sequences[i].Length).ToArray();
         var output = new float[sequences.Length * NumLabels];
 
         lock (_inferenceLock)
         {
             Network.eval();
             using var noGrad = torch.no_grad();
-            for (int start = 0; start < order.Length; start += batchSize)
+            foreach (var rows in LengthGroups.Batches(sequences.Select(s => s.Length).ToArray(), batchSize))
             {
-                var rows = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
                 using var scope = torch.NewDisposeScope();
-                using var batch = Tokenizer.Collate(rows.Select(i => sequences[i]).ToArray(), Device);
+                using var batch = BatchCollator.Collate(rows.Select(i => sequences[i]).ToArray(), Tokenizer, Device);
                 var logits = Network.forward(batch).to(ScalarType.Float32).cpu().data<float>().ToArray();
                 for (int r = 0; r < rows.Length; r++)
                     Array.Copy(logits, r * NumLabels, output, rows[r] * NumLabels, NumLabels);

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeltaLoRA.Modeling;
 
 /// <summary>Pooling over token states that respects padding.</summary>
-public static class TokenPooling
+internal static class TokenPooling
 {
     /// <summary>
     /// The mean of <paramref name="states"/> [batch, sequence, hidden] over the positions where <paramref name="attentionMask"/>

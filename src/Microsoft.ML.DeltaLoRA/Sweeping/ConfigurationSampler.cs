@@ -1,4 +1,4 @@
-namespace Microsoft.ML.DeltaLoRA;
+namespace Microsoft.ML.DeltaLoRA.Sweeping;
 
 /// <summary>Draws configurations from a search space along a seeded <see cref="HaltonSequence"/>.</summary>
 internal sealed class ConfigurationSampler(DeltaLoRASearchSpace space, int seed)

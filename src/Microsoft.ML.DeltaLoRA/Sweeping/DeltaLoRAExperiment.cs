@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.ML.DeltaLoRA.Persistence;
 using Microsoft.ML.Runtime;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
-namespace Microsoft.ML.DeltaLoRA;
+namespace Microsoft.ML.DeltaLoRA.Sweeping;
 
 /// <summary>
 /// A hyper-parameter sweep of the DeltaLoRA trainer, shaped like ML.NET AutoML's <c>AutoMLExperiment</c>: give the trainer's

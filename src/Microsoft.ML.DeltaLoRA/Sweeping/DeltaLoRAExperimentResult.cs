@@ -1,4 +1,5 @@
-namespace Microsoft.ML.DeltaLoRA;
+using Microsoft.ML.DeltaLoRA.MLNet;
+namespace Microsoft.ML.DeltaLoRA.Sweeping;
 
 /// <summary>What <see cref="DeltaLoRAExperiment.Run"/> found: the best model, its trial and every trial. Dispose it to free the model.</summary>
 public sealed class DeltaLoRAExperimentResult(DeltaLoRATransformer bestModel, SweepTrial bestTrial, IReadOnlyList<SweepTrial> trials,

@@ -1,6 +1,7 @@
 using Microsoft.ML.DeltaLoRA.Modeling;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
-namespace Microsoft.ML.DeltaLoRA;
+namespace Microsoft.ML.DeltaLoRA.Sweeping;
 
 /// <summary>
 /// What <see cref="DeltaLoRAExperiment"/> samples: the learning rate (log scale, one range for the adapter methods and one for
@@ -36,7 +37,7 @@ public sealed class DeltaLoRASearchSpace
     /// 3e-4 for full fine-tuning). BERT, RoBERTa and DistilBERT get the usual ranges around LoRA's 4e-4 to 5e-4 (Hu et al. 2021)
     /// and full fine-tuning's 2e-5 to 5e-5.
     /// </summary>
-    public static DeltaLoRASearchSpace ForModelFamily(ModelFamily family) => family == ModelFamily.UseLite
+    internal static DeltaLoRASearchSpace ForModelFamily(ModelFamily family) => family == ModelFamily.UseLite
         ? new DeltaLoRASearchSpace { AdapterLearningRate = new(3e-4, 2e-2), FullLearningRate = new(3e-5, 2e-3) }
         : new DeltaLoRASearchSpace();
 

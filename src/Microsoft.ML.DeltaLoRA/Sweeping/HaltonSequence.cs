@@ -1,4 +1,4 @@
-namespace Microsoft.ML.DeltaLoRA;
+namespace Microsoft.ML.DeltaLoRA.Sweeping;
 
 /// <summary>
 /// Quasi-random points in the unit cube: the Halton sequence (one prime base per dimension), shifted modulo 1 by a random

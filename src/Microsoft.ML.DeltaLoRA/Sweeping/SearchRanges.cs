@@ -1,4 +1,4 @@
-namespace Microsoft.ML.DeltaLoRA;
+namespace Microsoft.ML.DeltaLoRA.Sweeping;
 
 /// <summary>A range sampled on a log scale: equal chances for each decade (learning rates).</summary>
 public sealed record LogUniformRange(double Min, double Max)

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.DeltaLoRA;
+namespace Microsoft.ML.DeltaLoRA.Sweeping;
 
 /// <summary>
 /// Asynchronous successive halving (ASHA, Li et al. 2018, "A System for Massively Parallel Hyperparameter Tuning", Algorithm 2),

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.DeltaLoRA;
+namespace Microsoft.ML.DeltaLoRA.Sweeping;
 
 /// <summary>
 /// One point of the <see cref="DeltaLoRASearchSpace"/>. Successive halving trains it at growing budgets (rungs), each a trial.

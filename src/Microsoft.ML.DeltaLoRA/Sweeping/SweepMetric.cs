@@ -1,4 +1,5 @@
-namespace Microsoft.ML.DeltaLoRA;
+using Microsoft.ML.DeltaLoRA.MLNet;
+namespace Microsoft.ML.DeltaLoRA.Sweeping;
 
 /// <summary>
 /// The validation metric a <see cref="DeltaLoRAExperiment"/> optimises, computed by ML.NET's evaluators. It also sets the task:

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.DeltaLoRA;
+namespace Microsoft.ML.DeltaLoRA.Sweeping;
 
 /// <summary>
 /// A progress report of a <see cref="DeltaLoRAExperiment"/>: sent when a trial starts (<see cref="Trial"/> Running, no

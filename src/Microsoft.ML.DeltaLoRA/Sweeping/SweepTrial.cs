@@ -1,4 +1,4 @@
-namespace Microsoft.ML.DeltaLoRA;
+namespace Microsoft.ML.DeltaLoRA.Sweeping;
 
 public enum SweepTrialStatus
 {

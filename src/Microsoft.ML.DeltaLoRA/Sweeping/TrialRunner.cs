@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Microsoft.ML.DeltaLoRA.Training;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
-namespace Microsoft.ML.DeltaLoRA;
+namespace Microsoft.ML.DeltaLoRA.Sweeping;
 
 /// <summary>
 /// Runs one trial the way a user fits: the public catalog trainer with the trial's options, then ML.NET's evaluator on the
@@ -30,7 +31,7 @@ internal sealed class TrialRunner(MLContext ml, DeltaLoRAOptions baseOptions, Sw
     }
 
     /// <summary>The optimizer steps a fit with <paramref name="options"/> makes on the training rows.</summary>
-    public int StepsOf(DeltaLoRAOptions options) => TrainingPlan.CountSteps(options, trainingRows);
+    public int StepsOf(DeltaLoRAOptions options) => TrainingPlan.CountSteps(FineTuningSettings.FromValid(options), trainingRows);
 
     public (SweepTrial Trial, DeltaLoRATransformer? Model) Run(SweepTrial trial, IDataView train, IDataView validation,
         CancellationToken budget, CancellationToken user, Action<TrainingProgress> onStep)

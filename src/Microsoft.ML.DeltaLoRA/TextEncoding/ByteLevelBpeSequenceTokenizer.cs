@@ -11,7 +11,7 @@ namespace Microsoft.ML.DeltaLoRA.TextEncoding;
 /// <see cref="CodeGenTokenizer"/> was not used: it maps runs of spaces to CodeGen's extra whitespace tokens, which GPT-2 and RoBERTa
 /// vocabularies do not have; the BPE tokenizer reproduces every GPT-2 reference vector.
 /// </remarks>
-public sealed class ByteLevelBpeSequenceTokenizer : SequenceTokenizer
+internal sealed class ByteLevelBpeSequenceTokenizer : SequenceTokenizer
 {
     private readonly SequenceTemplate _template;
     private readonly bool _addPrefixSpace;

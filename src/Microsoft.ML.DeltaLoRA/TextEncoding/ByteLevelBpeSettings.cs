@@ -4,7 +4,7 @@ namespace Microsoft.ML.DeltaLoRA.TextEncoding;
 /// Special tokens and prefix-space handling of a RoBERTa-style byte-level BPE tokenizer, with Hugging Face's
 /// <c>RobertaTokenizer</c> defaults; <see cref="PretrainedTokenizers"/> fills it from <c>tokenizer_config.json</c> and <c>special_tokens_map.json</c>.
 /// </summary>
-public sealed record ByteLevelBpeSettings
+internal sealed record ByteLevelBpeSettings
 {
     /// <summary><c>add_prefix_space</c>: encode a text that does not start with a space as if it did ("Hello" as "ĠHello").</summary>
     public bool AddPrefixSpace { get; init; }

@@ -1,4 +1,5 @@
 using Microsoft.ML.DeltaLoRA.Modeling;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.TextEncoding;
 
@@ -6,19 +7,15 @@ namespace Microsoft.ML.DeltaLoRA.TextEncoding;
 /// Loads the tokenizer of a Hugging Face model folder (as <c>save_pretrained</c> writes it) for a model family, and lists the
 /// files that make it up, so that they can be stored with a trained model and loaded again from a copy of them.
 /// </summary>
-public static class PretrainedTokenizers
+internal static class PretrainedTokenizers
 {
     public const string WordPieceVocabularyFileName = "vocab.txt";
     public const string BpeVocabularyFileName = "vocab.json";
     public const string BpeMergesFileName = "merges.txt";
 
     /// <summary>Files a family's tokenizer cannot do without.</summary>
-    public static IReadOnlyList<string> RequiredFileNames(ModelFamily family) => family switch
-    {
-        ModelFamily.Bert or ModelFamily.DistilBert => [WordPieceVocabularyFileName],
-        ModelFamily.Roberta => [BpeVocabularyFileName, BpeMergesFileName],
-        _ => throw Unsupported(family),
-    };
+    public static IReadOnlyList<string> RequiredFileNames(ModelFamily family)
+        => HuggingFaceTokenizerOf(family).TokenizerFiles;
 
     /// <summary>Files read when present: casing, accents, special tokens, prefix space.</summary>
     public static IReadOnlyList<string> OptionalFileNames { get; } =
@@ -58,15 +55,13 @@ public static class PretrainedTokenizers
     {
         var files = TokenizerFiles(folder, family);
         var config = HuggingFaceTokenizerConfig.Read(folder);
-        return family switch
-        {
-            ModelFamily.Bert or ModelFamily.DistilBert => WordPieceSequenceTokenizer.Create(files[0], WordPieceSettingsFrom(config, family)),
-            ModelFamily.Roberta => ByteLevelBpeSequenceTokenizer.Create(files[0], files[1], ByteLevelBpeSettingsFrom(config)),
-            _ => throw Unsupported(family),
-        };
+        var descriptor = HuggingFaceTokenizerOf(family);
+        return descriptor.Tokenizer == TokenizerKind.WordPiece
+            ? WordPieceSequenceTokenizer.Create(files[0], WordPieceSettingsFrom(config, descriptor))
+            : ByteLevelBpeSequenceTokenizer.Create(files[0], files[1], ByteLevelBpeSettingsFrom(config));
     }
 
-    private static WordPieceSettings WordPieceSettingsFrom(HuggingFaceTokenizerConfig config, ModelFamily family)
+    private static WordPieceSettings WordPieceSettingsFrom(HuggingFaceTokenizerConfig config, ModelFamilyDescriptor family)
     {
         var defaults = new WordPieceSettings();
         return new WordPieceSettings
@@ -74,7 +69,7 @@ public static class PretrainedTokenizers
             LowerCase = config.GetBoolean("do_lower_case") ?? defaults.LowerCase,
             StripAccents = config.GetBoolean("strip_accents"),
             TokenizeChineseChars = config.GetBoolean("tokenize_chinese_chars") ?? defaults.TokenizeChineseChars,
-            UsesTokenTypeIds = family == ModelFamily.Bert,
+            UsesTokenTypeIds = family.UsesTokenTypeIds,
             UnknownToken = config.GetToken("unk_token", defaults.UnknownToken),
             ClassificationToken = config.GetToken("cls_token", defaults.ClassificationToken),
             SeparatorToken = config.GetToken("sep_token", defaults.SeparatorToken),
@@ -97,6 +92,12 @@ public static class PretrainedTokenizers
         };
     }
 
-    private static ArgumentOutOfRangeException Unsupported(ModelFamily family) =>
-        new(nameof(family), family, $"{family} has no Hugging Face tokenizer files; supported families: Bert, DistilBert, Roberta.");
+    private static ModelFamilyDescriptor HuggingFaceTokenizerOf(ModelFamily family)
+    {
+        var descriptor = ModelFamilies.Of(family);
+        if (descriptor.Tokenizer is not (TokenizerKind.WordPiece or TokenizerKind.ByteLevelBpe))
+            throw new ArgumentOutOfRangeException(nameof(family), family,
+                $"{family} has no Hugging Face tokenizer files; supported families: {string.Join(", ", ModelFamilies.All.Where(d => d.ConfigModelType is not null).Select(d => d.Family))}.");
+        return descriptor;
+    }
 }

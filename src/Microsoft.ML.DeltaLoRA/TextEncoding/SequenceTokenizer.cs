@@ -1,14 +1,11 @@
-using Microsoft.ML.DeltaLoRA.Modeling;
-using static TorchSharp.torch;
-
 namespace Microsoft.ML.DeltaLoRA.TextEncoding;
 
 /// <summary>
 /// Turns a text, or a pair of texts, into the token ids a model family expects: special tokens, token types,
-/// truncation to a maximum length (longest-first for pairs). Padding happens per batch in <see cref="BatchCollator"/>.
+/// truncation to a maximum length (longest-first for pairs). Padding happens per batch (<c>Modeling.BatchCollator</c>).
 /// A null or empty text is valid input. <see cref="PretrainedTokenizers.Load"/> makes one from a Hugging Face folder.
 /// </summary>
-public abstract class SequenceTokenizer
+internal abstract class SequenceTokenizer
 {
     /// <summary>The id used to pad a batch to its longest sequence.</summary>
     public abstract int PadTokenId { get; }
@@ -26,7 +23,4 @@ public abstract class SequenceTokenizer
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLength"/> cannot hold the special tokens.</exception>
     public abstract EncodedSequence Encode(string? text, string? pair, int maxLength);
 
-    /// <summary>Pads <paramref name="sequences"/> into one batch with this tokenizer's pad id (token types only when the model takes them).</summary>
-    public EncoderBatch Collate(IReadOnlyList<EncodedSequence> sequences, Device? device = null) =>
-        BatchCollator.Collate(sequences, PadTokenId, UsesTokenTypeIds, device);
 }

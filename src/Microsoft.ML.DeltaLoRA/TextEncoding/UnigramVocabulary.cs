@@ -9,7 +9,7 @@ namespace Microsoft.ML.DeltaLoRA.TextEncoding;
 /// The first <see cref="ReservedCount"/> entries (<c>�</c>, <c>&lt;s&gt;</c>, <c>&lt;/s&gt;</c>, three extra ids) are
 /// never produced by segmentation; id 0 (<c>�</c>) stands for unknown characters.
 /// </summary>
-public sealed class UnigramVocabulary
+internal sealed class UnigramVocabulary
 {
     /// <summary>Leading entries that segmentation skips, as the reference tokenizer does.</summary>
     public const int ReservedCount = 6;

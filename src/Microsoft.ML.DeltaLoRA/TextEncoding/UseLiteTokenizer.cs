@@ -20,7 +20,7 @@ namespace Microsoft.ML.DeltaLoRA.TextEncoding;
 /// Sequences are at most <see cref="MaxSequenceLength"/> tokens, the length past which the graph drops tokens.
 /// </para>
 /// </summary>
-public sealed class UseLiteTokenizer : SequenceTokenizer
+internal sealed class UseLiteTokenizer : SequenceTokenizer
 {
     /// <summary>The graph keeps the first 128 positions of every sequence (its ClipToMaxLength step).</summary>
     public const int MaxSequenceLength = 128;

@@ -7,7 +7,7 @@ namespace Microsoft.ML.DeltaLoRA.TextEncoding;
 /// Hugging Face's normalization and word splitting (<see cref="BertTextNormalizer"/>, <see cref="BertPreTokenization"/>),
 /// and <c>[CLS] a [SEP] b [SEP]</c> around the segments.
 /// </summary>
-public sealed class WordPieceSequenceTokenizer : SequenceTokenizer
+internal sealed class WordPieceSequenceTokenizer : SequenceTokenizer
 {
     private readonly SequenceTemplate _template;
 

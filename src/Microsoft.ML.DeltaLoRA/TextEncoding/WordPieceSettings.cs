@@ -4,7 +4,7 @@ namespace Microsoft.ML.DeltaLoRA.TextEncoding;
 /// How a BERT-style WordPiece tokenizer treats text, with Hugging Face's <c>BertTokenizer</c> defaults; <see cref="PretrainedTokenizers"/>
 /// fills it from <c>tokenizer_config.json</c> and <c>special_tokens_map.json</c>.
 /// </summary>
-public sealed record WordPieceSettings
+internal sealed record WordPieceSettings
 {
     /// <summary><c>do_lower_case</c>.</summary>
     public bool LowerCase { get; init; } = true;

@@ -1,12 +1,13 @@
+using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
+
 namespace Microsoft.ML.DeltaLoRA.Training;
 
 /// <summary>
-/// What adapters to attach and where: rank r, α, rsLoRA scaling and the target layers (last name segments such as
-/// <c>query</c> and <c>value</c>). The layer itself is <see cref="Modeling.Adapters.LoRALinear"/>; <see cref="AdapterInjector"/> attaches them.
+/// What adapters to attach and where: rank r, α, rsLoRA scaling and the target layers (name suffixes such as <c>query</c> and
+/// <c>value</c>; null: the model family's defaults). The layer itself is <see cref="LoRALinear"/>; <see cref="AdapterInjector"/> attaches them.
 /// </summary>
-public sealed record AdapterConfig(int Rank, double Alpha, bool RankStabilized, IReadOnlyList<string> TargetModules)
+internal sealed record AdapterConfig(int Rank, double Alpha, bool RankStabilized, IReadOnlyList<string>? TargetModules)
 {
-    /// <summary>The adapter settings of <paramref name="options"/>, with the model's default targets when none are given.</summary>
-    public static AdapterConfig From(FineTuningOptions options, IReadOnlyList<string> defaultTargets)
-        => new(options.Rank, options.Alpha, options.RankStabilized, options.TargetModules ?? defaultTargets);
+    /// <summary>α/r (α/√r with rsLoRA).</summary>
+    public double Scaling => LoRALinear.ScalingOf(Rank, Alpha, RankStabilized);
 }

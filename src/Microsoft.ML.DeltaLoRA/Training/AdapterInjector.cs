@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn;
 namespace Microsoft.ML.DeltaLoRA.Training;
 
 /// <summary>Attaches adapters to the target layers of a model by name, lists them, and merges them into W after training.</summary>
-public static class AdapterInjector
+internal static class AdapterInjector
 {
     /// <summary>
     /// Attaches an adapter to every <see cref="LoRALinear"/> of the encoder whose name ends with one of the targets at a dot boundary
@@ -21,7 +21,7 @@ public static class AdapterInjector
         var linearLayers = LinearLayers(model)
             .Where(layer => !model.HeadParameterPrefixes.Any(prefix => (layer.Name + ".").StartsWith(prefix, StringComparison.Ordinal)))
             .ToList();
-        var targets = new HashSet<string>(config.TargetModules, StringComparer.Ordinal);
+        var targets = new HashSet<string>(config.TargetModules ?? model.DefaultAdapterTargets, StringComparer.Ordinal);
         foreach (var target in targets)
         {
             if (!linearLayers.Any(layer => Matches(layer.Name, target)))

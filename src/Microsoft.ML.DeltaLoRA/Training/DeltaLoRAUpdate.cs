@@ -14,19 +14,16 @@ namespace Microsoft.ML.DeltaLoRA.Training;
 /// W gets no gradient and no optimizer state: this update is its only change. Holds A_{s−1} and B_{s−1} (r×(in+out) per layer),
 /// refreshed after every step, K or not, so that the first update at s = K+1 uses B_K·A_K.
 /// </summary>
-public sealed class DeltaLoRAUpdate : IDisposable
+internal sealed class DeltaLoRAUpdate : IDisposable
 {
     private readonly IReadOnlyList<AdaptedLayer> _layers;
 
     /// <param name="layers">The layers with adapters; their current A and B become the first snapshot.</param>
-    /// <param name="updateRatio">λ; 0 leaves W untouched.</param>
+    /// <param name="updateRatio">λ (validated with the options); 0 leaves W untouched.</param>
     /// <param name="startSteps">K: W moves after optimizer steps K+1, K+2, …</param>
     public DeltaLoRAUpdate(IEnumerable<LoRALinear> layers, double updateRatio, int startSteps)
     {
         ArgumentNullException.ThrowIfNull(layers);
-        if (!(updateRatio >= 0 && double.IsFinite(updateRatio)))
-            throw new ArgumentOutOfRangeException(nameof(updateRatio), updateRatio, $"The update ratio λ must be zero or more and finite; found {updateRatio}.");
-        if (startSteps < 0) throw new ArgumentOutOfRangeException(nameof(startSteps), startSteps, $"The start step K must be zero or more; found {startSteps}.");
         UpdateRatio = updateRatio;
         StartSteps = startSteps;
         _layers = layers.Select(layer => new AdaptedLayer(layer)).ToList();

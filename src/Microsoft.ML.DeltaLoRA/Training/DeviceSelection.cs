@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeltaLoRA.Training;
 
 /// <summary>Chooses where training and inference run, from ML.NET's <c>MLContext.GpuDeviceId</c> and <c>FallbackToCpu</c>.</summary>
-public static class DeviceSelection
+internal static class DeviceSelection
 {
     /// <param name="gpuDeviceId">The CUDA device to use, or null for the CPU.</param>
     /// <param name="fallbackToCpu">Use the CPU when the GPU cannot be used, instead of failing.</param>

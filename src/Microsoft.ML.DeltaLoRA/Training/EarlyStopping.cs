@@ -9,7 +9,7 @@ namespace Microsoft.ML.DeltaLoRA.Training;
 /// Keeps the model's weights from its best validation score and says when <paramref name="patience"/> evaluations in a row
 /// brought no improvement (patience 0: never stop, but still keep and restore the best weights).
 /// </summary>
-public sealed class EarlyStopping(Module model, int patience, bool higherIsBetter) : IDisposable
+internal sealed class EarlyStopping(Module model, int patience, bool higherIsBetter) : IDisposable
 {
     private Dictionary<string, Tensor>? _bestWeights;
     private int _evaluationsWithoutImprovement;

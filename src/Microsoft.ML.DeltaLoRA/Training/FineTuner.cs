@@ -8,26 +8,19 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeltaLoRA.Training;
 
 /// <summary>
-/// The training loop. Construction prepares the model for the method (adapters, which parameters train, AdamW groups);
+/// The training loop. Construction prepares the model for the method (<see cref="TrainingPreparation"/>);
 /// <see cref="Step"/> runs one micro-batch and, when an accumulation window closes, one optimizer step:
 /// <code>
 ///   loss.backward()  →  grads /= examples in window  →  clip  →  set learning rate  →  AdamW step  →  Delta-LoRA update  →  zero grads
 /// </code>
 /// <see cref="Train"/> runs the whole plan over a list of tokenized examples.
 /// </summary>
-public sealed class FineTuner : IDisposable
+internal sealed class FineTuner : IDisposable
 {
-    private const double AdamBeta1 = 0.9;
-    private const double AdamBeta2 = 0.999; // PyTorch's default; TorchSharp's torch.optim.AdamW factory defaults to 0.99.
-    private const double AdamEpsilon = 1e-8;
-
     private readonly SequenceClassifier _model;
-    private readonly FineTuningOptions _options;
+    private readonly FineTuningSettings _settings;
     private readonly Device _device;
-    private readonly Parameter[] _trainable;
-    private readonly AdamW _optimizer;
-    private readonly LearningRateScheduler _schedule;
-    private readonly DeltaLoRAUpdate? _deltaLoRA;
+    private readonly TrainingPreparation _prepared;
 
     private int _microBatchesInWindow;
     private long _examplesInWindow;
@@ -36,43 +29,29 @@ public sealed class FineTuner : IDisposable
     private bool _diverged;
 
     /// <summary>
-    /// Prepares <paramref name="model"/> for <paramref name="totalSteps"/> optimizer steps (see <see cref="TrainingPlan.CountSteps"/>).
-    /// For LoRA and Delta-LoRA, attaches adapters to the target layers unless the model already has adapters of the configured rank
-    /// (attach them yourself with <see cref="AdapterInjector"/> to start from given A matrices). Move the model to its device first.
-    /// <see cref="FineTuningOptions.DropoutOverride"/> is not applied here: dropout rates are part of the model, so pass it when
-    /// building the model (<c>PretrainedModels.LoadSequenceClassifier(folder, numLabels, dropoutOverride)</c>).
+    /// Prepares <paramref name="model"/> for <paramref name="totalSteps"/> optimizer steps (see <see cref="TrainingPlan.CountSteps"/>)
+    /// with <see cref="TrainingPreparation"/>. Move the model to its device first. <see cref="FineTuningSettings.DropoutOverride"/> and
+    /// <see cref="FineTuningSettings.Pooling"/> are not applied here: they are part of the model, given when it is built.
     /// </summary>
-    public FineTuner(SequenceClassifier model, FineTuningOptions options, int totalSteps)
+    public FineTuner(SequenceClassifier model, FineTuningSettings settings, int totalSteps)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        ArgumentNullException.ThrowIfNull(settings);
         _model = model;
-        _options = options.Clone(); // later changes to the caller's options must not change a run in progress
-        Plan = TrainingPlan.For(_options, totalSteps);
+        _settings = settings;
         _device = model.parameters().FirstOrDefault()?.device
             ?? throw new InvalidOperationException($"The {model.Family} model has no parameters to train.");
-
-        if (_options.Seed is int seed) SeedTorch(seed);
-        AdaptedLayerNames = PrepareAdapters();
-
-        var trainable = TrainableParameters.Select(model, _options.Method, _options.DecayAllParameters);
-        _trainable = trainable.All.Select(p => p.Parameter).ToArray();
-        TrainableParameterNames = trainable.All.Select(p => p.Name).ToArray();
-        _optimizer = CreateOptimizer(trainable);
-        _schedule = new LearningRateScheduler(_options.Schedule, _options.LearningRate, Plan.WarmupSteps, Plan.TotalSteps);
-        if (_options.Method == FineTuningMethod.DeltaLoRA)
-            _deltaLoRA = new DeltaLoRAUpdate(AdapterInjector.AdaptedLayers(model).Select(l => l.Layer), _options.UpdateRatio, Plan.StartSteps);
+        _prepared = TrainingPreparation.Prepare(model, settings, totalSteps);
         model.train();
     }
 
-    public TrainingPlan Plan { get; }
+    public TrainingPlan Plan => _prepared.Plan;
 
     /// <summary>Full names of the layers that carry adapters (empty for full fine-tuning).</summary>
-    public IReadOnlyList<string> AdaptedLayerNames { get; }
+    public IReadOnlyList<string> AdaptedLayerNames => _prepared.AdaptedLayerNames;
 
     /// <summary>Names of the parameters the optimizer updates.</summary>
-    public IReadOnlyList<string> TrainableParameterNames { get; }
+    public IReadOnlyList<string> TrainableParameterNames => _prepared.TrainableParameterNames;
 
     /// <summary>Optimizer steps done so far.</summary>
     public int CompletedSteps { get; private set; }
@@ -88,7 +67,7 @@ public sealed class FineTuner : IDisposable
 
     /// <summary>
     /// Runs one micro-batch (forward, loss, backward) and, when it closes an accumulation window of
-    /// <see cref="FineTuningOptions.GradientAccumulationSteps"/> micro-batches, one optimizer step.
+    /// <see cref="FineTuningSettings.GradientAccumulationSteps"/> micro-batches, one optimizer step.
     /// <paramref name="labels"/> are Int64 class indices, or floats for regression (one output).
     /// </summary>
     /// <returns>The mean loss of this micro-batch.</returns>
@@ -111,14 +90,14 @@ public sealed class FineTuner : IDisposable
         {
             int step = CompletedSteps + 1;
             _diverged = true;
-            throw new TrainingDivergedException(step, lossSum, _schedule.LearningRateAt(step));
+            throw new TrainingDivergedException(step, lossSum, _prepared.Schedule.LearningRateAt(step));
         }
         loss.backward();
 
         _lossSumInWindow += lossSum;
         _examplesInWindow += batch.BatchSize;
         _microBatchesInWindow++;
-        if (_microBatchesInWindow == _options.GradientAccumulationSteps) OptimizerStep();
+        if (_microBatchesInWindow == _settings.GradientAccumulationSteps) OptimizerStep();
         return (float)(lossSum / batch.BatchSize);
     }
 
@@ -151,7 +130,7 @@ public sealed class FineTuner : IDisposable
     {
         var (labelValues, targetValues) = ValidateExamples(sequences, labels);
         var lengths = sequences.Select(s => s.Length).ToArray();
-        var random = _options.Seed is int seed ? new Random(seed) : new Random();
+        var random = _settings.Seed is int seed ? new Random(seed) : new Random();
         var stepLosses = new List<double>();
         var stopwatch = Stopwatch.StartNew();
         long examplesSeen = 0, examplesAtLastReport = 0;
@@ -161,7 +140,7 @@ public sealed class FineTuner : IDisposable
         while (CompletedSteps < Plan.TotalSteps)
         {
             epoch++;
-            foreach (var indices in BatchPlanner.PlanEpoch(lengths, _options.BatchSize, _options.LengthBucketing, random))
+            foreach (var indices in BatchPlanner.PlanEpoch(lengths, _settings.BatchSize, _settings.LengthBucketing, random))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int stepsBefore = CompletedSteps;
@@ -199,32 +178,28 @@ public sealed class FineTuner : IDisposable
         _adaptersMerged = true;
     }
 
-    public void Dispose()
-    {
-        _optimizer.Dispose();
-        _deltaLoRA?.Dispose();
-    }
+    public void Dispose() => _prepared.Dispose();
 
     private void OptimizerStep()
     {
         using (torch.no_grad())
         using (var examples = _examplesInWindow.ToScalar())
         {
-            foreach (var parameter in _trainable)
+            foreach (var parameter in _prepared.Trainable)
             {
                 using var grad = parameter.grad;
                 grad?.div_(examples);
             }
         }
-        if (_options.MaxGradientNorm is double maxNorm)
-            LastGradientNorm = torch.nn.utils.clip_grad_norm_(_trainable, maxNorm);
+        if (_settings.MaxGradientNorm is double maxNorm)
+            LastGradientNorm = torch.nn.utils.clip_grad_norm_(_prepared.Trainable, maxNorm);
 
         int step = CompletedSteps + 1;
-        double learningRate = _schedule.LearningRateAt(step);
-        foreach (var group in _optimizer.ParamGroups) group.LearningRate = learningRate;
-        _optimizer.step()?.Dispose();
-        _deltaLoRA?.Apply(step);
-        _optimizer.zero_grad();
+        double learningRate = _prepared.Schedule.LearningRateAt(step);
+        foreach (var group in _prepared.Optimizer.ParamGroups) group.LearningRate = learningRate;
+        _prepared.Optimizer.step()?.Dispose();
+        _prepared.DeltaLoRA?.Apply(step);
+        _prepared.Optimizer.zero_grad();
 
         CompletedSteps = step;
         LastLearningRate = learningRate;
@@ -232,45 +207,6 @@ public sealed class FineTuner : IDisposable
         _microBatchesInWindow = 0;
         _examplesInWindow = 0;
         _lossSumInWindow = 0;
-    }
-
-    private IReadOnlyList<string> PrepareAdapters()
-    {
-        var existing = AdapterInjector.AdaptedLayers(_model);
-        if (_options.Method == FineTuningMethod.Full)
-        {
-            if (existing.Count > 0)
-                throw new InvalidOperationException($"Full fine-tuning trains W directly, but layer '{existing[0].Name}' carries an adapter; merge or detach adapters first.");
-            return [];
-        }
-        if (existing.Count == 0)
-            return AdapterInjector.Inject(_model, AdapterConfig.From(_options, _model.DefaultAdapterTargets));
-
-        double expectedScaling = _options.RankStabilized ? _options.Alpha / Math.Sqrt(_options.Rank) : _options.Alpha / _options.Rank;
-        foreach (var (name, layer) in existing)
-        {
-            if (layer.Rank != _options.Rank || Math.Abs(layer.Scaling - expectedScaling) > 1e-12 * expectedScaling)
-                throw new InvalidOperationException(
-                    $"Layer '{name}' already carries an adapter of rank {layer.Rank} and scaling {layer.Scaling}, but the options ask for rank {_options.Rank} and scaling {expectedScaling}.");
-        }
-        return existing.Select(l => l.Name).ToArray();
-    }
-
-    private AdamW CreateOptimizer(TrainableParameters trainable)
-    {
-        var groups = new List<AdamW.ParamGroup>();
-        if (trainable.Decayed.Count > 0) groups.Add(Group(trainable.Decayed, _options.WeightDecay));
-        if (trainable.NotDecayed.Count > 0) groups.Add(Group(trainable.NotDecayed, 0));
-        return torch.optim.AdamW(groups, _options.LearningRate, AdamBeta1, AdamBeta2, AdamEpsilon, _options.WeightDecay);
-
-        AdamW.ParamGroup Group(IReadOnlyList<(string Name, Parameter Parameter)> parameters, double weightDecay)
-            => new(parameters.Select(p => p.Parameter).ToArray(), _options.LearningRate, AdamBeta1, AdamBeta2, AdamEpsilon, weightDecay, amsgrad: false, maximize: false);
-    }
-
-    private static void SeedTorch(int seed)
-    {
-        torch.manual_seed(seed);
-        if (torch.cuda.is_available()) torch.cuda.manual_seed_all(seed);
     }
 
     private void EnsureCanStep()
@@ -292,8 +228,8 @@ public sealed class FineTuner : IDisposable
         for (int i = 0; i < sequences.Count; i++)
         {
             int length = sequences[i].Length;
-            if (length < 1 || length > _options.MaxSequenceLength)
-                throw new ArgumentOutOfRangeException(nameof(sequences), length, $"Sequence {i} has {length} tokens; expected 1 to MaxSequenceLength = {_options.MaxSequenceLength}.");
+            if (length < 1 || length > _settings.MaxSequenceLength)
+                throw new ArgumentOutOfRangeException(nameof(sequences), length, $"Sequence {i} has {length} tokens; expected 1 to MaxSequenceLength = {_settings.MaxSequenceLength}.");
         }
         if (_model.NumLabels == 1)
         {

@@ -6,7 +6,7 @@ namespace Microsoft.ML.DeltaLoRA.Training;
 /// c / W during warmup, then (T − c) / (T − W) for linear decay (so the first warmup step has rate 0, and the last step is
 /// above 0), with W warmup steps and T total steps.
 /// </summary>
-public sealed class LearningRateScheduler(LearningRateSchedule schedule, double peakLearningRate, int warmupSteps, int totalSteps)
+internal sealed class LearningRateScheduler(LearningRateSchedule schedule, double peakLearningRate, int warmupSteps, int totalSteps)
 {
     public double LearningRateAt(int step)
     {

@@ -8,7 +8,7 @@ namespace Microsoft.ML.DeltaLoRA.Training;
 /// LoRA and Delta-LoRA train the adapters and the task head (W stays out of the optimizer: no gradient, no Adam state);
 /// full fine-tuning trains every parameter.
 /// </summary>
-public sealed class TrainableParameters
+internal sealed class TrainableParameters
 {
     private TrainableParameters(List<(string Name, Parameter Parameter)> decayed, List<(string Name, Parameter Parameter)> notDecayed)
     {

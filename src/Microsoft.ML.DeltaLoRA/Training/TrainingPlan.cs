@@ -3,10 +3,10 @@ namespace Microsoft.ML.DeltaLoRA.Training;
 /// <summary>
 /// Step counts of a run, all in optimizer steps: the total, the warmup, and Delta-LoRA's start step K.
 /// </summary>
-public sealed record TrainingPlan(int TotalSteps, int WarmupSteps, int StartSteps)
+internal sealed record TrainingPlan(int TotalSteps, int WarmupSteps, int StartSteps)
 {
     /// <summary>The plan for <paramref name="totalSteps"/> optimizer steps: warmup from the options (ratio rounded up), K = warmup unless set.</summary>
-    public static TrainingPlan For(FineTuningOptions options, int totalSteps)
+    public static TrainingPlan For(FineTuningSettings options, int totalSteps)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (totalSteps < 1) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, $"A run needs at least 1 optimizer step; found {totalSteps}.");
@@ -15,10 +15,10 @@ public sealed record TrainingPlan(int TotalSteps, int WarmupSteps, int StartStep
     }
 
     /// <summary>
-    /// The number of optimizer steps for <paramref name="exampleCount"/> examples: <see cref="FineTuningOptions.MaxSteps"/> when set,
+    /// The number of optimizer steps for <paramref name="exampleCount"/> examples: <see cref="FineTuningSettings.MaxSteps"/> when set,
     /// otherwise epochs × ⌈micro-batches per epoch / accumulation steps⌉ (an epoch's last, shorter accumulation window still makes a step).
     /// </summary>
-    public static int CountSteps(FineTuningOptions options, int exampleCount)
+    public static int CountSteps(FineTuningSettings options, int exampleCount)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxSteps is int maxSteps) return maxSteps;

@@ -5,4 +5,4 @@ namespace Microsoft.ML.DeltaLoRA.Training;
 /// <param name="Epochs">Epochs started (the last one may be partial when the step count ends it).</param>
 /// <param name="StepLosses">Mean loss of every optimizer step, in order.</param>
 /// <param name="Elapsed">Wall-clock time of the run.</param>
-public sealed record TrainingSummary(int Steps, int Epochs, IReadOnlyList<double> StepLosses, TimeSpan Elapsed);
+internal sealed record TrainingSummary(int Steps, int Epochs, IReadOnlyList<double> StepLosses, TimeSpan Elapsed);

@@ -6,6 +6,8 @@ using TorchSharp;
 using static TorchSharp.torch;
 using static Microsoft.ML.DeltaLoRA.Tests.Modeling.HuggingFaceFixtures;
 
+using Microsoft.ML.DeltaLoRA.Tests.Modeling.MaskedLM;
+
 namespace Microsoft.ML.DeltaLoRA.Tests.Checkpoints;
 
 public class CheckpointNamingTests

@@ -4,6 +4,9 @@ using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using Microsoft.ML.DeltaLoRA.Tests.Modeling;
 using static Microsoft.ML.DeltaLoRA.Tests.Modeling.HuggingFaceFixtures;
+using Microsoft.ML.DeltaLoRA.Architectures;
+
+using Microsoft.ML.DeltaLoRA.Tests.Modeling.MaskedLM;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Checkpoints;
 

@@ -8,6 +8,7 @@ using Microsoft.ML.DeltaLoRA.Tests.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 using static Microsoft.ML.DeltaLoRA.Tests.Modeling.HuggingFaceFixtures;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Checkpoints;
 

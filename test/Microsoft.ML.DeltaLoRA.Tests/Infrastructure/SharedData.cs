@@ -4,7 +4,7 @@ namespace Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 /// Locates the read-only <c>../shared</c> folder (data and reference fixtures) beside the repository root.
 /// Tests that need it use <see cref="SharedFactAttribute"/> / <see cref="SharedTheoryAttribute"/>, which skip when it is absent.
 /// </summary>
-public static class SharedData
+internal static class SharedData
 {
     public const string MissingReason =
         "../shared (reference fixtures and data) is not beside the repository root; set DELTALORA_SHARED to its path to run this test.";

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.DeltaLoRA.ModelLoadCheck;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
@@ -17,7 +18,7 @@ internal sealed class BagOfCharactersTrainer : ITextScorerTrainer
     public TextTrainingSet? LastValidationSet { get; private set; }
     public List<BagOfCharactersScorer> Scorers { get; } = [];
 
-    public ITextScorer Train(TextTrainingSet trainingSet, TextTrainingSet? validationSet, DeltaLoRAOptions options, TrainingSession session)
+    public ITextScorer Train(TextTrainingSet trainingSet, TextTrainingSet? validationSet, TrainerSettings settings, TrainingSession session)
     {
         LastTrainingSet = trainingSet;
         LastValidationSet = validationSet;
@@ -30,12 +31,12 @@ internal sealed class BagOfCharactersTrainer : ITextScorerTrainer
         {
             var features = Enumerable.Range(0, trainingSet.Count)
                 .Select(i => BagOfCharactersScorer.Features(trainingSet.FirstTexts[i], trainingSet.SecondTexts?[i])).ToArray();
-            int batchSize = options.BatchSize;
+            int batchSize = settings.FineTuning.BatchSize;
             int stepsPerEpoch = (trainingSet.Count + batchSize - 1) / batchSize;
             int step = 0;
             float stepSize = trainingSet.Task == PredictionTask.Regression ? RegressionStepSize : ClassificationStepSize;
             var clock = Stopwatch.StartNew();
-            for (int epoch = 0; epoch < options.Epochs; epoch++)
+            for (int epoch = 0; epoch < settings.FineTuning.Epochs; epoch++)
             {
                 for (int start = 0; start < trainingSet.Count; start += batchSize)
                 {

@@ -1,7 +1,7 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.DeltaLoRA.Persistence;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 

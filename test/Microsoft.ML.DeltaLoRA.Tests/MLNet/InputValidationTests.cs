@@ -1,7 +1,7 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.DeltaLoRA.Persistence;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
@@ -85,30 +85,47 @@ public class InputValidationTests
 
     public static TheoryData<Action<DeltaLoRAOptions>, string, string> InvalidOptions => new()
     {
-        { o => o.InferenceBatchSize = 0, nameof(DeltaLoRAOptions.InferenceBatchSize), "must be at least 1, found 0" },
+        { o => o.InferenceBatchSize = 0, nameof(DeltaLoRAOptions.InferenceBatchSize), "must be at least 1; found 0" },
         { o => o.EarlyStoppingPatience = -1, nameof(DeltaLoRAOptions.EarlyStoppingPatience), "found -1" },
         { o => o.EarlyStoppingPatience = 2, nameof(DeltaLoRAOptions.EarlyStoppingPatience), "early stopping needs a validation set" },
-        { o => o.LabelColumnName = " ", nameof(DeltaLoRAOptions.LabelColumnName), "must name a column, found ' '" },
-        { o => o.Sentence1ColumnName = null!, nameof(DeltaLoRAOptions.Sentence1ColumnName), "must name a column, found null" },
-        { o => o.Sentence2ColumnName = "Sentence1", nameof(DeltaLoRAOptions.Sentence2ColumnName), "must differ, both are 'Sentence1'" },
-        { o => o.PredictedLabelColumnName = "Score", nameof(DeltaLoRAOptions.PredictedLabelColumnName), "must differ, both are 'Score'" },
-        { o => o.ModelPath = "/no/such/model/folder", nameof(DeltaLoRAOptions.ModelPath), "'/no/such/model/folder' does not exist" },
+        { o => o.LabelColumnName = " ", nameof(DeltaLoRAOptions.LabelColumnName), "must be a column name; found ' '" },
+        { o => o.Sentence1ColumnName = null!, nameof(DeltaLoRAOptions.Sentence1ColumnName), "must be a column name; found null" },
+        { o => o.Sentence2ColumnName = "Sentence1", nameof(DeltaLoRAOptions.Sentence2ColumnName), "must be different from Sentence1ColumnName; found 'Sentence1'" },
+        { o => o.PredictedLabelColumnName = "Score", nameof(DeltaLoRAOptions.PredictedLabelColumnName), "must be different from ScoreColumnName; found 'Score'" },
+        { o => o.ModelPath = "/no/such/model/folder", nameof(DeltaLoRAOptions.ModelPath), "'/no/such/model/folder', which does not exist" },
     };
 
     [Theory]
     [MemberData(nameof(InvalidOptions))]
-    public void Invalid_options_are_rejected_by_the_catalog_naming_the_option(Action<DeltaLoRAOptions> change, string option, string message)
+    public void Invalid_options_are_rejected_when_Fit_starts_naming_the_option(Action<DeltaLoRAOptions> change, string option, string message)
     {
         var ml = new MLContext(seed: 1);
         var options = new DeltaLoRAOptions();
         change(options);
+        var anyData = ml.Data.LoadFromEnumerable(new[] { new SparseKeyRow() });
 
-        var classification = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.DeltaLoRA(options));
-        var regression = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.DeltaLoRA(options));
+        var classification = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.DeltaLoRA(options).Fit(anyData));
+        var regression = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.DeltaLoRA(options).Fit(anyData));
 
         Assert.Equal(option, classification.ParamName);
         Assert.Contains(message, classification.Message);
         Assert.Equal(classification.Message, regression.Message);
+    }
+
+    [Fact]
+    public void One_error_lists_every_invalid_option_one_line_each()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = new DeltaLoRAOptions { Rank = 0, LearningRate = -1, InferenceBatchSize = 0, ModelPath = "/no/such/model/folder" };
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.DeltaLoRA(options).Fit(ml.Data.LoadFromEnumerable(new[] { new SparseKeyRow() })));
+
+        Assert.Equal(nameof(DeltaLoRAOptions.Rank), error.ParamName);
+        var lines = error.Message.Split(Environment.NewLine);
+        Assert.Contains(lines, line => line.StartsWith("Rank must be at least 1; found 0.", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("LearningRate must be positive and finite; found -1.", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("InferenceBatchSize must be at least 1; found 0.", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("ModelPath must be a local model folder or a model name", StringComparison.Ordinal));
     }
 
     [Fact]

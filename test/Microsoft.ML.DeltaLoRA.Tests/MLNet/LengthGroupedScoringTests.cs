@@ -2,6 +2,7 @@ using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using Microsoft.ML.DeltaLoRA.Tests.Modeling;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
@@ -27,24 +28,24 @@ public class LengthGroupedScoringTests
 
     /// <summary>
     /// Regression scorer whose output names the row: 1000 × the row number written at the text's start + the text's length.
-    /// Its length for batching is <paramref name="length"/>, or the interface's default (characters) when null.
+    /// It batches with the library's <see cref="LengthGroups"/> by <paramref name="length"/>, or by characters when null.
     /// </summary>
     private sealed class RowNamingScorer(Func<string, int>? length = null) : ITextScorer
     {
         public List<string[]> Calls { get; } = [];
         public int OutputCount => 1;
-        public Type LoaderType => throw new NotSupportedException();
+        public string FormatTag => throw new NotSupportedException();
 
-        public void Score(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, Span<float> outputs)
+        public void Score(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, int batchSize, Span<float> outputs)
         {
-            Calls.Add(firstTexts.ToArray());
-            for (int i = 0; i < firstTexts.Count; i++) outputs[i] = Expected(firstTexts[i]);
+            foreach (var rows in LengthGroups.Batches(firstTexts.Select(text => length?.Invoke(text) ?? text.Length).ToArray(), batchSize))
+            {
+                Calls.Add(rows.Select(row => firstTexts[row]).ToArray());
+                foreach (int row in rows) outputs[row] = Expected(firstTexts[row]);
+            }
         }
 
         public static float Expected(string text) => 1000 * int.Parse(text[..3]) + text.Length;
-
-        public int LengthOf(string firstText, string? secondText)
-            => length is null ? firstText.Length + (secondText?.Length ?? 0) : length(firstText);
 
         public IReadOnlyDictionary<string, byte[]> SavePayload() => throw new NotSupportedException();
         public void Dispose() { }
@@ -52,7 +53,7 @@ public class LengthGroupedScoringTests
 
     private sealed class Engine(RowNamingScorer scorer) : ITextScorerTrainer
     {
-        public ITextScorer Train(TextTrainingSet trainingSet, TextTrainingSet? validationSet, DeltaLoRAOptions options, TrainingSession session) => scorer;
+        public ITextScorer Train(TextTrainingSet trainingSet, TextTrainingSet? validationSet, TrainerSettings settings, TrainingSession session) => scorer;
     }
 
     /// <summary>Row i: its number on three digits, then 0 to 59 letters (seeded), so lengths vary from row to row.</summary>
@@ -201,9 +202,9 @@ public class LengthGroupedScoringTests
         var masks = expected.GetProperty("tokenizer_output").GetProperty("attention_mask").EnumerateArray()
             .Select(row => row.EnumerateArray().Sum(v => v.GetInt32())).ToArray();
         var folder = HuggingFaceFixtures.ModelFolder(family, HuggingFaceFixtures.ClassName(family, "ForSequenceClassification"));
-        using var scorer = new FineTunedTextScorer(TextClassificationModel.LoadPretrained(folder, 2), maxSequenceLength: 64);
-        Assert.Equal(masks, texts.Select(text => ((ITextScorer)scorer).LengthOf(text, null)));
-        using var truncating = new FineTunedTextScorer(TextClassificationModel.LoadPretrained(folder, 2), maxSequenceLength: 5);
-        Assert.Equal(5, ((ITextScorer)truncating).LengthOf(texts[0], null));
+        // PredictRaw groups rows by the length of their encodings, which are these token counts.
+        using var model = TextClassificationModel.LoadPretrained(folder, 2);
+        Assert.Equal(masks, texts.Select(text => model.Tokenizer.Encode(text, null, 64).Length));
+        Assert.Equal(5, model.Tokenizer.Encode(texts[0], null, 5).Length);
     }
 }

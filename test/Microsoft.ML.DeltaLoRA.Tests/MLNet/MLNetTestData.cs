@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.IO.Compression;
 using Microsoft.ML.Data;
 using Microsoft.ML.DeltaLoRA.ModelLoadCheck;
-using Microsoft.ML.DeltaLoRA.Persistence;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
@@ -244,15 +244,47 @@ public class PersistenceTests
     }
 
     [Fact]
-    public void Scorer_loader_names_that_do_not_resolve_to_a_loader_are_rejected_with_the_name()
+    public void Scorer_formats_are_found_by_their_fixed_tag_and_unknown_tags_or_type_names_are_rejected_by_name()
     {
-        var missing = Assert.Throws<InvalidDataException>(() => ScorerLoaderResolver.Resolve("No.Such.Loader, No.Such.Assembly"));
-        Assert.Contains("No.Such.Loader, No.Such.Assembly", missing.Message);
-        var notALoader = Assert.Throws<InvalidDataException>(() => ScorerLoaderResolver.Resolve(typeof(string).AssemblyQualifiedName!));
-        Assert.Contains("ITextScorerLoader", notALoader.Message);
-        var name = ScorerLoaderResolver.NameOf(typeof(BagOfCharactersScorerLoader));
-        Assert.Equal("Microsoft.ML.DeltaLoRA.ModelLoadCheck.BagOfCharactersScorerLoader, Microsoft.ML.DeltaLoRA.ModelLoadCheck", name);
-        Assert.IsType<BagOfCharactersScorerLoader>(ScorerLoaderResolver.Resolve(name));
+        var unknown = Assert.Throws<InvalidDataException>(() => ScorerFormats.Resolve("no/such-format"));
+        Assert.Contains("no/such-format", unknown.Message);
+        Assert.Contains(ScorerFormats.FineTunedModel, unknown.Message);
+        // Version-1 files named a loader by type; only the library's own loader name maps to a format, no other type is ever created.
+        var notOurs = Assert.Throws<InvalidDataException>(() => ScorerFormats.TagOfVersion1LoaderName(typeof(string).AssemblyQualifiedName!));
+        Assert.Contains(typeof(string).AssemblyQualifiedName!, notOurs.Message);
+        Assert.Equal(ScorerFormats.FineTunedModel, ScorerFormats.TagOfVersion1LoaderName("Microsoft.ML.DeltaLoRA.FineTunedTextScorerLoader, Microsoft.ML.DeltaLoRA"));
+        Assert.IsType<FineTunedTextScorerLoader>(ScorerFormats.Resolve(ScorerFormats.FineTunedModel));
+        Assert.IsType<BagOfCharactersScorerLoader>(ScorerFormats.Resolve(BagOfCharactersScorerLoader.FormatTag));
+    }
+
+    /// <summary>The zip that the code before the format tag saved (see Fixtures/model-zip-v1/README.md), and its predictions then.</summary>
+    private static string Version1Zip => Path.Combine(AppContext.BaseDirectory, "Fixtures", "model-zip-v1", "model.zip");
+
+    private static string[] Version1Predictions => File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Fixtures", "model-zip-v1", "predictions.tsv"));
+
+    [SharedFact]
+    public void A_zip_saved_before_the_format_tag_loads_and_predicts_bit_for_bit_as_when_it_was_saved()
+    {
+        var ml = new MLContext(seed: 1);
+        var model = ml.Model.Load(Version1Zip, out var inputSchema);
+        var scored = model.Transform(Sst2Loader(ml).Load(Sst2Eval));
+
+        Assert.Equal(Version1Predictions, ExpectedLines(scored));
+        Assert.True(Version1Predictions.Distinct().Count() > 1, "The fixture model should not score every row alike.");
+        Assert.Equal(["Sentence1", "Label"], inputSchema.Select(c => c.Name));
+    }
+
+    [SharedFact]
+    public void A_zip_saved_before_the_format_tag_loads_in_a_fresh_process_with_no_registration()
+    {
+        using var folder = new TemporaryDirectory();
+        var withLoader = folder.File("model.zip");
+        var ml = new MLContext(seed: 1);
+        var loader = Sst2Loader(ml);
+        // ModelLoadCheck reads the data with the loader saved in the zip: save the version-1 model again with one, as version 2.
+        ml.Model.Save(ml.Model.Load(Version1Zip, out _), loader, withLoader);
+
+        Assert.Equal(Version1Predictions, ModelLoadCheckProcess.Run(withLoader, Sst2Eval));
     }
 
     /// <summary>A classifier (the test double scorer) fitted on two rows: something quick to save and load.</summary>

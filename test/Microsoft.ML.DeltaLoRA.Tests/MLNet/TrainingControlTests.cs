@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
@@ -113,10 +114,10 @@ public class TrainingControlTests
     {
         public int Seed { get; private set; }
 
-        public ITextScorer Train(TextTrainingSet trainingSet, TextTrainingSet? validationSet, DeltaLoRAOptions options, TrainingSession session)
+        public ITextScorer Train(TextTrainingSet trainingSet, TextTrainingSet? validationSet, TrainerSettings settings, TrainingSession session)
         {
             Seed = session.ContextSeed;
-            return new BagOfCharactersTrainer().Train(trainingSet, validationSet, options, session);
+            return new BagOfCharactersTrainer().Train(trainingSet, validationSet, settings, session);
         }
     }
 
@@ -125,9 +126,9 @@ public class TrainingControlTests
     {
         public BagOfCharactersTrainer Inner { get; } = new();
 
-        public ITextScorer Train(TextTrainingSet trainingSet, TextTrainingSet? validationSet, DeltaLoRAOptions options, TrainingSession session)
+        public ITextScorer Train(TextTrainingSet trainingSet, TextTrainingSet? validationSet, TrainerSettings settings, TrainingSession session)
         {
-            var scorer = Inner.Train(trainingSet, validationSet, options, session);
+            var scorer = Inner.Train(trainingSet, validationSet, settings, session);
             cancellation.Cancel();
             return scorer;
         }

@@ -2,6 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.DeltaLoRA.ModelLoadCheck;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
@@ -135,7 +136,7 @@ public class TransformTests
         Assert.Equal(["a fine film", "", ""], engine.LastTrainingSet!.FirstTexts);
         var scores = ReadScores(model.Transform(rows));
         var expected = new float[2];
-        engine.Scorers.Single().Score([""], null, expected);
+        engine.Scorers.Single().Score([""], null, batchSize: 1, expected);
         BatchScorer.Softmax(expected);
         Assert.Equal(BitConverter.SingleToInt32Bits(expected[0]), BitConverter.SingleToInt32Bits(scores[1][0]));
         Assert.Equal(Bits([scores[1]]), Bits([scores[2]]));

@@ -10,7 +10,7 @@ namespace Microsoft.ML.DeltaLoRA.Tests.Modeling;
 /// The tiny Hugging Face checkpoints in ../shared/fixtures/hf and the outputs transformers 4.31 computed for them
 /// (<c>expected_outputs.json</c>: <c>models[Class].cases[case].inputs/outputs</c>).
 /// </summary>
-public static class HuggingFaceFixtures
+internal static class HuggingFaceFixtures
 {
     public static readonly string[] Families = ["bert", "roberta", "distilbert"];
 
@@ -105,7 +105,7 @@ public static class HuggingFaceFixtures
 }
 
 /// <summary>A temporary folder, deleted when disposed.</summary>
-public sealed class TempFolder : IDisposable
+internal sealed class TempFolder : IDisposable
 {
     public TempFolder()
     {

@@ -7,6 +7,8 @@ using TorchSharp;
 using static TorchSharp.torch;
 using static Microsoft.ML.DeltaLoRA.Tests.Modeling.HuggingFaceFixtures;
 
+using Microsoft.ML.DeltaLoRA.Tests.Modeling.MaskedLM;
+
 namespace Microsoft.ML.DeltaLoRA.Tests.Modeling;
 
 /// <summary>
@@ -70,7 +72,7 @@ public class HuggingFaceParityTests
         }
         else if (modelClass.EndsWith("ForMaskedLM", StringComparison.Ordinal))
         {
-            using var model = PretrainedModels.LoadMaskedLM(folder);
+            using var model = MaskedLMs.Load(folder);
             using var result = model.Run(batch, outputHiddenStates: true);
             AssertClose(FloatTensor(outputs.GetProperty("logits").GetProperty("float32")), result.Logits, MaskedLMTolerance, "masked-LM logits");
             AssertHiddenStates(outputs, result.Encoder);

@@ -6,6 +6,8 @@ using TorchSharp;
 using static TorchSharp.torch;
 using static Microsoft.ML.DeltaLoRA.Tests.Modeling.HuggingFaceFixtures;
 
+using Microsoft.ML.DeltaLoRA.Tests.Modeling.MaskedLM;
+
 namespace Microsoft.ML.DeltaLoRA.Tests.Modeling;
 
 public class ModelStructureTests
@@ -193,7 +195,7 @@ public class ModelStructureTests
         if (modelClass.EndsWith("ForSequenceClassification", StringComparison.Ordinal))
             return PretrainedModels.LoadSequenceClassifier(folder, EncoderConfig.Load(folder).NumLabels);
         if (modelClass.EndsWith("ForMaskedLM", StringComparison.Ordinal))
-            return PretrainedModels.LoadMaskedLM(folder);
+            return MaskedLMs.Load(folder);
         return PretrainedModels.LoadEncoder(folder);
     }
 }

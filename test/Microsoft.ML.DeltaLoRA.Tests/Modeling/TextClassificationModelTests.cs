@@ -3,6 +3,7 @@ using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Modeling;
 

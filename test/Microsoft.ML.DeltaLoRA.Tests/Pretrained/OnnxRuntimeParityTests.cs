@@ -6,6 +6,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Tokenizers;
 using TorchSharp;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Pretrained;
 
@@ -91,7 +92,7 @@ public class OnnxRuntimeParityTests
         foreach (var sequences in batches)
         {
             using var scope = torch.NewDisposeScope();
-            using var batch = tokenizer.Collate(sequences);
+            using var batch = BatchCollator.Collate(sequences, tokenizer);
             float[] ours;
             using (torch.no_grad()) ours = encoder.forward(batch).data<float>().ToArray();
             var reference = RunOnnx(session, batch);

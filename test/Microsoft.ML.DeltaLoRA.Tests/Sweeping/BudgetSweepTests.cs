@@ -3,6 +3,7 @@ using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
 using static Microsoft.ML.DeltaLoRA.Tests.Sweeping.SweepFixtureData;
+using Microsoft.ML.DeltaLoRA.Sweeping;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Sweeping;
 

@@ -2,6 +2,8 @@ using System.Reflection;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
 using static Microsoft.ML.DeltaLoRA.Tests.Sweeping.SweepFixtureData;
+using Microsoft.ML.DeltaLoRA.Sweeping;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Sweeping;
 
@@ -128,8 +130,8 @@ public class DeltaLoRAExperimentTests
     public void Default_search_spaces_follow_the_model_family()
     {
         var roberta = DeltaLoRASearchSpace.ForModel(RobertaFolder);
-        var useLite = DeltaLoRASearchSpace.ForModelFamily(Microsoft.ML.DeltaLoRA.Modeling.ModelFamily.UseLite);
-        Assert.Equal(roberta.AdapterLearningRate, DeltaLoRASearchSpace.ForModelFamily(Microsoft.ML.DeltaLoRA.Modeling.ModelFamily.Bert).AdapterLearningRate);
+        var useLite = DeltaLoRASearchSpace.ForModelFamily(Microsoft.ML.DeltaLoRA.Architectures.ModelFamily.UseLite);
+        Assert.Equal(roberta.AdapterLearningRate, DeltaLoRASearchSpace.ForModelFamily(Microsoft.ML.DeltaLoRA.Architectures.ModelFamily.Bert).AdapterLearningRate);
         Assert.True(useLite.AdapterLearningRate.Min > roberta.AdapterLearningRate.Min && useLite.AdapterLearningRate.Max > roberta.AdapterLearningRate.Max);
         Assert.True(roberta.FullLearningRate.Max < roberta.AdapterLearningRate.Max);
         roberta.Validate();

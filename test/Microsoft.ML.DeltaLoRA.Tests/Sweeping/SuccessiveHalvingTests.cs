@@ -1,3 +1,4 @@
+using Microsoft.ML.DeltaLoRA.Sweeping;
 namespace Microsoft.ML.DeltaLoRA.Tests.Sweeping;
 
 /// <summary>The scheduler and the sampler on their own: Li et al.'s promotion rule, rung budgets, the Halton sequence.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.DeltaLoRA.Tests.Modeling;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
+using Microsoft.ML.DeltaLoRA.Sweeping;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Sweeping;
 

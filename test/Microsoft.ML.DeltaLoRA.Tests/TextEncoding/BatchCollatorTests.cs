@@ -1,5 +1,6 @@
 using Microsoft.ML.DeltaLoRA.TextEncoding;
 using static TorchSharp.torch;
+using Microsoft.ML.DeltaLoRA.Modeling;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.TextEncoding;
 

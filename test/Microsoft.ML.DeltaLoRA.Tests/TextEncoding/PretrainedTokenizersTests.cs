@@ -2,6 +2,7 @@ using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using Microsoft.ML.DeltaLoRA.TextEncoding;
 using static Microsoft.ML.DeltaLoRA.Tests.TextEncoding.FixtureVocabulary;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.TextEncoding;
 
@@ -20,11 +21,12 @@ public sealed class PretrainedTokenizersTests : IDisposable
     }
 
     [SharedTheory]
-    [InlineData("bert", ModelFamily.Bert, new[] { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json" })]
-    [InlineData("distilbert", ModelFamily.DistilBert, new[] { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json" })]
-    [InlineData("roberta", ModelFamily.Roberta, new[] { "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json" })]
-    public void ListsTheTokenizerFilesOfAFolder(string folder, ModelFamily family, string[] expectedNames)
+    [InlineData("bert", "Bert", new[] { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json" })]
+    [InlineData("distilbert", "DistilBert", new[] { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json" })]
+    [InlineData("roberta", "Roberta", new[] { "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json" })]
+    public void ListsTheTokenizerFilesOfAFolder(string folder, string familyName, string[] expectedNames)
     {
+        var family = Enum.Parse<ModelFamily>(familyName);
         var files = PretrainedTokenizers.TokenizerFiles(HfFolder(folder), family);
 
         Assert.Equal(expectedNames, files.Select(Path.GetFileName));
@@ -44,11 +46,12 @@ public sealed class PretrainedTokenizersTests : IDisposable
     }
 
     [SharedTheory]
-    [InlineData(ModelFamily.Roberta, "merges.txt")]
-    [InlineData(ModelFamily.Roberta, "vocab.json")]
-    [InlineData(ModelFamily.Bert, "vocab.txt")]
-    public void AMissingRequiredFileIsNamed(ModelFamily family, string missing)
+    [InlineData("Roberta", "merges.txt")]
+    [InlineData("Roberta", "vocab.json")]
+    [InlineData("Bert", "vocab.txt")]
+    public void AMissingRequiredFileIsNamed(string familyName, string missing)
     {
+        var family = Enum.Parse<ModelFamily>(familyName);
         var source = HfFolder(family == ModelFamily.Roberta ? "roberta" : "bert");
         var folder = FolderWith(PretrainedTokenizers.TokenizerFiles(source, family).Where(f => Path.GetFileName(f) != missing));
 

@@ -2,6 +2,7 @@ using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using Microsoft.ML.DeltaLoRA.TextEncoding;
 using static Microsoft.ML.DeltaLoRA.Tests.TextEncoding.FixtureVocabulary;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.TextEncoding;
 
@@ -34,7 +35,7 @@ public class SequenceEncodingTests
 
         Assert.False(tokenizer.UsesTokenTypeIds);
         Assert.Equal(WordPieceIds("distilbert", "[CLS]", "hello", "world", "[SEP]", "the", "lazy", "dog", "[SEP]"), encoded.InputIds);
-        using var batch = tokenizer.Collate([encoded]);
+        using var batch = BatchCollator.Collate([encoded], tokenizer);
         Assert.Null(batch.TokenTypeIds);
     }
 

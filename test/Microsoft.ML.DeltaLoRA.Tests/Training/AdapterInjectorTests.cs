@@ -9,7 +9,7 @@ public class AdapterInjectorTests
     public void DefaultTargetsAdaptQueryAndValueOfEveryBlockOnly()
     {
         using var model = new TinyClassifier();
-        var adapted = AdapterInjector.Inject(model, AdapterConfig.From(new FineTuningOptions { Rank = 4, Alpha = 8 }, model.DefaultAdapterTargets));
+        var adapted = AdapterInjector.Inject(model, new AdapterConfig(Rank: 4, Alpha: 8, RankStabilized: false, model.DefaultAdapterTargets));
 
         Assert.Equal(["blocks.0.query", "blocks.0.value", "blocks.1.query", "blocks.1.value"], adapted);
         var adapterParameters = model.named_parameters().Select(p => p.name).Where(n => n.Contains("lora_")).ToArray();
@@ -37,14 +37,14 @@ public class AdapterInjectorTests
     {
         using var model = new TinyClassifier(hidden: 16);
         var error = Assert.Throws<ArgumentOutOfRangeException>(
-            () => new FineTuner(model, new FineTuningOptions { Rank = 17, Alpha = 34 }, totalSteps: 10));
+            () => new FineTuner(model, FineTuningSettings.From(new FineTuningOptions { Rank = 17, Alpha = 34 }), totalSteps: 10));
         Assert.Equal(nameof(FineTuningOptions.Rank), error.ParamName);
         Assert.Contains("Rank 17", error.Message);
         Assert.Contains("'blocks.0.query'", error.Message);
         Assert.Contains("16", error.Message);
         Assert.Empty(AdapterInjector.AdaptedLayers(model));
 
-        using var tuner = new FineTuner(model, new FineTuningOptions { Rank = 16, Alpha = 32 }, totalSteps: 10);
+        using var tuner = new FineTuner(model, FineTuningSettings.From(new FineTuningOptions { Rank = 16, Alpha = 32 }), totalSteps: 10);
         Assert.Equal(4, tuner.AdaptedLayerNames.Count);
     }
 

@@ -52,7 +52,7 @@ public class DeltaLoRAUpdateTests
             Method = FineTuningMethod.DeltaLoRA, Rank = rank, Alpha = alpha, UpdateRatio = updateRatio, StartSteps = startSteps,
             LearningRate = 1e-2, Schedule = LearningRateSchedule.Constant, Seed = 5,
         };
-        using var tuner = new FineTuner(model, options, totalSteps);
+        using var tuner = new FineTuner(model, FineTuningSettings.From(options), totalSteps);
         var layers = AdapterInjector.AdaptedLayers(model);
         Assert.Equal(4, layers.Count);
         var w0 = layers.Select(l => l.Layer.weight.detach().to_type(ScalarType.Float64)).ToArray();
@@ -127,7 +127,7 @@ public class DeltaLoRAUpdateTests
         {
             Rank = 4, Alpha = 8, UpdateRatio = updateRatio, StartSteps = startSteps, LearningRate = 1e-2, BatchSize = 8, Seed = 9,
         };
-        using var tuner = new FineTuner(model, options, totalSteps);
+        using var tuner = new FineTuner(model, FineTuningSettings.From(options), totalSteps);
         var before = TinyData.Snapshot(model);
         var (sequences, labels) = TinyData.Examples(64, seed: 4);
         tuner.Train(sequences, labels, TinyData.PadTokenId, withTokenTypeIds: false);

@@ -42,10 +42,10 @@ public class LearningRateSchedulerTests
     [Fact]
     public void PlanRoundsWarmupUpAndStartsDeltaLoRAAfterWarmup()
     {
-        var plan = TrainingPlan.For(new FineTuningOptions(), totalSteps: 100);
+        var plan = TrainingPlan.For(FineTuningSettings.From(new FineTuningOptions()), totalSteps: 100);
         Assert.Equal(new TrainingPlan(100, 6, 6), plan);
-        Assert.Equal(new TrainingPlan(101, 7, 7), TrainingPlan.For(new FineTuningOptions(), 101)); // ⌈6.06⌉
-        Assert.Equal(new TrainingPlan(50, 3, 10), TrainingPlan.For(new FineTuningOptions { WarmupSteps = 3, StartSteps = 10 }, 50));
+        Assert.Equal(new TrainingPlan(101, 7, 7), TrainingPlan.For(FineTuningSettings.From(new FineTuningOptions()), 101)); // ⌈6.06⌉
+        Assert.Equal(new TrainingPlan(50, 3, 10), TrainingPlan.For(FineTuningSettings.From(new FineTuningOptions { WarmupSteps = 3, StartSteps = 10 }), 50));
     }
 
     [Theory]
@@ -56,6 +56,6 @@ public class LearningRateSchedulerTests
     public void StepCountCoversEveryMicroBatchOfEveryEpoch(int examples, int batchSize, int accumulation, int epochs, int? maxSteps, int expected)
     {
         var options = new FineTuningOptions { BatchSize = batchSize, GradientAccumulationSteps = accumulation, Epochs = epochs, MaxSteps = maxSteps };
-        Assert.Equal(expected, TrainingPlan.CountSteps(options, examples));
+        Assert.Equal(expected, TrainingPlan.CountSteps(FineTuningSettings.From(options), examples));
     }
 }

@@ -71,7 +71,7 @@ public class TrainableSetTests
     {
         using var model = new TinyClassifier();
         AdapterInjector.Inject(model, new AdapterConfig(2, 4, false, ["query"]));
-        var error = Assert.Throws<InvalidOperationException>(() => new FineTuner(model, new FineTuningOptions { Method = FineTuningMethod.Full }, 10));
+        var error = Assert.Throws<InvalidOperationException>(() => new FineTuner(model, FineTuningSettings.From(new FineTuningOptions { Method = FineTuningMethod.Full }), 10));
         Assert.Contains("blocks.0.query", error.Message);
     }
 
@@ -80,7 +80,7 @@ public class TrainableSetTests
     {
         using var model = new TinyClassifier();
         AdapterInjector.Inject(model, new AdapterConfig(2, 4, false, ["query"]));
-        var error = Assert.Throws<InvalidOperationException>(() => new FineTuner(model, new FineTuningOptions { Rank = 8 }, 10));
+        var error = Assert.Throws<InvalidOperationException>(() => new FineTuner(model, FineTuningSettings.From(new FineTuningOptions { Rank = 8 }), 10));
         Assert.Contains("rank 2", error.Message);
         Assert.Contains("rank 8", error.Message);
     }
@@ -89,7 +89,7 @@ public class TrainableSetTests
     {
         var model = new TinyClassifier();
         var options = new FineTuningOptions { Method = method, Rank = 4, Alpha = 8, StartSteps = 2, LearningRate = 1e-2, BatchSize = 8, Seed = 1 };
-        var tuner = new FineTuner(model, options, totalSteps: 6);
+        var tuner = new FineTuner(model, FineTuningSettings.From(options), totalSteps: 6);
         var before = TinyData.Snapshot(model);
         var (sequences, labels) = TinyData.Examples(48, seed: 1);
         tuner.Train(sequences, labels, TinyData.PadTokenId, withTokenTypeIds: false);

@@ -70,7 +70,7 @@ public class TrajectoryTests
             MaxGradientNorm = null,
             BatchSize = batches[0].GetProperty("labels").GetArrayLength(),
         };
-        using var tuner = new FineTuner(model, options, totalSteps: batches.Length);
+        using var tuner = new FineTuner(model, FineTuningSettings.From(options), totalSteps: batches.Length);
 
         var expectedLosses = referenceCase.GetProperty("losses").EnumerateArray().ToArray();
         Assert.Equal(batches.Length, expectedLosses.Length);

@@ -4,6 +4,7 @@ using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 using Microsoft.ML.DeltaLoRA.TextEncoding;
 using TorchSharp;
 using static TorchSharp.torch;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.UseLite;
 

@@ -6,7 +6,7 @@ namespace Microsoft.ML.DeltaLoRA.Checkpoints.Onnx;
 /// Reads the weights of a torch.onnx export of a BERT, RoBERTa or DistilBERT model (<c>model.onnx</c>) under their Hugging Face
 /// names (see <see cref="OnnxWeightPlacement"/>), and derives its config when no <c>config.json</c> is beside it.
 /// </summary>
-public static class OnnxCheckpointReader
+internal static class OnnxCheckpointReader
 {
     public const string FileName = "model.onnx";
 

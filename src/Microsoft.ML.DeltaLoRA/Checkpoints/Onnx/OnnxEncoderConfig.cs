@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.ML.DeltaLoRA.Modeling;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Checkpoints.Onnx;
 
@@ -36,7 +37,7 @@ internal static partial class OnnxEncoderConfig
             "dropout probabilities (hidden 0.1, attention 0.1): an inference graph has none",
             "initializer_range 0.02 (used only for freshly created layers)",
         };
-        var padTokenId = family == ModelFamily.Roberta ? 1 : 0;
+        var padTokenId = ModelFamilies.Of(family).DefaultPadTokenId;
         assumed.Add($"pad_token_id {padTokenId}, the {family} default");
 
         var classifier = bare.GetValueOrDefault("classifier.out_proj.weight") ?? bare.GetValueOrDefault("classifier.weight");

@@ -11,7 +11,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.Adapters;
 /// Parameter names (<c>weight</c>, <c>bias</c>, <c>lora_A</c>, <c>lora_B</c>) match Hugging Face and PEFT checkpoints.
 /// There is no dropout on the low-rank branch: that keeps ∂L/∂W equal to ∂L/∂(BA), which Delta-LoRA relies on.
 /// </summary>
-public sealed class LoRALinear : Module<Tensor, Tensor>
+internal sealed class LoRALinear : Module<Tensor, Tensor>
 {
     public LoRALinear(long inFeatures, long outFeatures, bool hasBias = true, Device? device = null, ScalarType dtype = ScalarType.Float32)
         : base(nameof(LoRALinear))
@@ -55,8 +55,11 @@ public sealed class LoRALinear : Module<Tensor, Tensor>
     /// <summary>r; 0 when no adapter is attached.</summary>
     public int Rank { get; private set; }
 
-    /// <summary>s in h = W·x + b + s·B·A·x.</summary>
+    /// <summary>s in h = W·x + b + s·B·A·x (see <see cref="ScalingOf"/>).</summary>
     public double Scaling { get; private set; }
+
+    /// <summary>The low-rank branch's scale: α/r, or α/√r for rsLoRA (Kalajdzievski 2023). The library's one definition of it.</summary>
+    public static double ScalingOf(int rank, double alpha, bool rankStabilized) => rankStabilized ? alpha / Math.Sqrt(rank) : alpha / rank;
 
     public bool HasAdapter => Rank > 0;
 
@@ -75,7 +78,7 @@ public sealed class LoRALinear : Module<Tensor, Tensor>
         lora_A = a;
         lora_B = b;
         Rank = rank;
-        Scaling = rankStabilized ? alpha / Math.Sqrt(rank) : alpha / rank;
+        Scaling = ScalingOf(rank, alpha, rankStabilized);
     }
 
     public override Tensor forward(Tensor input)

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 
 /// <summary>Self-attention and its output block (<c>attention.self.*</c>, <c>attention.output.*</c>).</summary>
-public sealed class BertAttention : HuggingFaceModule<Tensor, Tensor?, Tensor>
+internal sealed class BertAttention : HuggingFaceModule<Tensor, Tensor?, Tensor>
 {
     public BertAttention(EncoderConfig config) : base(nameof(BertAttention))
     {

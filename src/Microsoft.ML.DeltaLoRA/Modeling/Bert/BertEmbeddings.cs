@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 
@@ -11,7 +12,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 /// BERT numbers positions 0, 1, 2, ...; RoBERTa numbers real tokens from <c>pad_token_id + 1</c> and gives padding
 /// the position <c>pad_token_id</c>, computed from the input ids as Hugging Face does.
 /// </summary>
-public sealed class BertEmbeddings : HuggingFaceModule<Tensor, Tensor?, Tensor>
+internal sealed class BertEmbeddings : HuggingFaceModule<Tensor, Tensor?, Tensor>
 {
     private readonly EncoderConfig config;
     private readonly Embedding wordEmbeddings;
@@ -24,7 +25,7 @@ public sealed class BertEmbeddings : HuggingFaceModule<Tensor, Tensor?, Tensor>
     {
         this.config = config;
         wordEmbeddings = Child("word_embeddings", Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId));
-        positionEmbeddings = Child("position_embeddings", config.Family == ModelFamily.Roberta
+        positionEmbeddings = Child("position_embeddings", PositionsFollowPadding
             ? Embedding(config.MaxPositionEmbeddings, config.HiddenSize, padding_idx: config.PadTokenId)
             : Embedding(config.MaxPositionEmbeddings, config.HiddenSize));
         tokenTypeEmbeddings = Child("token_type_embeddings", Embedding(Math.Max(config.TypeVocabSize, 1), config.HiddenSize));
@@ -32,11 +33,13 @@ public sealed class BertEmbeddings : HuggingFaceModule<Tensor, Tensor?, Tensor>
         dropout = Child("dropout", Dropout(config.HiddenDropout));
     }
 
+    private bool PositionsFollowPadding => ModelFamilies.Of(config.Family).PositionsFollowPadding;
+
     /// <summary>The word embedding matrix [vocabulary, hidden], which masked-LM decoders share.</summary>
     public Tensor WordEmbeddingWeight => wordEmbeddings.weight!;
 
     /// <summary>The longest sequence these embeddings can number.</summary>
-    public long MaxSequenceLength => config.Family == ModelFamily.Roberta
+    public long MaxSequenceLength => PositionsFollowPadding
         ? config.MaxPositionEmbeddings - config.PadTokenId - 1
         : config.MaxPositionEmbeddings;
 
@@ -44,7 +47,7 @@ public sealed class BertEmbeddings : HuggingFaceModule<Tensor, Tensor?, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         using var length = inputIds.shape[1].ToScalar();
-        var positionIds = config.Family == ModelFamily.Roberta
+        var positionIds = PositionsFollowPadding
             ? RobertaPositionIds(inputIds, config.PadTokenId)
             : torch.arange(length, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0);
         var types = tokenTypeIds ?? torch.zeros_like(inputIds);

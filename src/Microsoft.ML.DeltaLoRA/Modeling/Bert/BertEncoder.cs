@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn;
 namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 
 /// <summary>The stack of transformer layers (<c>encoder.layer.0</c> ... <c>encoder.layer.N-1</c>).</summary>
-public sealed class BertEncoder : HuggingFaceModule<Tensor, Tensor?, Tensor>
+internal sealed class BertEncoder : HuggingFaceModule<Tensor, Tensor?, Tensor>
 {
     private readonly ModuleList<BertLayer> layers;
 

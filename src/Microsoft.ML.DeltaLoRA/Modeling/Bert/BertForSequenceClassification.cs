@@ -3,6 +3,7 @@ using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 
@@ -11,7 +12,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 /// <c>classifier(dropout(pool(h)))</c>, parameters <c>bert.*</c> and <c>classifier.*</c>. <c>pool</c> is BERT's pooler by default, as in
 /// transformers; with <see cref="SentencePooling.ClsToken"/> or <see cref="SentencePooling.MeanOfTokens"/> the model has no pooler.
 /// </summary>
-public sealed class BertForSequenceClassification : SequenceClassifier, IPretrainedTaskModel
+internal sealed class BertForSequenceClassification : SequenceClassifier, IPretrainedTaskModel
 {
     private readonly Dropout dropout;
 
@@ -22,7 +23,7 @@ public sealed class BertForSequenceClassification : SequenceClassifier, IPretrai
         Config = config;
         NumLabels = numLabels;
         Pooling = pooling;
-        HeadParameterPrefixes = pooling == SentencePooling.Pooler ? ["bert.pooler.", "classifier."] : ["classifier."];
+        HeadParameterPrefixes = pooling == SentencePooling.Pooler ? ["bert.pooler.", .. ModelFamilies.Bert.ClassifierHeadPrefixes] : ModelFamilies.Bert.ClassifierHeadPrefixes;
         Bert = new BertModel(config, addPoolingLayer: pooling == SentencePooling.Pooler);
         register_module("bert", Bert);
         dropout = Dropout(config.EffectiveClassifierDropout);
@@ -43,7 +44,6 @@ public sealed class BertForSequenceClassification : SequenceClassifier, IPretrai
     public override int NumLabels { get; }
     public override SentencePooling Pooling { get; }
     public override IReadOnlyList<string> HeadParameterPrefixes { get; }
-    public override IReadOnlyList<string> DefaultAdapterTargets { get; } = ["query", "value"];
 
     public override Tensor forward(EncoderBatch batch)
     {

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 
 /// <summary>The first feed-forward projection and exact (erf) GELU (<c>intermediate.dense</c>).</summary>
-public sealed class BertIntermediate : HuggingFaceModule<Tensor, Tensor>
+internal sealed class BertIntermediate : HuggingFaceModule<Tensor, Tensor>
 {
     public BertIntermediate(EncoderConfig config) : base(nameof(BertIntermediate))
     {

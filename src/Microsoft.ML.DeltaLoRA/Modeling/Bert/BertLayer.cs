@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 
 /// <summary>One transformer layer (<c>encoder.layer.N.*</c>): attention, then the feed-forward block, each with a residual LayerNorm.</summary>
-public sealed class BertLayer : HuggingFaceModule<Tensor, Tensor?, Tensor>
+internal sealed class BertLayer : HuggingFaceModule<Tensor, Tensor?, Tensor>
 {
     public BertLayer(EncoderConfig config) : base(nameof(BertLayer))
     {

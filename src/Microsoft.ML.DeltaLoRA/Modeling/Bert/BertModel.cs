@@ -1,6 +1,7 @@
 using Microsoft.ML.DeltaLoRA.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 
@@ -8,7 +9,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 /// The BERT encoder (Hugging Face <c>BertModel</c>): <c>embeddings.*</c>, <c>encoder.layer.N.*</c> and, optionally, <c>pooler.*</c>.
 /// RoBERTa is the same network with other position ids; see <see cref="Roberta.RobertaModel"/>.
 /// </summary>
-public class BertModel : PretrainedEncoder
+internal class BertModel : PretrainedEncoder
 {
     public BertModel(EncoderConfig config, bool addPoolingLayer = true) : this(nameof(BertModel), config, addPoolingLayer)
     {

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 
 /// <summary>tanh(dense(first token's hidden state)) (<c>pooler.dense</c>).</summary>
-public sealed class BertPooler : HuggingFaceModule<Tensor, Tensor>
+internal sealed class BertPooler : HuggingFaceModule<Tensor, Tensor>
 {
     public BertPooler(EncoderConfig config) : base(nameof(BertPooler))
     {

@@ -11,7 +11,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 /// A projection followed by dropout, the residual connection and LayerNorm: <c>attention.output.*</c> (hidden → hidden)
 /// and the feed-forward <c>output.*</c> (intermediate → hidden) have this same shape.
 /// </summary>
-public sealed class BertResidualOutput : HuggingFaceModule<Tensor, Tensor, Tensor>
+internal sealed class BertResidualOutput : HuggingFaceModule<Tensor, Tensor, Tensor>
 {
     private readonly LayerNorm layerNorm;
     private readonly Dropout dropout;

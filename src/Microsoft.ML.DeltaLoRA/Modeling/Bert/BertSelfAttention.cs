@@ -9,7 +9,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 /// Multi-head scaled dot-product attention (<c>attention.self.*</c>): query, key and value projections, softmax over
 /// keys with the additive padding mask, dropout on the attention probabilities in training mode only.
 /// </summary>
-public sealed class BertSelfAttention : HuggingFaceModule<Tensor, Tensor?, Tensor>
+internal sealed class BertSelfAttention : HuggingFaceModule<Tensor, Tensor?, Tensor>
 {
     private readonly int heads;
     private readonly int headSize;

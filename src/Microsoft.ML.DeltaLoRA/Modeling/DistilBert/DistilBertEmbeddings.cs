@@ -7,7 +7,7 @@ using static TorchSharp.torch.nn;
 namespace Microsoft.ML.DeltaLoRA.Modeling.DistilBert;
 
 /// <summary>Word + position embeddings, LayerNorm and dropout (DistilBERT's <c>embeddings.*</c>; no token types).</summary>
-public sealed class DistilBertEmbeddings : HuggingFaceModule<Tensor, Tensor>
+internal sealed class DistilBertEmbeddings : HuggingFaceModule<Tensor, Tensor>
 {
     private readonly Embedding wordEmbeddings;
     private readonly Embedding positionEmbeddings;

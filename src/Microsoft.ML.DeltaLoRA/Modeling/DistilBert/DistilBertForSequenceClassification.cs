@@ -3,6 +3,7 @@ using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling.DistilBert;
 
@@ -10,7 +11,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.DistilBert;
 /// DistilBERT with a classification head (Hugging Face <c>DistilBertForSequenceClassification</c>):
 /// classifier(dropout(ReLU(pre_classifier(h[:, 0])))), with <c>seq_classif_dropout</c>.
 /// </summary>
-public sealed class DistilBertForSequenceClassification : SequenceClassifier, IPretrainedTaskModel
+internal sealed class DistilBertForSequenceClassification : SequenceClassifier, IPretrainedTaskModel
 {
     private readonly Dropout dropout;
 
@@ -41,8 +42,6 @@ public sealed class DistilBertForSequenceClassification : SequenceClassifier, IP
 
     public override ModelFamily Family => ModelFamily.DistilBert;
     public override int NumLabels { get; }
-    public override IReadOnlyList<string> HeadParameterPrefixes { get; } = ["pre_classifier.", "classifier."];
-    public override IReadOnlyList<string> DefaultAdapterTargets { get; } = ["q_lin", "v_lin"];
 
     public override Tensor forward(EncoderBatch batch)
     {

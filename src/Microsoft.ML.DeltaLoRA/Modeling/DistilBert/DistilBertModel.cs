@@ -1,10 +1,11 @@
 using Microsoft.ML.DeltaLoRA.Checkpoints;
 using static TorchSharp.torch;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling.DistilBert;
 
 /// <summary>The DistilBERT encoder (Hugging Face <c>DistilBertModel</c>): <c>embeddings.*</c> and <c>transformer.layer.N.*</c>; no pooler.</summary>
-public sealed class DistilBertModel : PretrainedEncoder
+internal sealed class DistilBertModel : PretrainedEncoder
 {
     public DistilBertModel(EncoderConfig config) : base(nameof(DistilBertModel), config)
     {

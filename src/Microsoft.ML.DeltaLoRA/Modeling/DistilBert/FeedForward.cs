@@ -7,7 +7,7 @@ using static TorchSharp.torch.nn;
 namespace Microsoft.ML.DeltaLoRA.Modeling.DistilBert;
 
 /// <summary>DistilBERT's feed-forward block (<c>ffn.lin1</c>, <c>ffn.lin2</c>): lin2(GELU(lin1(x))), then dropout.</summary>
-public sealed class FeedForward : HuggingFaceModule<Tensor, Tensor>
+internal sealed class FeedForward : HuggingFaceModule<Tensor, Tensor>
 {
     private readonly Dropout dropout;
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.DeltaLoRA.Modeling.DistilBert;
 
 /// <summary>DistilBERT's attention (<c>attention.q_lin</c>, <c>k_lin</c>, <c>v_lin</c>, <c>out_lin</c>), with dropout on the probabilities in training.</summary>
-public sealed class MultiHeadSelfAttention : HuggingFaceModule<Tensor, Tensor?, Tensor>
+internal sealed class MultiHeadSelfAttention : HuggingFaceModule<Tensor, Tensor?, Tensor>
 {
     private readonly int heads;
     private readonly int headSize;

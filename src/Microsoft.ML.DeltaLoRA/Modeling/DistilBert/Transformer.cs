@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn;
 namespace Microsoft.ML.DeltaLoRA.Modeling.DistilBert;
 
 /// <summary>DistilBERT's stack of layers (<c>transformer.layer.0</c> ... <c>transformer.layer.N-1</c>).</summary>
-public sealed class Transformer : HuggingFaceModule<Tensor, Tensor?, Tensor>
+internal sealed class Transformer : HuggingFaceModule<Tensor, Tensor?, Tensor>
 {
     private readonly ModuleList<TransformerBlock> layers;
 

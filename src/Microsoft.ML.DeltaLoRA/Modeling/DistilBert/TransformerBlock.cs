@@ -9,7 +9,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.DistilBert;
 /// One DistilBERT layer (<c>transformer.layer.N.*</c>): sa_layer_norm(attention(x) + x), then
 /// output_layer_norm(ffn(h) + h).
 /// </summary>
-public sealed class TransformerBlock : HuggingFaceModule<Tensor, Tensor?, Tensor>
+internal sealed class TransformerBlock : HuggingFaceModule<Tensor, Tensor?, Tensor>
 {
     private readonly LayerNorm attentionNorm;
     private readonly LayerNorm outputNorm;

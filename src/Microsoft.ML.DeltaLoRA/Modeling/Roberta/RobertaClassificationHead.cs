@@ -10,7 +10,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.Roberta;
 /// RoBERTa's classification head (<c>classifier.dense</c>, <c>classifier.out_proj</c>), on the first token:
 /// out_proj(dropout(tanh(dense(dropout(h[:, 0]))))).
 /// </summary>
-public sealed class RobertaClassificationHead : HuggingFaceModule<Tensor, Tensor>
+internal sealed class RobertaClassificationHead : HuggingFaceModule<Tensor, Tensor>
 {
     private readonly Dropout dropout;
 

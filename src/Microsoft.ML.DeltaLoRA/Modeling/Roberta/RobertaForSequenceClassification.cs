@@ -1,5 +1,6 @@
 using Microsoft.ML.DeltaLoRA.Checkpoints;
 using static TorchSharp.torch;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling.Roberta;
 
@@ -7,7 +8,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.Roberta;
 /// RoBERTa with a classification head (Hugging Face <c>RobertaForSequenceClassification</c>): no pooler;
 /// parameters <c>roberta.*</c> and <c>classifier.dense.*</c>, <c>classifier.out_proj.*</c>.
 /// </summary>
-public sealed class RobertaForSequenceClassification : SequenceClassifier, IPretrainedTaskModel
+internal sealed class RobertaForSequenceClassification : SequenceClassifier, IPretrainedTaskModel
 {
     public RobertaForSequenceClassification(EncoderConfig config, int numLabels) : base(nameof(RobertaForSequenceClassification))
     {
@@ -30,8 +31,6 @@ public sealed class RobertaForSequenceClassification : SequenceClassifier, IPret
 
     public override ModelFamily Family => ModelFamily.Roberta;
     public override int NumLabels { get; }
-    public override IReadOnlyList<string> HeadParameterPrefixes { get; } = ["classifier."];
-    public override IReadOnlyList<string> DefaultAdapterTargets { get; } = ["query", "value"];
 
     public override Tensor forward(EncoderBatch batch)
     {

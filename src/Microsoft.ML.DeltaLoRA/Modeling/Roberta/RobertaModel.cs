@@ -1,5 +1,6 @@
 using Microsoft.ML.DeltaLoRA.Checkpoints;
 using Microsoft.ML.DeltaLoRA.Modeling.Bert;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling.Roberta;
 
@@ -7,7 +8,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.Roberta;
 /// The RoBERTa encoder (Hugging Face <c>RobertaModel</c>): BERT's network, whose positions count from <c>pad_token_id + 1</c>
 /// over non-padding tokens (see <see cref="BertEmbeddings"/>) and whose single token type is always 0.
 /// </summary>
-public sealed class RobertaModel : BertModel
+internal sealed class RobertaModel : BertModel
 {
     public RobertaModel(EncoderConfig config, bool addPoolingLayer = true) : base(nameof(RobertaModel), config, addPoolingLayer)
     {

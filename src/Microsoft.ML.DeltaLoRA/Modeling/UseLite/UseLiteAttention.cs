@@ -12,7 +12,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 /// query/key/value (the kernel's column thirds, in that order) so adapters can wrap each. The output projection
 /// (<c>output_transform_single</c>) may change the width (256→512 in layer 0).
 /// </summary>
-public sealed class UseLiteAttention : Module<Tensor, Tensor, Tensor>
+internal sealed class UseLiteAttention : Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006 // Parameter names follow the checkpoint naming style.
     public readonly LayerNorm layer_norm;

@@ -1,6 +1,7 @@
 using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 
@@ -9,7 +10,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 /// (<see cref="LoRALinear"/> 512→NumLabels). Parameters are named <c>encoder.…</c> (for example
 /// <c>encoder.layer.0.attention.query.weight</c>) and <c>classifier.weight</c> / <c>classifier.bias</c>.
 /// </summary>
-public sealed class UseLiteClassifier : SequenceClassifier
+internal sealed class UseLiteClassifier : SequenceClassifier
 {
     private readonly double dropoutProbability;
 
@@ -45,10 +46,6 @@ public sealed class UseLiteClassifier : SequenceClassifier
 
     /// <summary>USE-Lite's encoder itself averages the token states into its sentence vector.</summary>
     public override SentencePooling Pooling => SentencePooling.MeanOfTokens;
-
-    public override IReadOnlyList<string> HeadParameterPrefixes { get; } = ["classifier."];
-
-    public override IReadOnlyList<string> DefaultAdapterTargets { get; } = ["query", "value"];
 
     public override Tensor forward(EncoderBatch batch)
     {

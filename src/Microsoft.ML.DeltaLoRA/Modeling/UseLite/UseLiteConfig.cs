@@ -6,7 +6,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 /// input 2·embedding + sinusoidal timing signal, two pre-norm transformer layers (not weight-shared) of 4 heads — layer 0 attends in 256 dimensions and projects to 512,
 /// layer 1 attends in 512 — a 1,536-wide ReLU feed-forward, mean pooling, and a 512→512 tanh layer, L2-normalized.
 /// </summary>
-public sealed record UseLiteConfig
+internal sealed record UseLiteConfig
 {
     public int VocabularyRows { get; init; } = 8002;
     public int EmbeddingSize { get; init; } = 256;

@@ -13,7 +13,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 /// mean, so a sentence's vector does not depend on what else is in its batch. Positions past
 /// <see cref="UseLiteConfig.MaxPositions"/> are dropped, as the graph's ClipToMaxLength step drops them.
 /// </summary>
-public sealed class UseLiteEncoder : Module<EncoderBatch, Tensor>
+internal sealed class UseLiteEncoder : Module<EncoderBatch, Tensor>
 {
     private const double PaddingBias = -1e9;
     private const double MinimumSquaredNorm = 1e-12;

@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn;
 namespace Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 
 /// <summary>The pre-norm feed-forward block of a USE-Lite layer: layer norm, 512→1536 ReLU (<c>conv1</c>), 1536→512 (<c>conv2</c>).</summary>
-public sealed class UseLiteFeedForward : Module<Tensor, Tensor>
+internal sealed class UseLiteFeedForward : Module<Tensor, Tensor>
 {
 #pragma warning disable IDE1006
     public readonly LayerNorm layer_norm;

@@ -9,7 +9,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 /// When the attention changes the width (layer 0: 256→512) the residual goes through a learned projection
 /// (<c>residual_projection</c>, the graph's <c>AdjustResidualInput/dense</c>, applied to the un-normalized input).
 /// </summary>
-public sealed class UseLiteLayer : Module<Tensor, Tensor, Tensor>
+internal sealed class UseLiteLayer : Module<Tensor, Tensor, Tensor>
 {
 #pragma warning disable IDE1006
     public readonly UseLiteAttention attention;

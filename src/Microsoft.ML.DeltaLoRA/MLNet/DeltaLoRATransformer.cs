@@ -1,0 +1,62 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace Microsoft.ML.DeltaLoRA.MLNet;
+
+/// <summary>
+/// A fine-tuned text model as an ML.NET transformer. <see cref="Transform"/> is lazy and scores
+/// <see cref="InferenceBatchSize"/> rows per forward pass, keeping the row order; <c>CreatePredictionEngine</c> works
+/// (the model is a row-to-row mapper); <c>MLContext.Model.Save</c>/<c>Load</c> round-trip it, also in a fresh process.
+/// Classification adds Score (class probabilities, vector of Single) and PredictedLabel (the label's key type);
+/// regression adds Score (Single). Dispose it to free the model's memory.
+/// </summary>
+public sealed class DeltaLoRATransformer : ITransformer, IDisposable
+{
+    internal DeltaLoRATransformer(IHostEnvironment environment, BatchScorer scorer)
+    {
+        Environment = environment;
+        Scorer = scorer;
+    }
+
+    internal IHostEnvironment Environment { get; }
+
+    internal BatchScorer Scorer { get; }
+
+    internal PredictionColumns Columns => Scorer.Columns;
+
+    public string Sentence1ColumnName => Columns.Sentence1ColumnName;
+
+    public string? Sentence2ColumnName => Columns.Sentence2ColumnName;
+
+    public string ScoreColumnName => Columns.ScoreColumnName;
+
+    /// <summary>Null for regression.</summary>
+    public string? PredictedLabelColumnName => Columns.PredictedLabelColumnName;
+
+    /// <summary>Number of classes, or 1 for regression.</summary>
+    public int OutputCount => Columns.OutputCount;
+
+    public int InferenceBatchSize => Scorer.BatchSize;
+
+    public bool IsRowToRowMapper => true;
+
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Bind(inputSchema).OutputSchema;
+
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new ScoredDataView(input, Bind(input.Schema));
+    }
+
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new ScoringRowMapper(Bind(inputSchema));
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => TransformerModelFile.Save(ctx, this);
+
+    public void Dispose() => Scorer.Dispose();
+
+    private ScoringBinding Bind(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return new ScoringBinding(inputSchema, Scorer);
+    }
+}

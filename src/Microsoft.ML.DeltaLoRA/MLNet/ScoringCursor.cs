@@ -1,0 +1,110 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.DeltaLoRA.MLNet;
+
+/// <summary>
+/// A cursor over scored data. Input columns come from a cursor over the source data. When an added column is active,
+/// a second source cursor runs up to one window ahead, reading only the text columns; each window of texts is scored in one
+/// call (in batches of similar length), and the two cursors' row ids are checked to agree, so row order is kept. The first
+/// window is one batch, so that reading a few rows costs no more than one batch; each next window doubles, up to
+/// <see cref="BatchScorer.WindowSize"/> rows, so that long scans get long windows and little padding.
+/// </summary>
+internal sealed class ScoringCursor : DataViewRowCursor
+{
+    private readonly ScoringBinding _binding;
+    private readonly DataViewRowCursor _rows;
+    private readonly ValueGetter<DataViewRowId>? _rowId;
+    private readonly DataViewRowCursor? _textRows;
+    private readonly ValueGetter<ReadOnlyMemory<char>>? _readFirst;
+    private readonly ValueGetter<ReadOnlyMemory<char>>? _readSecond;
+    private readonly ValueGetter<DataViewRowId>? _textRowId;
+    private readonly ScoredBatch? _batch;
+    private readonly DataViewRowId[]? _batchIds;
+    private int _indexInBatch = -1;
+    private int _window;
+
+    /// <param name="binding">The model bound to the source schema.</param>
+    /// <param name="rows">Source cursor for the input columns.</param>
+    /// <param name="textRows">Source cursor for the text columns, in the same order; null when no added column is active.</param>
+    public ScoringCursor(ScoringBinding binding, DataViewRowCursor rows, DataViewRowCursor? textRows)
+    {
+        _binding = binding;
+        _rows = rows;
+        _textRows = textRows;
+        if (textRows is null) return;
+        _rowId = rows.GetIdGetter();
+        _textRowId = textRows.GetIdGetter();
+        _readFirst = textRows.GetGetter<ReadOnlyMemory<char>>(binding.FirstText);
+        _readSecond = binding.SecondText is { } second ? textRows.GetGetter<ReadOnlyMemory<char>>(second) : null;
+        _batch = new ScoredBatch(binding.Scorer, binding.Scorer.WindowSize);
+        _batchIds = new DataViewRowId[binding.Scorer.WindowSize];
+        _window = binding.Scorer.BatchSize;
+    }
+
+    public override DataViewSchema Schema => _binding.OutputSchema;
+    public override long Position => _rows.Position;
+    public override long Batch => _rows.Batch;
+
+    public override bool MoveNext()
+    {
+        if (!_rows.MoveNext()) return false;
+        if (_batch is null) return true;
+        if (++_indexInBatch >= _batch.Count)
+        {
+            ReadNextBatch();
+            _indexInBatch = 0;
+        }
+        var id = default(DataViewRowId);
+        _rowId!(ref id);
+        if (!id.Equals(_batchIds![_indexInBatch]))
+            throw new InvalidOperationException($"The source data returned rows in a different order to two cursors (row {Position}); scoring needs a repeatable row order.");
+        return true;
+    }
+
+    private void ReadNextBatch()
+    {
+        var batch = _batch!;
+        batch.Clear();
+        var first = default(ReadOnlyMemory<char>);
+        var second = default(ReadOnlyMemory<char>);
+        while (batch.Count < _window && _textRows!.MoveNext())
+        {
+            _textRowId!(ref _batchIds![batch.Count]);
+            _readFirst!(ref first);
+            _readSecond?.Invoke(ref second);
+            batch.Add(first.ToString(), _readSecond is null ? null : second.ToString());
+        }
+        if (batch.Count == 0)
+            throw new InvalidOperationException($"The source data returned fewer rows to the text cursor than to the row cursor (row {Position}); scoring needs a repeatable row order.");
+        batch.Score();
+        _window = Math.Min(2 * _window, batch.Capacity);
+    }
+
+    public override ValueGetter<DataViewRowId> GetIdGetter() => _rows.GetIdGetter();
+
+    public override bool IsColumnActive(DataViewSchema.Column column)
+        => _binding.IsOutputColumn(column.Index) ? _batch is not null : _rows.IsColumnActive(_rows.Schema[column.Index]);
+
+    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+    {
+        if (!_binding.IsOutputColumn(column.Index)) return _rows.GetGetter<TValue>(_rows.Schema[column.Index]);
+        if (_batch is null) throw new InvalidOperationException($"Column '{column.Name}' was not requested when this cursor was created.");
+        return _batch.GetGetter<TValue>(column, column.Index == _binding.ScoreIndex, CurrentIndexInBatch);
+    }
+
+    private int CurrentIndexInBatch()
+    {
+        if (_indexInBatch < 0 || _indexInBatch >= _batch!.Count) throw new InvalidOperationException("The cursor is not on a row.");
+        return _indexInBatch;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _rows.Dispose();
+            _textRows?.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}
