@@ -1,12 +1,8 @@
 using Microsoft.ML.DeltaLoRA.Checkpoints;
-using TorchSharp;
+using Microsoft.ML.DeltaLoRA.Modeling.Bert;
+using Microsoft.ML.DeltaLoRA.Modeling;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-
-using Microsoft.ML.DeltaLoRA.Modeling;
-using Microsoft.ML.DeltaLoRA.Modeling.Bert;
-using Microsoft.ML.DeltaLoRA.Modeling.DistilBert;
-using Microsoft.ML.DeltaLoRA.Modeling.Roberta;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Modeling.MaskedLM;
 

@@ -1,14 +1,10 @@
 using Microsoft.ML.DeltaLoRA.Checkpoints;
 using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
-using TorchSharp;
+using Microsoft.ML.DeltaLoRA.Modeling;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-
-using Microsoft.ML.DeltaLoRA.Modeling;
-using Microsoft.ML.DeltaLoRA.Modeling.Bert;
-using Microsoft.ML.DeltaLoRA.Modeling.DistilBert;
-using Microsoft.ML.DeltaLoRA.Modeling.Roberta;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Modeling.MaskedLM;
 

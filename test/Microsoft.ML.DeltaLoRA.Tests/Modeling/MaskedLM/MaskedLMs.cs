@@ -1,5 +1,5 @@
-using Microsoft.ML.DeltaLoRA.Checkpoints;
 using Microsoft.ML.DeltaLoRA.Architectures;
+using Microsoft.ML.DeltaLoRA.Checkpoints;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using static TorchSharp.torch;
 

@@ -1,10 +1,7 @@
 using Microsoft.ML.DeltaLoRA.Checkpoints;
-using static TorchSharp.torch;
-
-using Microsoft.ML.DeltaLoRA.Modeling;
-using Microsoft.ML.DeltaLoRA.Modeling.Bert;
-using Microsoft.ML.DeltaLoRA.Modeling.DistilBert;
 using Microsoft.ML.DeltaLoRA.Modeling.Roberta;
+using Microsoft.ML.DeltaLoRA.Modeling;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Modeling.MaskedLM;
 

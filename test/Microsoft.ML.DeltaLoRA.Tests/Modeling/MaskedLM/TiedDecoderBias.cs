@@ -1,11 +1,7 @@
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
-
 using Microsoft.ML.DeltaLoRA.Modeling;
-using Microsoft.ML.DeltaLoRA.Modeling.Bert;
-using Microsoft.ML.DeltaLoRA.Modeling.DistilBert;
-using Microsoft.ML.DeltaLoRA.Modeling.Roberta;
+using TorchSharp.Modules;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Modeling.MaskedLM;
 
