@@ -18,6 +18,7 @@ internal static class BenchCommandLine
     private static readonly Option<string?> Data = new("--data") { Description = "GLUE folder with sst2/, mrpc/, cola/, rte/, stsb/ (default: ../shared/data/glue beside the repository, or $DELTALORA_SHARED/data/glue)." };
     private static readonly Option<string?> Model = new("--model") { Description = "Model name (minilm, arctic-xs, use-lite; build/fetch-model.sh NAME) or local folder (Hugging Face or USE-Lite); default: the library's default model, USE-Lite." };
     private static readonly Option<SentencePooling?> Pooling = new("--pooling") { Description = "How a BERT head reads the tokens (Pooler, ClsToken, MeanOfTokens); default: the model's own. Runs with another pooling belong in another --out folder." };
+    private static readonly Option<SentencePairEncoding?> PairEncoding = new("--pair-encoding") { Description = "How pair tasks are read: CrossEncoder (one sequence, default) or BiEncoder (each text alone, head on [u, v, |u-v|, u*v]). Runs with another encoding belong in another --out folder." };
     private static readonly Option<bool> Quick = new("--quick") { Description = "Tiny smoke configuration (about a minute on USE-Lite); its numbers are not evidence. Other options still override it." };
     private static readonly Option<string[]> Tasks = ListOption("--tasks", "GLUE tasks: sst2, mrpc, cola, rte, stsb (default: all).");
     private static readonly Option<string[]> Methods = ListOption("--methods", "Methods: DeltaLoRA, LoRA, Full, Frozen (default: all).");
@@ -48,7 +49,7 @@ internal static class BenchCommandLine
 
     public static RootCommand Build(TextWriter log)
     {
-        var shared = new Option[] { Out, Data, Model, Pooling, Quick, Seeds, TrainSize, ValidationFraction, DevSize, Steps, Epochs, BatchSize, MaxLength, LrGrid, Rank, Alpha, Lambda, StartSteps, LogEvery, RawTargets, Threads };
+        var shared = new Option[] { Out, Data, Model, Pooling, PairEncoding, Quick, Seeds, TrainSize, ValidationFraction, DevSize, Steps, Epochs, BatchSize, MaxLength, LrGrid, Rank, Alpha, Lambda, StartSteps, LogEvery, RawTargets, Threads };
 
         var study = new Command("study", "Fine-tune with DeltaLoRA, LoRA and Full (plus the frozen-embedding baseline) on GLUE; choose each learning rate on validation; report dev over seeds.");
         foreach (var option in shared) study.Options.Add(option);
@@ -108,6 +109,7 @@ internal static class BenchCommandLine
         if (parse.GetValue(LrGrid) is { Length: > 0 } grids) settings = settings with { LearningRates = ParseGrids(grids, settings.LearningRates) };
         if (parse.GetValue(Rank) is int rank) settings = settings with { Rank = rank };
         if (parse.GetValue(Pooling) is { } pooling) settings = settings with { Pooling = pooling };
+        if (parse.GetValue(PairEncoding) is { } pairEncoding) settings = settings with { PairEncoding = pairEncoding };
         if (parse.GetValue(Alpha) is double alpha) settings = settings with { Alpha = alpha };
         if (parse.GetValue(Lambda) is double lambda) settings = settings with { UpdateRatio = lambda };
         if (parse.GetValue(StartSteps) is int k) settings = settings with { StartSteps = k };

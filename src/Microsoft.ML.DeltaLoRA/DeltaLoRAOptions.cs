@@ -59,6 +59,9 @@ public sealed class DeltaLoRAOptions : FineTuningOptions
         RequireDistinct(problems, LabelColumnName, nameof(LabelColumnName), Sentence2ColumnName, nameof(Sentence2ColumnName));
         RequireDistinct(problems, ScoreColumnName, nameof(ScoreColumnName), PredictedLabelColumnName, nameof(PredictedLabelColumnName));
 
+        if (PairEncoding == SentencePairEncoding.BiEncoder && Sentence2ColumnName is null)
+            problems.Add(new(nameof(PairEncoding), PairEncoding, $"{nameof(SentencePairEncoding.CrossEncoder)} when {nameof(Sentence2ColumnName)} is null (a bi-encoder reads two texts)"));
+
         var check = new OptionChecks(problems);
         check.AtLeast(InferenceBatchSize, 1, nameof(InferenceBatchSize));
         check.AtLeast(EarlyStoppingPatience, 0, nameof(EarlyStoppingPatience));

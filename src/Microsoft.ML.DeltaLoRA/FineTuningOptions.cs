@@ -78,6 +78,12 @@ public class FineTuningOptions
     /// </summary>
     public SentencePooling? Pooling { get; set; }
 
+    /// <summary>
+    /// How text pairs are read: one sequence (<see cref="SentencePairEncoding.CrossEncoder"/>, the default) or each text alone with
+    /// a head on both sentence vectors (<see cref="SentencePairEncoding.BiEncoder"/>; needs a second text column).
+    /// </summary>
+    public SentencePairEncoding PairEncoding { get; set; }
+
     /// <summary>Seeds adapter initialisation, dropout and shuffling; the same seed gives the same weights on CPU.</summary>
     public int? Seed { get; set; }
 
@@ -127,6 +133,7 @@ public class FineTuningOptions
         if (MaxSteps is int maxSteps) check.AtLeast(maxSteps, 1, nameof(MaxSteps));
         check.AtLeast(MaxSequenceLength, 2, nameof(MaxSequenceLength));
         if (Pooling is { } pooling) check.Defined(pooling, nameof(Pooling));
+        check.Defined(PairEncoding, nameof(PairEncoding));
         if (DropoutOverride is double dropout && !(dropout >= 0 && dropout < 1))
             problems.Add(new(nameof(DropoutOverride), dropout, "in [0, 1), or null to keep the model's dropout"));
     }

@@ -28,6 +28,7 @@ internal static class FineTuneRunner
             Method = spec.Method.ToFineTuningMethod(),
             Rank = settings.Rank,
             Pooling = settings.Pooling,
+            PairEncoding = data.Task.IsPair ? settings.PairEncoding : SentencePairEncoding.CrossEncoder,
             Alpha = settings.Alpha,
             UpdateRatio = spec.UpdateRatio ?? settings.UpdateRatio,
             StartSteps = spec.StartSteps,

@@ -44,6 +44,9 @@ internal sealed record StudySettings
 
     /// <summary>How a BERT head reads the tokens; null for the model's own (see <c>FineTuningOptions.Pooling</c>).</summary>
     public Microsoft.ML.DeltaLoRA.SentencePooling? Pooling { get; init; }
+
+    /// <summary>How pair tasks (MRPC, RTE, STS-B) are read: one sequence, or each text alone (a bi-encoder). Runs with another encoding belong in another output folder.</summary>
+    public Microsoft.ML.DeltaLoRA.SentencePairEncoding PairEncoding { get; init; }
     public double Alpha { get; init; } = 16;
     public double UpdateRatio { get; init; } = 0.5;
 

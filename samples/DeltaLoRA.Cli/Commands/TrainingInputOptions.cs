@@ -15,6 +15,7 @@ internal sealed class TrainingInputOptions
     public Option<TaskKind> Task { get; } = new("--task") { Description = "classification (labels are classes, text or numbers) or regression (numeric labels).", DefaultValueFactory = _ => TaskKind.Classification };
     public Option<string?> Model { get; } = new("--model", "-m") { Description = "Pretrained model: a name (minilm, arctic-xs, use-lite; build/fetch-model.sh NAME) or a folder, Hugging Face (config.json or model.onnx, weights, tokenizer) or USE-Lite. Default: minilm.", HelpName = "name|folder" };
     public Option<SentencePooling?> Pooling { get; } = new("--pooling") { Description = "How a BERT head reads the tokens: pooler, clstoken or meanoftokens. Default: the model's own (minilm mean, arctic-xs [CLS], other BERTs the pooler)." };
+    public Option<PairEncodingChoice> PairEncoding { get; } = new("--pair-encoding") { Description = "How text pairs (--text2-col) are read: cross (one sequence, the default) or bi (each text encoded alone, the head on [u, v, |u-v|, u*v]; BERT and USE-Lite).", DefaultValueFactory = _ => PairEncodingChoice.Cross };
     public Option<int?> BatchSize { get; } = new("--batch-size", "-b") { Description = "Rows per optimizer step. Default 16." };
     public Option<int?> MaxLength { get; } = new("--max-length") { Description = "Longest input in tokens; longer texts are truncated. Default 128." };
     public Option<int?> MaxRows { get; } = new("--max-rows") { Description = "Train on at most this many rows, drawn at random with --seed. Default: all (2000 for the demo)." };
@@ -28,6 +29,7 @@ internal sealed class TrainingInputOptions
         command.Add(Task);
         command.Add(Model);
         command.Add(Pooling);
+        command.Add(PairEncoding);
         foreach (var option in hyperParameters) command.Add(option);
         foreach (var option in new Option[] { BatchSize, MaxLength, MaxRows, Seed }) command.Add(option);
     }
@@ -45,6 +47,7 @@ internal sealed class TrainingInputOptions
         Task = result.GetValue(Task),
         ModelPath = result.GetValue(Model) ?? ModelChoice.DefaultModel,
         Pooling = result.GetValue(Pooling),
+        PairEncoding = result.GetValue(PairEncoding) == PairEncodingChoice.Bi ? SentencePairEncoding.BiEncoder : SentencePairEncoding.CrossEncoder,
         BatchSize = result.GetValue(BatchSize),
         MaxLength = result.GetValue(MaxLength),
         MaxRows = result.GetValue(MaxRows),

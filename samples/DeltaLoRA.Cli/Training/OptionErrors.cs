@@ -17,6 +17,7 @@ internal static class OptionErrors
         [nameof(DeltaLoRAOptions.MaxSequenceLength)] = "--max-length",
         [nameof(DeltaLoRAOptions.EarlyStoppingPatience)] = "--early-stopping",
         [nameof(DeltaLoRAOptions.ModelPath)] = "--model",
+        [nameof(DeltaLoRAOptions.PairEncoding)] = "--pair-encoding",
     };
 
     public static void Validate(DeltaLoRAOptions options)

@@ -9,6 +9,7 @@ internal static class RunOptions
     {
         ModelPath = settings.ModelPath,
         Pooling = settings.Pooling,
+        PairEncoding = settings.PairEncoding,
         LabelColumnName = data.Columns.Label.Name,
         Sentence1ColumnName = data.Columns.Text1.Name,
         Sentence2ColumnName = data.Columns.Text2?.Name,

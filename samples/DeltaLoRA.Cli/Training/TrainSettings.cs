@@ -28,6 +28,9 @@ internal sealed record TrainSettings
     /// <summary>How a BERT head reads the token states; null for the model's own.</summary>
     public SentencePooling? Pooling { get; init; }
 
+    /// <summary>How text pairs are read: one sequence, or each text alone (a bi-encoder).</summary>
+    public SentencePairEncoding PairEncoding { get; init; }
+
     public FineTuningMethod Method { get; init; } = FineTuningMethod.DeltaLoRA;
     public int? Rank { get; init; }
     public double? Alpha { get; init; }

@@ -28,6 +28,7 @@ internal enum TokenizerKind
 /// <param name="DefaultAdapterTargets">Name suffixes of the layers adapted by default: the attention query and value projections.</param>
 /// <param name="ClassifierHeadPrefixes">Name prefixes of the classification head's parameters (BERT adds its pooler when the head reads it).</param>
 /// <param name="ChoosesPooling">Whether its classifier can read the tokens another way than its own (<see cref="SentencePooling"/>).</param>
+/// <param name="ReadsPairsAsBiEncoder">Whether its classifier can read text pairs as a bi-encoder (<see cref="SentencePairEncoding.BiEncoder"/>).</param>
 internal sealed record ModelFamilyDescriptor(
     ModelFamily Family,
     string? ConfigModelType,
@@ -38,22 +39,23 @@ internal sealed record ModelFamilyDescriptor(
     bool PositionsFollowPadding,
     IReadOnlyList<string> DefaultAdapterTargets,
     IReadOnlyList<string> ClassifierHeadPrefixes,
-    bool ChoosesPooling);
+    bool ChoosesPooling,
+    bool ReadsPairsAsBiEncoder);
 
 /// <summary>The descriptors of the families the library can load and fine-tune.</summary>
 internal static class ModelFamilies
 {
     public static ModelFamilyDescriptor Bert { get; } = new(ModelFamily.Bert, "bert", TokenizerKind.WordPiece, ["vocab.txt"],
-        UsesTokenTypeIds: true, DefaultPadTokenId: 0, PositionsFollowPadding: false, ["query", "value"], ["classifier."], ChoosesPooling: true);
+        UsesTokenTypeIds: true, DefaultPadTokenId: 0, PositionsFollowPadding: false, ["query", "value"], ["classifier."], ChoosesPooling: true, ReadsPairsAsBiEncoder: true);
 
     public static ModelFamilyDescriptor Roberta { get; } = new(ModelFamily.Roberta, "roberta", TokenizerKind.ByteLevelBpe, ["vocab.json", "merges.txt"],
-        UsesTokenTypeIds: false, DefaultPadTokenId: 1, PositionsFollowPadding: true, ["query", "value"], ["classifier."], ChoosesPooling: false);
+        UsesTokenTypeIds: false, DefaultPadTokenId: 1, PositionsFollowPadding: true, ["query", "value"], ["classifier."], ChoosesPooling: false, ReadsPairsAsBiEncoder: false);
 
     public static ModelFamilyDescriptor DistilBert { get; } = new(ModelFamily.DistilBert, "distilbert", TokenizerKind.WordPiece, ["vocab.txt"],
-        UsesTokenTypeIds: false, DefaultPadTokenId: 0, PositionsFollowPadding: false, ["q_lin", "v_lin"], ["pre_classifier.", "classifier."], ChoosesPooling: false);
+        UsesTokenTypeIds: false, DefaultPadTokenId: 0, PositionsFollowPadding: false, ["q_lin", "v_lin"], ["pre_classifier.", "classifier."], ChoosesPooling: false, ReadsPairsAsBiEncoder: false);
 
     public static ModelFamilyDescriptor UseLite { get; } = new(ModelFamily.UseLite, null, TokenizerKind.Unigram, ["vocab.json"],
-        UsesTokenTypeIds: false, DefaultPadTokenId: 0, PositionsFollowPadding: false, ["query", "value"], ["classifier."], ChoosesPooling: false);
+        UsesTokenTypeIds: false, DefaultPadTokenId: 0, PositionsFollowPadding: false, ["query", "value"], ["classifier."], ChoosesPooling: false, ReadsPairsAsBiEncoder: true);
 
     public static IReadOnlyList<ModelFamilyDescriptor> All { get; } = [Bert, Roberta, DistilBert, UseLite];
 

@@ -19,12 +19,14 @@ internal sealed class FineTuningTextScorerTrainer(int? gpuDeviceId, bool fallbac
         torch.manual_seed(fineTuning.Seed!.Value);
 
         var device = DeviceSelection.Resolve(gpuDeviceId, fallbackToCpu, session.Info);
-        var model = TextClassificationModel.LoadPretrained(options.ModelPath, trainingSet.OutputCount, fineTuning.DropoutOverride, device, fineTuning.Pooling);
+        var model = TextClassificationModel.LoadPretrained(options.ModelPath, trainingSet.OutputCount, fineTuning.DropoutOverride, device, fineTuning.Pooling,
+            fineTuning.PairEncoding);
         try
         {
-            session.Info($"Model: {model.Family} from {options.ModelPath ?? "the default model (USE-Lite)"}, pooling {model.Network.Pooling}, on {device}.");
+            session.Info($"Model: {model.Family} from {options.ModelPath ?? "the default model (USE-Lite)"}, pooling {model.Network.Pooling}"
+                + $"{(trainingSet.SecondTexts is null ? "" : $", pairs as a {model.Network.PairEncoding}")}, on {device}.");
             foreach (var note in model.LoadNotes) session.Info(note);
-            var sequences = Encode(model.Tokenizer, trainingSet, fineTuning.MaxSequenceLength);
+            var sequences = Encode(model, trainingSet, fineTuning.MaxSequenceLength);
             var labels = Labels(trainingSet);
             int totalSteps = TrainingPlan.CountSteps(fineTuning, sequences.Count);
 
@@ -50,10 +52,10 @@ internal sealed class FineTuningTextScorerTrainer(int? gpuDeviceId, bool fallbac
         }
     }
 
-    private static List<EncodedSequence> Encode(SequenceTokenizer tokenizer, TextTrainingSet rows, int maxSequenceLength)
+    private static List<EncodedSequence> Encode(TextClassificationModel model, TextTrainingSet rows, int maxSequenceLength)
     {
         var sequences = new List<EncodedSequence>(rows.Count);
-        for (int i = 0; i < rows.Count; i++) sequences.Add(tokenizer.Encode(rows.FirstTexts[i], rows.SecondTexts?[i], maxSequenceLength));
+        for (int i = 0; i < rows.Count; i++) sequences.Add(model.Encode(rows.FirstTexts[i], rows.SecondTexts?[i], maxSequenceLength));
         return sequences;
     }
 

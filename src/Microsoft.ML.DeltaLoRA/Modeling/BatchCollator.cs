@@ -14,6 +14,10 @@ internal static class BatchCollator
     {
         ArgumentNullException.ThrowIfNull(sequences);
         if (sequences.Count == 0) throw new ArgumentException("A batch needs at least one sequence.", nameof(sequences));
+        bool holdsPairs = sequences[0].Second is not null;
+        if (sequences.Any(s => (s.Second is not null) != holdsPairs))
+            throw new ArgumentException("A batch holds either bi-encoder pairs only or single sequences only.", nameof(sequences));
+        if (holdsPairs) sequences = [.. sequences.Select(s => s with { Second = null }), .. sequences.Select(s => s.Second!)];
         int rows = sequences.Count;
         int columns = Math.Max(1, sequences.Max(s => s.Length));
         var ids = new long[rows * columns];
@@ -35,6 +39,7 @@ internal static class BatchCollator
         return new EncoderBatch(
             tensor(ids, shape, device: device),
             tensor(mask, shape, device: device),
-            types is null ? null : tensor(types, shape, device: device));
+            types is null ? null : tensor(types, shape, device: device),
+            holdsPairs);
     }
 }

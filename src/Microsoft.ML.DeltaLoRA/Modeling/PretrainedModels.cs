@@ -20,32 +20,35 @@ internal static class PretrainedModels
     /// An encoder with a classification head of <paramref name="numLabels"/> outputs. The head is loaded from the checkpoint
     /// when it has one of that size, and freshly initialised otherwise (as transformers does).
     /// <paramref name="dropoutOverride"/>, when given, replaces every dropout probability of the config (hidden, attention, classifier).
-    /// <paramref name="pooling"/> is how the head reads the token states (BERT only; null: BERT's pooler, the families' first token).
+    /// <paramref name="pooling"/> is how the head reads the token states (BERT only; null: BERT's pooler, the families' first token);
+    /// <paramref name="pairEncoding"/> how it reads text pairs (a bi-encoder: BERT only).
     /// </summary>
-    public static SequenceClassifier LoadSequenceClassifier(
-        string folder, int numLabels, double? dropoutOverride = null, Device? device = null, SentencePooling? pooling = null)
-        => LoadSequenceClassifier(EncoderConfig.Load(folder), folder, numLabels, dropoutOverride, device, pooling).Model;
+    public static SequenceClassifier LoadSequenceClassifier(string folder, int numLabels, double? dropoutOverride = null, Device? device = null,
+        SentencePooling? pooling = null, SentencePairEncoding pairEncoding = SentencePairEncoding.CrossEncoder)
+        => LoadSequenceClassifier(EncoderConfig.Load(folder), folder, numLabels, dropoutOverride, device, pooling, pairEncoding).Model;
 
-    /// <summary>As <see cref="LoadSequenceClassifier(string, int, double?, Device?, SentencePooling?)"/> with a config already read;
-    /// the report says which head tensors were freshly initialised.</summary>
-    public static (SequenceClassifier Model, TensorCopyReport Report) LoadSequenceClassifier(
-        EncoderConfig config, string folder, int numLabels, double? dropoutOverride, Device? device, SentencePooling? pooling)
+    /// <summary>As <see cref="LoadSequenceClassifier(string, int, double?, Device?, SentencePooling?, SentencePairEncoding)"/> with a
+    /// config already read; the report says which head tensors were freshly initialised.</summary>
+    public static (SequenceClassifier Model, TensorCopyReport Report) LoadSequenceClassifier(EncoderConfig config, string folder, int numLabels,
+        double? dropoutOverride, Device? device, SentencePooling? pooling, SentencePairEncoding pairEncoding = SentencePairEncoding.CrossEncoder)
     {
         using var weights = CheckpointWeights.Read(folder);
-        return FromWeights(CreateSequenceClassifier(config, numLabels, dropoutOverride, pooling), config, weights, device);
+        return FromWeights(CreateSequenceClassifier(config, numLabels, dropoutOverride, pooling, pairEncoding), config, weights, device);
     }
 
     /// <summary>A freshly initialised classifier for <paramref name="config"/> (Hugging Face initialisation), on the CPU.</summary>
-    public static SequenceClassifier CreateSequenceClassifier(EncoderConfig config, int numLabels, double? dropoutOverride = null, SentencePooling? pooling = null)
+    public static SequenceClassifier CreateSequenceClassifier(EncoderConfig config, int numLabels, double? dropoutOverride = null,
+        SentencePooling? pooling = null, SentencePairEncoding pairEncoding = SentencePairEncoding.CrossEncoder)
     {
         ArgumentNullException.ThrowIfNull(config);
         var effective = WithDropout(config, dropoutOverride).WithNumLabels(numLabels);
         if (!ModelFamilies.Of(config.Family).ChoosesPooling && pooling is { } chosen && chosen != SentencePooling.ClsToken)
             throw new ArgumentOutOfRangeException(nameof(pooling), chosen,
                 $"Pooling {chosen} is available for BERT models only; the {config.Family} head reads the first token (ClsToken).");
+        RequirePairEncoding(config.Family, pairEncoding);
         return config.Family switch
         {
-            ModelFamily.Bert => new BertForSequenceClassification(effective, numLabels, pooling ?? SentencePooling.Pooler),
+            ModelFamily.Bert => new BertForSequenceClassification(effective, numLabels, pooling ?? SentencePooling.Pooler, pairEncoding),
             ModelFamily.Roberta => new RobertaForSequenceClassification(effective, numLabels),
             ModelFamily.DistilBert => new DistilBertForSequenceClassification(effective, numLabels),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Family, "Only BERT, RoBERTa and DistilBERT classifiers can be built from a config."),
@@ -78,6 +81,14 @@ internal static class PretrainedModels
             ModelFamily.DistilBert => new DistilBertModel(config),
             _ => throw new ArgumentOutOfRangeException(nameof(config), config.Family, "Only BERT, RoBERTa and DistilBERT encoders can be built from a config."),
         };
+    }
+
+    /// <summary>Refuses a bi-encoder for a family whose head cannot read one.</summary>
+    internal static void RequirePairEncoding(ModelFamily family, SentencePairEncoding pairEncoding)
+    {
+        if (pairEncoding == SentencePairEncoding.BiEncoder && !ModelFamilies.Of(family).ReadsPairsAsBiEncoder)
+            throw new ArgumentOutOfRangeException(nameof(pairEncoding), pairEncoding,
+                $"A bi-encoder head is available for {string.Join(" and ", ModelFamilies.All.Where(d => d.ReadsPairsAsBiEncoder).Select(d => d.Family))} models; the {family} head reads a pair as one sequence (CrossEncoder).");
     }
 
     private static EncoderConfig WithDropout(EncoderConfig config, double? dropoutOverride)

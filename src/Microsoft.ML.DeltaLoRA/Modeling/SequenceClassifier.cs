@@ -28,6 +28,9 @@ internal abstract class SequenceClassifier : Module<EncoderBatch, Tensor>
     /// <summary>How the head reads the token states (the family's own head for RoBERTa and DistilBERT: the first token).</summary>
     public virtual SentencePooling Pooling => SentencePooling.ClsToken;
 
+    /// <summary>How the classifier reads text pairs (<see cref="BiEncoderFeatures"/> for a bi-encoder).</summary>
+    public virtual SentencePairEncoding PairEncoding => SentencePairEncoding.CrossEncoder;
+
     /// <summary>Last name segments of the layers adapted by default: the attention query and value projections (from the family's descriptor).</summary>
     public virtual IReadOnlyList<string> DefaultAdapterTargets => ModelFamilies.Of(Family).DefaultAdapterTargets;
 }

@@ -45,9 +45,10 @@ internal sealed class TextClassificationModel : IDisposable
     /// Hugging Face folder (config.json or a torch.onnx export, weights, tokenizer files), a USE-Lite TF.js folder (model.json,
     /// shards, vocab.json), or a model name (<see cref="NamedModels"/>); null means the default model.
     /// <paramref name="pooling"/> null takes the model's own: the pooling a sentence-transformers folder declares, else the head's.
+    /// <paramref name="pairEncoding"/> is how the head reads text pairs.
     /// </summary>
-    public static TextClassificationModel LoadPretrained(
-        string? modelPath, int numLabels, double? dropoutOverride = null, Device? device = null, SentencePooling? pooling = null)
+    public static TextClassificationModel LoadPretrained(string? modelPath, int numLabels, double? dropoutOverride = null, Device? device = null,
+        SentencePooling? pooling = null, SentencePairEncoding pairEncoding = SentencePairEncoding.CrossEncoder)
     {
         if (numLabels < 1) throw new ArgumentOutOfRangeException(nameof(numLabels), numLabels, "A model needs at least one output.");
         var folder = NamedModels.ResolveFolder(modelPath);
@@ -57,7 +58,7 @@ internal sealed class TextClassificationModel : IDisposable
             if (pooling is { } chosen && chosen != SentencePooling.MeanOfTokens)
                 throw new ArgumentOutOfRangeException(nameof(pooling), chosen, $"Pooling {chosen} is not available for USE-Lite, whose encoder averages its tokens (MeanOfTokens).");
             var tokenizer = UseLiteTokenizer.FromVocabularyFile(Path.Combine(folder, "vocab.json"));
-            var network = UseLiteClassifier.FromPretrained(folder, numLabels, dropoutOverride ?? 0.0);
+            var network = UseLiteClassifier.FromPretrained(folder, numLabels, dropoutOverride ?? 0.0, pairEncoding);
             MoveTo(network, device);
             var files = new Dictionary<string, byte[]>
             {
@@ -71,7 +72,7 @@ internal sealed class TextClassificationModel : IDisposable
         var notes = assumed.Select(note => $"The config of '{folder}' was derived from model.onnx; assumed {note}.").ToList();
         var hfTokenizer = PretrainedTokenizers.Load(folder, config.Family);
         var (hfNetwork, report) = PretrainedModels.LoadSequenceClassifier(
-            config, folder, numLabels, dropoutOverride, device, pooling ?? SentenceTransformersPooling.Read(folder));
+            config, folder, numLabels, dropoutOverride, device, pooling ?? SentenceTransformersPooling.Read(folder), pairEncoding);
         var freshPooler = report.LeftAsInitialized.Where(name => name.Contains(".pooler.", StringComparison.Ordinal)).ToArray();
         if (freshPooler.Length > 0)
             notes.Add($"'{folder}' has no pooler weights ({string.Join(", ", freshPooler)}): the pooler starts freshly initialised, as in transformers.");
@@ -103,7 +104,7 @@ internal sealed class TextClassificationModel : IDisposable
             throw new InvalidOperationException($"Layer '{adapted.name}' still has an adapter; merge the adapters into the weights before saving.");
 
         var files = new Dictionary<string, byte[]>(_architectureFiles);
-        var manifest = new Manifest(FormatVersion, Family.ToString(), NumLabels, Network.Pooling.ToString());
+        var manifest = new Manifest(FormatVersion, Family.ToString(), NumLabels, Network.Pooling.ToString(), Network.PairEncoding.ToString());
         files[ManifestFileName] = JsonSerializer.SerializeToUtf8Bytes(manifest);
         using var weights = new MemoryStream();
         SafetensorsWriter.Write(weights, ModuleTensors.Export(Network));
@@ -128,9 +129,10 @@ internal sealed class TextClassificationModel : IDisposable
                 File.WriteAllBytes(Path.Combine(folder.FullName, name), bytes);
             }
             var architecture = files.Where(f => f.Key != WeightsFileName && f.Key != ManifestFileName).ToDictionary(f => f.Key, f => f.Value);
+            var pairEncoding = ReadPairEncoding(manifest, source);
             var (tokenizer, network) = family == ModelFamily.UseLite
-                ? BuildUseLite(folder.FullName, manifest.NumLabels, source)
-                : BuildHuggingFace(folder.FullName, family, manifest.NumLabels, ReadPooling(manifest, source));
+                ? BuildUseLite(folder.FullName, manifest.NumLabels, pairEncoding, source)
+                : BuildHuggingFace(folder.FullName, family, manifest.NumLabels, ReadPooling(manifest, source), pairEncoding);
             try
             {
                 if (!files.TryGetValue(WeightsFileName, out var weightBytes))
@@ -167,7 +169,7 @@ internal sealed class TextClassificationModel : IDisposable
             throw new ArgumentException($"text2 has {text2.Count} rows but text1 has {text1.Count}.", nameof(text2));
 
         var sequences = new EncodedSequence[text1.Count];
-        for (int i = 0; i < sequences.Length; i++) sequences[i] = Tokenizer.Encode(text1[i], text2?[i], maxSequenceLength);
+        for (int i = 0; i < sequences.Length; i++) sequences[i] = Encode(text1[i], text2?[i], maxSequenceLength);
         var output = new float[sequences.Length * NumLabels];
 
         lock (_inferenceLock)
@@ -186,13 +188,22 @@ internal sealed class TextClassificationModel : IDisposable
         return output;
     }
 
+    /// <summary>
+    /// A row as the network reads it: one sequence (a text, or a pair for a cross-encoder), or for a bi-encoder each text of the pair
+    /// encoded alone (<see cref="EncodedSequence.Second"/>), each truncated to <paramref name="maxSequenceLength"/>.
+    /// </summary>
+    public EncodedSequence Encode(string? text1, string? text2, int maxSequenceLength)
+        => text2 is not null && Network.PairEncoding == SentencePairEncoding.BiEncoder
+            ? Tokenizer.Encode(text1, null, maxSequenceLength) with { Second = Tokenizer.Encode(text2, null, maxSequenceLength) }
+            : Tokenizer.Encode(text1, text2, maxSequenceLength);
+
     public void Dispose() => Network.Dispose();
 
     private static bool IsUseLiteFolder(string folder)
         => File.Exists(Path.Combine(folder, "model.json")) && File.Exists(Path.Combine(folder, "vocab.json"))
            && !File.Exists(Path.Combine(folder, EncoderConfig.FileName));
 
-    private static (SequenceTokenizer, SequenceClassifier) BuildUseLite(string folder, int numLabels, string source)
+    private static (SequenceTokenizer, SequenceClassifier) BuildUseLite(string folder, int numLabels, SentencePairEncoding pairEncoding, string source)
     {
         var configPath = Path.Combine(folder, UseLiteConfigFileName);
         if (!File.Exists(configPath)) throw new InvalidDataException($"{source} has no '{UseLiteConfigFileName}'.");
@@ -200,15 +211,16 @@ internal sealed class TextClassificationModel : IDisposable
             ?? throw new InvalidDataException($"'{UseLiteConfigFileName}' in {source} is empty.");
         var vocabulary = Path.Combine(folder, "vocab.json");
         if (!File.Exists(vocabulary)) throw new InvalidDataException($"{source} has no 'vocab.json'.");
-        return (UseLiteTokenizer.FromVocabularyFile(vocabulary), new UseLiteClassifier(new UseLiteEncoder(config), numLabels));
+        return (UseLiteTokenizer.FromVocabularyFile(vocabulary), new UseLiteClassifier(new UseLiteEncoder(config), numLabels, pairEncoding: pairEncoding));
     }
 
-    private static (SequenceTokenizer, SequenceClassifier) BuildHuggingFace(string folder, ModelFamily family, int numLabels, SentencePooling? pooling)
+    private static (SequenceTokenizer, SequenceClassifier) BuildHuggingFace(string folder, ModelFamily family, int numLabels, SentencePooling? pooling,
+        SentencePairEncoding pairEncoding)
     {
         var config = EncoderConfig.Load(folder);
         if (config.Family != family)
             throw new InvalidDataException($"'{EncoderConfig.FileName}' describes a {config.Family} model but the manifest says {family}.");
-        return (PretrainedTokenizers.Load(folder, family), PretrainedModels.CreateSequenceClassifier(config, numLabels, pooling: pooling));
+        return (PretrainedTokenizers.Load(folder, family), PretrainedModels.CreateSequenceClassifier(config, numLabels, pooling: pooling, pairEncoding: pairEncoding));
     }
 
     private static Manifest ReadManifest(IReadOnlyDictionary<string, byte[]> files, string source)
@@ -259,5 +271,14 @@ internal sealed class TextClassificationModel : IDisposable
             : throw new InvalidDataException($"'{ManifestFileName}' in {source} names an unknown pooling '{manifest.Pooling}'.");
     }
 
-    private sealed record Manifest(int FormatVersion, string Family, int NumLabels, string? Pooling = null);
+    /// <summary>Models saved before pairs could be read as a bi-encoder have none in their manifest: they were cross-encoders.</summary>
+    private static SentencePairEncoding ReadPairEncoding(Manifest manifest, string source)
+    {
+        if (manifest.PairEncoding is null) return SentencePairEncoding.CrossEncoder;
+        return Enum.TryParse<SentencePairEncoding>(manifest.PairEncoding, out var pairEncoding) && Enum.IsDefined(pairEncoding)
+            ? pairEncoding
+            : throw new InvalidDataException($"'{ManifestFileName}' in {source} names an unknown pair encoding '{manifest.PairEncoding}'.");
+    }
+
+    private sealed record Manifest(int FormatVersion, string Family, int NumLabels, string? Pooling = null, string? PairEncoding = null);
 }

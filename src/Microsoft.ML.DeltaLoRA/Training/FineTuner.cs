@@ -81,7 +81,7 @@ internal sealed class FineTuner : IDisposable
             throw new InvalidOperationException($"The batch is on {batch.InputIds.device} but the model is on {_device}; collate batches onto the model's device.");
 
         using var scope = torch.NewDisposeScope();
-        TrainingLoss.Validate(labels, batch.BatchSize, _model.NumLabels);
+        TrainingLoss.Validate(labels, batch.ExampleCount, _model.NumLabels);
         if (!_model.training) _model.train();
         var logits = _model.forward(batch);
         var loss = TrainingLoss.Sum(logits, labels.to(_device), _model.NumLabels);
@@ -95,10 +95,10 @@ internal sealed class FineTuner : IDisposable
         loss.backward();
 
         _lossSumInWindow += lossSum;
-        _examplesInWindow += batch.BatchSize;
+        _examplesInWindow += batch.ExampleCount;
         _microBatchesInWindow++;
         if (_microBatchesInWindow == _settings.GradientAccumulationSteps) OptimizerStep();
-        return (float)(lossSum / batch.BatchSize);
+        return (float)(lossSum / batch.ExampleCount);
     }
 
     /// <summary>Makes an optimizer step from a partly filled accumulation window (at the end of an epoch). Returns false when the window is empty.</summary>
@@ -227,8 +227,8 @@ internal sealed class FineTuner : IDisposable
             throw new ArgumentOutOfRangeException(nameof(labels), labels.Count, $"There must be one label per sequence: {sequences.Count} sequences, found {labels.Count} labels.");
         for (int i = 0; i < sequences.Count; i++)
         {
-            int length = sequences[i].Length;
-            if (length < 1 || length > _settings.MaxSequenceLength)
+            int length = sequences[i].LongestPart;
+            if (sequences[i].InputIds.Length < 1 || sequences[i].Second?.InputIds.Length < 1 || length > _settings.MaxSequenceLength)
                 throw new ArgumentOutOfRangeException(nameof(sequences), length, $"Sequence {i} has {length} tokens; expected 1 to MaxSequenceLength = {_settings.MaxSequenceLength}.");
         }
         if (_model.NumLabels == 1)

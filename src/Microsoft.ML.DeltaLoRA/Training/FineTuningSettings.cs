@@ -32,6 +32,7 @@ internal sealed record FineTuningSettings
     public int MaxSequenceLength { get; init; }
     public double? DropoutOverride { get; init; }
     public SentencePooling? Pooling { get; init; }
+    public SentencePairEncoding PairEncoding { get; init; }
     public int? Seed { get; init; }
     public bool LengthBucketing { get; init; }
 
@@ -66,6 +67,7 @@ internal sealed record FineTuningSettings
         MaxSequenceLength = options.MaxSequenceLength,
         DropoutOverride = options.DropoutOverride,
         Pooling = options.Pooling,
+        PairEncoding = options.PairEncoding,
         Seed = options.Seed,
         LengthBucketing = options.LengthBucketing,
     };

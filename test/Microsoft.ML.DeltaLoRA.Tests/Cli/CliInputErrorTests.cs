@@ -54,6 +54,10 @@ public sealed class CliInputErrorTests : IDisposable
         => Train("--dataset", Sst2Train, "--rank", "0").FailedWith("--rank: Rank must be at least 1; found 0.");
 
     [SharedFact]
+    public void A_bi_encoder_without_a_second_text_column_is_reported_by_its_flag()
+        => Train("--dataset", Sst2Train, "--pair-encoding", "bi").FailedWith("--pair-encoding", "a bi-encoder reads two texts");
+
+    [SharedFact]
     public void A_max_length_beyond_the_model_is_reported()
         => Train("--dataset", Sst2Train, "--max-length", "512").FailedWith("--max-length 512", "at most 64 tokens");
 

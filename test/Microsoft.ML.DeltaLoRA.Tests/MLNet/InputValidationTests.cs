@@ -92,6 +92,7 @@ public class InputValidationTests
         { o => o.Sentence1ColumnName = null!, nameof(DeltaLoRAOptions.Sentence1ColumnName), "must be a column name; found null" },
         { o => o.Sentence2ColumnName = "Sentence1", nameof(DeltaLoRAOptions.Sentence2ColumnName), "must be different from Sentence1ColumnName; found 'Sentence1'" },
         { o => o.PredictedLabelColumnName = "Score", nameof(DeltaLoRAOptions.PredictedLabelColumnName), "must be different from ScoreColumnName; found 'Score'" },
+        { o => o.PairEncoding = SentencePairEncoding.BiEncoder, nameof(DeltaLoRAOptions.PairEncoding), "a bi-encoder reads two texts" },
         { o => o.ModelPath = "/no/such/model/folder", nameof(DeltaLoRAOptions.ModelPath), "'/no/such/model/folder', which does not exist" },
     };
 

@@ -26,7 +26,7 @@ public class PersistenceTests
             .Fit(data.Loader(ml).Load(data.Train));
 
     /// <summary>The lines ModelLoadCheck prints, computed in this process.</summary>
-    private static string[] ExpectedLines(IDataView scored)
+    internal static string[] ExpectedLines(IDataView scored)
     {
         var labels = scored.Schema["PredictedLabel"].Type is TextDataViewType
             ? ReadColumn<ReadOnlyMemory<char>>(scored, "PredictedLabel").Select(v => v.ToString())

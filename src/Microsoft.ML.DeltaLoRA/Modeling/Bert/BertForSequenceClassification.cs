@@ -11,24 +11,27 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.Bert;
 /// BERT with a classification head (Hugging Face <c>BertForSequenceClassification</c>):
 /// <c>classifier(dropout(pool(h)))</c>, parameters <c>bert.*</c> and <c>classifier.*</c>. <c>pool</c> is BERT's pooler by default, as in
 /// transformers; with <see cref="SentencePooling.ClsToken"/> or <see cref="SentencePooling.MeanOfTokens"/> the model has no pooler.
+/// As a bi-encoder (<see cref="SentencePairEncoding.BiEncoder"/>) the classifier reads [u, v, |u−v|, u⊙v] of the two texts' pooled vectors.
 /// </summary>
 internal sealed class BertForSequenceClassification : SequenceClassifier, IPretrainedTaskModel
 {
     private readonly Dropout dropout;
 
-    public BertForSequenceClassification(EncoderConfig config, int numLabels, SentencePooling pooling = SentencePooling.Pooler)
+    public BertForSequenceClassification(EncoderConfig config, int numLabels, SentencePooling pooling = SentencePooling.Pooler,
+        SentencePairEncoding pairEncoding = SentencePairEncoding.CrossEncoder)
         : base(nameof(BertForSequenceClassification))
     {
         if (numLabels < 1) throw new ArgumentOutOfRangeException(nameof(numLabels), numLabels, "A classifier needs at least one output.");
         Config = config;
         NumLabels = numLabels;
         Pooling = pooling;
+        PairEncoding = pairEncoding;
         HeadParameterPrefixes = pooling == SentencePooling.Pooler ? ["bert.pooler.", .. ModelFamilies.Bert.ClassifierHeadPrefixes] : ModelFamilies.Bert.ClassifierHeadPrefixes;
         Bert = new BertModel(config, addPoolingLayer: pooling == SentencePooling.Pooler);
         register_module("bert", Bert);
         dropout = Dropout(config.EffectiveClassifierDropout);
         register_module("dropout", dropout);
-        Classifier = new LoRALinear(config.HiddenSize, numLabels);
+        Classifier = new LoRALinear(BiEncoderFeatures.InputSize(config.HiddenSize, pairEncoding), numLabels);
         register_module("classifier", Classifier);
         HuggingFaceInitializer.Apply(Classifier, config);
     }
@@ -43,6 +46,7 @@ internal sealed class BertForSequenceClassification : SequenceClassifier, IPretr
     public override ModelFamily Family => ModelFamily.Bert;
     public override int NumLabels { get; }
     public override SentencePooling Pooling { get; }
+    public override SentencePairEncoding PairEncoding { get; }
     public override IReadOnlyList<string> HeadParameterPrefixes { get; }
 
     public override Tensor forward(EncoderBatch batch)
@@ -66,6 +70,6 @@ internal sealed class BertForSequenceClassification : SequenceClassifier, IPretr
             SentencePooling.ClsToken => output.LastHiddenState.select(1, 0),
             _ => TokenPooling.Mean(output.LastHiddenState, batch.AttentionMask),
         };
-        return Classifier.forward(dropout.forward(pooled)).MoveToOuterDisposeScope();
+        return Classifier.forward(dropout.forward(BiEncoderFeatures.Combine(pooled, batch, PairEncoding))).MoveToOuterDisposeScope();
     }
 }

@@ -22,23 +22,27 @@ internal sealed class UseLiteClassifier : SequenceClassifier
     /// <param name="encoder">The encoder; the classifier owns it from now on.</param>
     /// <param name="numLabels">Classes, or 1 for regression.</param>
     /// <param name="classifierDropout">Dropout on the sentence vector in training mode; the USE-Lite graph itself has none.</param>
-    public UseLiteClassifier(UseLiteEncoder encoder, int numLabels, double classifierDropout = 0.0) : base(nameof(UseLiteClassifier))
+    /// <param name="pairEncoding">How text pairs are read; a bi-encoder's classifier reads [u, v, |u−v|, u⊙v].</param>
+    public UseLiteClassifier(UseLiteEncoder encoder, int numLabels, double classifierDropout = 0.0,
+        SentencePairEncoding pairEncoding = SentencePairEncoding.CrossEncoder) : base(nameof(UseLiteClassifier))
     {
         ArgumentNullException.ThrowIfNull(encoder);
         if (numLabels < 1) throw new ArgumentOutOfRangeException(nameof(numLabels), numLabels, "numLabels must be at least 1.");
         if (classifierDropout is < 0 or >= 1)
             throw new ArgumentOutOfRangeException(nameof(classifierDropout), classifierDropout, "classifierDropout must be in [0, 1).");
         NumLabels = numLabels;
+        PairEncoding = pairEncoding;
         dropoutProbability = classifierDropout;
         this.encoder = encoder;
-        classifier = new LoRALinear(encoder.OutputSize, numLabels);
+        classifier = new LoRALinear(BiEncoderFeatures.InputSize(encoder.OutputSize, pairEncoding), numLabels);
         register_module(nameof(this.encoder), this.encoder);
         register_module(nameof(classifier), classifier);
     }
 
     /// <summary>The pretrained encoder from a USE-Lite model folder (<see cref="DefaultModel.Directory"/>) with a fresh head.</summary>
-    public static UseLiteClassifier FromPretrained(string modelDirectory, int numLabels, double classifierDropout = 0.0)
-        => new(UseLiteEncoder.FromPretrained(modelDirectory), numLabels, classifierDropout);
+    public static UseLiteClassifier FromPretrained(string modelDirectory, int numLabels, double classifierDropout = 0.0,
+        SentencePairEncoding pairEncoding = SentencePairEncoding.CrossEncoder)
+        => new(UseLiteEncoder.FromPretrained(modelDirectory), numLabels, classifierDropout, pairEncoding);
 
     public override ModelFamily Family => ModelFamily.UseLite;
 
@@ -47,10 +51,12 @@ internal sealed class UseLiteClassifier : SequenceClassifier
     /// <summary>USE-Lite's encoder itself averages the token states into its sentence vector.</summary>
     public override SentencePooling Pooling => SentencePooling.MeanOfTokens;
 
+    public override SentencePairEncoding PairEncoding { get; }
+
     public override Tensor forward(EncoderBatch batch)
     {
         using var scope = NewDisposeScope();
-        var sentence = encoder.forward(batch);
+        var sentence = BiEncoderFeatures.Combine(encoder.forward(batch), batch, PairEncoding);
         if (training && dropoutProbability > 0) sentence = functional.dropout(sentence, dropoutProbability, training: true);
         return classifier.forward(sentence).MoveToOuterDisposeScope();
     }
