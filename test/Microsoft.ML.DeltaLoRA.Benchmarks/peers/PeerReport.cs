@@ -36,11 +36,13 @@ internal static class PeerReport
             {
                 Log($"{shape}: training against PyTorch");
                 if (shape == "minilm")
-                    trainings.Add(TorchTrainingComparison.Measure("MiniLM (all-MiniLM-L6-v2)", minilm, checkSentences, options.BatchSize, options.SequenceLength, options.MiniLMRounds, Log));
+                    trainings.Add(TorchTrainingComparison.Measure("MiniLM (all-MiniLM-L6-v2)", minilm, checkSentences, options.BatchSize, options.SequenceLength, options.MiniLMRounds, null, Log));
+                else if (shape == "minilm-dropout0")
+                    trainings.Add(TorchTrainingComparison.Measure("MiniLM, dropout 0 (fused attention on both sides)", minilm, checkSentences, options.BatchSize, options.SequenceLength, options.MiniLMRounds, 0, Log));
                 else
                 {
                     using var folder = BertBaseFolder.Create(options.Layers, vocabulary);
-                    trainings.Add(TorchTrainingComparison.Measure($"BERT-base shape ({options.Layers} layers, random weights)", folder.Path, checkSentences, options.BatchSize, options.SequenceLength, options.BertRounds, Log));
+                    trainings.Add(TorchTrainingComparison.Measure($"BERT-base shape ({options.Layers} layers, random weights)", folder.Path, checkSentences, options.BatchSize, options.SequenceLength, options.BertRounds, null, Log));
                 }
             }
         }
@@ -53,9 +55,18 @@ internal static class PeerReport
             onnx = OnnxRuntimeComparison.Measure(minilm, train, dev, options.InferenceRounds, options.PerRowRows, Log);
         }
 
+        MlNetComparisonResult? mlnet = null;
+        string? mlnetSkipped = options.MlNet ? MlNetTextClassificationComparison.Unavailable() : "not asked for (--no-mlnet)";
+        if (mlnetSkipped is null)
+        {
+            Log("ML.NET TextClassification (patched benchmark-only copy) against ours");
+            mlnet = MlNetTextClassificationComparison.Measure(minilm, vocabulary, train, dev, options.MlNetTrainRows, options.PerRowRows, options.MlNetRounds, Log);
+        }
+        else Log($"ML.NET TextClassification skipped: {mlnetSkipped}");
+
         string loadAfter = MachineState.LoadAverage();
         Log($"load average at end: {loadAfter}");
-        var report = Format(options, started, loadBefore, loadAfter, trainings, trainingSkipped, onnx);
+        var report = Format(options, started, loadBefore, loadAfter, trainings, trainingSkipped, onnx) + FormatMlNet(options, mlnet, mlnetSkipped);
         Console.Write(report);
         if (options.OutputFile is not null) File.WriteAllText(options.OutputFile, report);
         return 0;
@@ -106,6 +117,36 @@ internal static class PeerReport
             s.AppendLine($"- ORT calibration (one pass each): {string.Join("; ", onnx.Calibration)}.");
             s.AppendLine($"- Per-round batched ratios: {string.Join(", ", onnx.Rounds.Select(r => (r.OnnxBatchedSeconds / r.OurBatchedSeconds).ToString("F3")))}; one at a time: {string.Join(", ", onnx.Rounds.Select(r => (r.OnnxPerRowSeconds / r.OurPerRowSeconds).ToString("F3")))}; load {onnx.LoadBefore} → {onnx.LoadAfter}.");
         }
+        return s.ToString();
+    }
+
+    private static string FormatMlNet(PeerOptions options, MlNetComparisonResult? mlnet, string? skipped)
+    {
+        var s = new StringBuilder();
+        s.AppendLine();
+        s.AppendLine("## ML.NET TextClassification (Microsoft.ML.TorchSharp 0.23.1, patched benchmark-only copy) against ours (target: batched ≥ 5× its rows/s at equal parameter count)");
+        s.AppendLine();
+        if (mlnet is null)
+        {
+            s.AppendLine($"Skipped: {skipped}");
+            return s.ToString();
+        }
+        s.AppendLine($"The stock package on TorchSharp 0.107 fails: `{mlnet.StockError ?? "(stock-error.txt not found; setup-peers.sh records it)"}`. The peer is a copy of its DLL whose four `ModelUtils.Init*` bodies no longer dispose the parameter that `nn.init.*_` returns (mlnet-peer/ModelUtilsPatch.cs), with random NAS-BERT weights written by its own `ModelForPrediction(options, 1, 50265, 2).GetEncoder().save(path)`.");
+        s.AppendLine();
+        s.AppendLine($"Same public ML.NET calls on both sides: `Fit` of one epoch over {options.MlNetTrainRows} SST-2 training rows (batch 32; its full fine-tuning, our Delta-LoRA; the time includes loading the model), batched `Transform` over the 872 dev sentences, `PredictionEngine` over {options.PerRowRows} of them. Medians over {mlnet.Rounds.Count} alternating rounds.");
+        s.AppendLine();
+        s.AppendLine("| model | trainer | parameters | training rows/s (`Fit`) | batched `Transform` rows/s | `PredictionEngine` rows/s |");
+        s.AppendLine("|---|---|---:|---:|---:|---:|");
+        void Row(string name, string trainer, IEnumerable<TextClassificationMeasurement> m)
+        {
+            var list = m.ToList();
+            s.AppendLine($"| {name} | {trainer} | {list[0].Parameters:N0} | {Statistics.Median(list.Select(x => x.TrainRowsPerSecond)):F1} | {Statistics.Median(list.Select(x => x.TransformRowsPerSecond)):F0} | {Statistics.Median(list.Select(x => x.PerRowRowsPerSecond)):F0} |");
+        }
+        Row("NAS-BERT (ML.NET TextClassification, patched copy)", "full fine-tuning", mlnet.Rounds.Select(r => r.Peer));
+        Row("ours, BERT-tiny shape (2 layers, hidden 128; random weights)", "Delta-LoRA", mlnet.Rounds.Select(r => r.SmallBert));
+        Row("ours, MiniLM (all-MiniLM-L6-v2)", "Delta-LoRA", mlnet.Rounds.Select(r => r.MiniLM));
+        s.AppendLine();
+        s.AppendLine($"Ours (BERT-tiny shape) / TextClassification, batched rows/s: **{mlnet.BatchedRatioAtEqualSize:F2}×** (per round: {string.Join(", ", mlnet.Rounds.Select(r => (r.SmallBert.TransformRowsPerSecond / r.Peer.TransformRowsPerSecond).ToString("F2")))}) — {(mlnet.BatchedRatioAtEqualSize >= 5 ? "met" : "missed")}; MiniLM (5× the parameters) / TextClassification: {Statistics.Median(mlnet.Rounds.Select(r => r.MiniLM.TransformRowsPerSecond / r.Peer.TransformRowsPerSecond)):F2}×. Load {mlnet.LoadBefore} → {mlnet.LoadAfter}.");
         return s.ToString();
     }
 

@@ -29,8 +29,9 @@ internal sealed record PeerTrainingResult(string Shape, string TorchVersion, int
 /// </summary>
 internal static class TorchTrainingComparison
 {
+    /// <param name="dropoutOverride">When given, replaces every dropout probability on both sides (0: libtorch's fused attention kernel in training too).</param>
     public static PeerTrainingResult Measure(string shape, string folder, IReadOnlyList<string> checkSentences, int batchSize, int length,
-        int rounds, Action<string> log)
+        int rounds, double? dropoutOverride, Action<string> log)
     {
         string loadBefore = MachineState.LoadAverage();
         int threads = torch.get_num_threads();
@@ -51,7 +52,7 @@ internal static class TorchTrainingComparison
             var methods = new List<PeerStepTimes>();
             foreach (var method in InterleavedTiming.Order)
             {
-                methods.Add(MeasureMethod(method, folder, peer, batchSize, length, rounds));
+                methods.Add(MeasureMethod(method, folder, peer, batchSize, length, rounds, dropoutOverride));
                 var m = methods[^1];
                 log($"  {shape} {method}: ours {Statistics.Median(m.OurMilliseconds):F0} ms, PyTorch {Statistics.Median(m.PeerMilliseconds):F0} ms, ratio {m.Ratio:F3}");
             }
@@ -63,16 +64,17 @@ internal static class TorchTrainingComparison
         }
     }
 
-    private static BertForSequenceClassification Load(string folder)
+    private static BertForSequenceClassification Load(string folder, double? dropoutOverride = null)
     {
         torch.manual_seed(0);
-        return (BertForSequenceClassification)PretrainedModels.LoadSequenceClassifier(folder, BenchmarkModel.NumLabels);
+        return (BertForSequenceClassification)PretrainedModels.LoadSequenceClassifier(folder, BenchmarkModel.NumLabels, dropoutOverride);
     }
 
-    private static PeerStepTimes MeasureMethod(FineTuningMethod method, string folder, TorchPeerProcess peer, int batchSize, int length, int rounds)
+    private static PeerStepTimes MeasureMethod(FineTuningMethod method, string folder, TorchPeerProcess peer, int batchSize, int length, int rounds,
+        double? dropoutOverride)
     {
-        var peerTrainable = (long)peer.Send(new { cmd = "prepare", method = method.ToString(), batch = batchSize, length, seed = 1 })["trainable"]!;
-        using var model = Load(folder);
+        var peerTrainable = (long)peer.Send(new { cmd = "prepare", method = method.ToString(), batch = batchSize, length, seed = 1, dropout = dropoutOverride })["trainable"]!;
+        using var model = Load(folder, dropoutOverride);
         var settings = new RunSettings(BenchmarkModel.BertKey, 0, batchSize, length, 1, rounds);
         using var tuner = new FineTuner(model, settings.Options(method), rounds + 1);
         long ourTrainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());

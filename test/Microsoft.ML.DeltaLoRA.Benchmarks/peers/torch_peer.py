@@ -5,7 +5,8 @@ its tests never use it.
 
 Started by the benchmark as a child process and driven over stdin/stdout, one JSON object per line each way:
   {"cmd": "forward", "input_ids": [[...]], "attention_mask": [[...]]}  -> {"logits": [...], "last_hidden_state": [...]} (eval mode, flat)
-  {"cmd": "prepare", "method": "LoRA|DeltaLoRA|Full", "batch": 16, "length": 128, "seed": 1}  -> {"trainable": n}
+  {"cmd": "prepare", "method": "LoRA|DeltaLoRA|Full", "batch": 16, "length": 128, "seed": 1, "dropout": null}  -> {"trainable": n}
+      (dropout, when given, replaces every dropout probability, attention's too)
   {"cmd": "step"}  -> {"ms": wall, "cpu_ms": this process's CPU time, "loss": loss}
   {"cmd": "quit"}
 Errors come back as {"error": "..."}.
@@ -183,8 +184,14 @@ class Trainer:
     """One method's training: adapters r 8, alpha 16 on query and value (LoRA, Delta-LoRA; the pooler and classifier train too),
     AdamW (betas 0.9/0.999, eps 1e-8, weight decay 0.01 except biases and LayerNorms), clipping at 1.0, Delta-LoRA lambda 0.5 from step 1."""
 
-    def __init__(self, base, method, batch, length, seed, rank=8, alpha=16, update_ratio=0.5):
+    def __init__(self, base, method, batch, length, seed, dropout=None, rank=8, alpha=16, update_ratio=0.5):
         self.model = copy.deepcopy(base)
+        if dropout is not None:  # every dropout of the config replaced, as the library's dropoutOverride does
+            for module in self.model.modules():
+                if isinstance(module, nn.Dropout):
+                    module.p = dropout
+                if isinstance(module, SelfAttention):
+                    module.dropout_p = dropout
         self.method = method
         torch.manual_seed(seed)
         adapted = []
@@ -256,7 +263,8 @@ def serve(model):
                 reply = {"logits": logits.flatten().tolist(), "last_hidden_state": hidden.flatten().tolist()}
             elif cmd == "prepare":
                 trainer = None
-                trainer = Trainer(model, request["method"], request["batch"], request["length"], request.get("seed", 1))
+                trainer = Trainer(model, request["method"], request["batch"], request["length"], request.get("seed", 1),
+                                  request.get("dropout"))
                 reply = {"trainable": trainer.trainable()}
             elif cmd == "step":
                 cpu, wall = time.process_time(), time.perf_counter()
