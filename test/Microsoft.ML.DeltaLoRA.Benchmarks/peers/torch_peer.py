@@ -167,7 +167,6 @@ def load_model(config_path, weight_paths):
     without the "bert." prefix gets it). Every parameter must be found, and every tensor used."""
     with open(config_path) as f:
         config = json.load(f)
-    model = BertForSequenceClassification(config)
     state = {}
     for path in weight_paths:
         for name, tensor in load_file(path).items():
@@ -176,6 +175,7 @@ def load_model(config_path, weight_paths):
             if not name.startswith(("bert.", "classifier.")):
                 name = "bert." + name
             state[name] = tensor.float()
+    model = BertForSequenceClassification(config, num_labels=state["classifier.weight"].shape[0])
     model.load_state_dict(state, strict=True)
     return model
 
