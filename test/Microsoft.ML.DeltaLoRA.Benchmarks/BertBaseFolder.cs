@@ -15,12 +15,14 @@ internal sealed class BertBaseFolder : IDisposable
 
     public string Path { get; }
 
-    public static BertBaseFolder Create(int layers, string vocabularyFile)
+    public static BertBaseFolder Create(int layers, string vocabularyFile) => Create(BenchmarkModel.BertBaseConfig(layers), vocabularyFile);
+
+    /// <summary>The same for another BERT <paramref name="config"/> (the peer report's BERT of NAS-BERT's size).</summary>
+    public static BertBaseFolder Create(EncoderConfig config, string vocabularyFile)
     {
-        var folder = new BertBaseFolder(Directory.CreateTempSubdirectory("deltalora-bert-base-").FullName);
+        var folder = new BertBaseFolder(Directory.CreateTempSubdirectory("deltalora-bert-").FullName);
         try
         {
-            var config = BenchmarkModel.BertBaseConfig(layers);
             File.WriteAllText(System.IO.Path.Combine(folder.Path, EncoderConfig.FileName), config.ToJson());
             File.Copy(vocabularyFile, System.IO.Path.Combine(folder.Path, "vocab.txt"));
             File.WriteAllText(System.IO.Path.Combine(folder.Path, "tokenizer_config.json"), """{"do_lower_case": true}""");

@@ -6,6 +6,7 @@ using Microsoft.ML.DeltaLoRA.Benchmarks;
 // threads [rounds]: libgomp's default against OMP_WAIT_POLICY=PASSIVE, GOMP_SPINCOUNT=10000 and OMP_NUM_THREADS=1 (child processes)
 // child METHOD MODEL LAYERS BATCH SEQUENCE WARMUP TIMED: one peak-memory measurement (started by perf)
 // threads-child DEVFILE: one thread-settings measurement (started by threads)
+// peers [options]: ours against PyTorch (training) and ONNX Runtime (inference); see PeerOptions.Usage and setup-peers.sh
 // bdn [BenchmarkDotNet arguments]: the BenchmarkDotNet micro-benchmarks (update rule, adapter forward/backward, optimizer step)
 var mode = args.Length > 0 ? args[0] : "perf";
 switch (mode)
@@ -13,6 +14,8 @@ switch (mode)
     case "perf":
     case "report":
         return PerfReport.Run(PerfOptions.Parse(args[1..]));
+    case "peers":
+        return Microsoft.ML.DeltaLoRA.Benchmarks.Peers.PeerReport.Run(Microsoft.ML.DeltaLoRA.Benchmarks.Peers.PeerOptions.Parse(args[1..]));
     case "gemm":
         var sizes = args.Length > 1 ? args[1..].Select(int.Parse) : [1024, 2048, 4096];
         foreach (var m in GemmPeak.Measure(sizes, repetitions: 6))
@@ -33,6 +36,6 @@ switch (mode)
         BenchmarkSwitcher.FromAssembly(typeof(PerfReport).Assembly).Run(args[1..]);
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'; use perf, gemm, threads or bdn.\n{PerfOptions.Usage}");
+        Console.Error.WriteLine($"Unknown mode '{mode}'; use perf, peers, gemm, threads or bdn.\n{PerfOptions.Usage}");
         return 2;
 }

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using Microsoft.ML.Data;
+using Microsoft.ML.DeltaLoRA.Modeling;
+using Microsoft.ML.DeltaLoRA.TextEncoding;
+using TorchSharp;
+using Microsoft.ML.DeltaLoRA.MLNet;
+using Microsoft.ML.DeltaLoRA.Architectures;
+
+namespace Microsoft.ML.DeltaLoRA.Benchmarks.Peers;
+
+/// <summary>One round: our batched Transform and ORT's chosen batched run over every sentence, then a stretch one row at a time on each.</summary>
+/// <remarks>
+/// <c>OurDirectSeconds</c>: the same fitted model's <c>PredictRaw</c> on every sentence at once (tokenize, sort the whole set by
+/// length, batches of 32: no ML.NET cursor, least padding); <c>TokenizingSeconds</c>: our tokenizer alone on every sentence.
+/// Together they split our batched time into tokenizing, the network, and the ML.NET layer. <c>OurDirectPerRowSeconds</c>: the
+/// one-at-a-time stretch through <c>PredictRaw</c> row by row, which splits the per-row time the same way.
+/// </remarks>
+internal sealed record OnnxRound(double OurBatchedSeconds, double OnnxBatchedSeconds, int PerRowRows, double OurPerRowSeconds, double OnnxPerRowSeconds,
+    double OurDirectSeconds, double TokenizingSeconds, double OurDirectPerRowSeconds);
+
+/// <summary>What the ONNX Runtime comparison measured.</summary>
+internal sealed record OnnxComparisonResult(int Rows, int Threads, int OnnxBatchSize, bool OnnxSpinning, IReadOnlyList<string> Calibration,
+    IReadOnlyList<OnnxRound> Rounds, string LoadBefore, string LoadAfter)
+{
+    public double OurBatchedRowsPerSecond => Rows / Statistics.Median(Rounds.Select(r => r.OurBatchedSeconds));
+    public double OnnxBatchedRowsPerSecond => Rows / Statistics.Median(Rounds.Select(r => r.OnnxBatchedSeconds));
+    public double OurPerRowRowsPerSecond => Rounds.Sum(r => r.PerRowRows) / Rounds.Sum(r => r.OurPerRowSeconds);
+    public double OnnxPerRowRowsPerSecond => Rounds.Sum(r => r.PerRowRows) / Rounds.Sum(r => r.OnnxPerRowSeconds);
+    /// <summary>Median over rounds of our batched rows/s over ORT's.</summary>
+    public double BatchedRatio => Statistics.Median(Rounds.Select(r => r.OnnxBatchedSeconds / r.OurBatchedSeconds));
+    public double PerRowRatio => Statistics.Median(Rounds.Select(r => r.OnnxPerRowSeconds / r.OurPerRowSeconds));
+    public double OurDirectRowsPerSecond => Rows / Statistics.Median(Rounds.Select(r => r.OurDirectSeconds));
+    public double DirectRatio => Statistics.Median(Rounds.Select(r => r.OnnxBatchedSeconds / r.OurDirectSeconds));
+    public double TokenizingSeconds => Statistics.Median(Rounds.Select(r => r.TokenizingSeconds));
+    public double OurDirectPerRowRowsPerSecond => Rounds.Sum(r => r.PerRowRows) / Rounds.Sum(r => r.OurDirectPerRowSeconds);
+    public double DirectPerRowRatio => Statistics.Median(Rounds.Select(r => r.OnnxPerRowSeconds / r.OurDirectPerRowSeconds));
+}
+
+/// <summary>
+/// Inference rows/s against ONNX Runtime on the same pretrained encoder (MiniLM's original <c>model.onnx</c>): ours through the
+/// public ML.NET API (catalog-fitted for a few steps, adapters merged, batched <c>Transform</c> and <c>PredictionEngine</c>),
+/// ORT with the same thread count and tokenizer. ORT's batched configuration is its best of a calibration pass over batch
+/// sizes and its spin setting; then rounds alternate which side goes first. Both count tokenization; ours also runs the
+/// classification head, which ORT's encoder-only export does not have (2 small products per row).
+/// </summary>
+internal static class OnnxRuntimeComparison
+{
+    private static readonly int[] CandidateBatchSizes = [16, 32, 64];
+
+    public sealed class Sentence
+    {
+        [LoadColumn(0)] public string Sentence1 { get; set; } = "";
+    }
+
+    public sealed class Prediction
+    {
+        public float[] Score { get; set; } = [];
+    }
+
+    public static OnnxComparisonResult Measure(string folder, string trainFile, string devFile, int rounds, int perRowRows, Action<string> log)
+    {
+        string loadBefore = MachineState.LoadAverage();
+        int threads = torch.get_num_threads();
+        var ml = new MLContext(seed: 0);
+        var loader = ml.Data.CreateTextLoader(
+            [new TextLoader.Column("Sentence1", DataKind.String, 0), new TextLoader.Column("Label", DataKind.Single, 1)],
+            separatorChar: '\t', hasHeader: true, allowQuoting: false);
+        var options = new DeltaLoRAOptions
+        {
+            ModelPath = folder, Method = FineTuningMethod.DeltaLoRA, MaxSteps = 2, BatchSize = 8,
+            InferenceBatchSize = InferenceBenchmark.InferenceBatchSize, MaxSequenceLength = 128, Seed = 0,
+        };
+        var training = ml.Data.TakeRows(loader.Load(trainFile), 2 * options.BatchSize);
+        var fitted = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.DeltaLoRA(options)).Fit(training);
+        using var transformer = fitted.LastTransformer;
+        var dev = loader.Load(devFile);
+        var sentences = ml.Data.CreateEnumerable<Sentence>(dev, reuseRowObject: false).Select(s => s.Sentence1).ToArray();
+        var engine = ml.Model.CreatePredictionEngine<Sentence, Prediction>(transformer);
+        var row = new Sentence();
+        double OursOneAtATime(IEnumerable<string> texts)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            foreach (var text in texts)
+            {
+                row.Sentence1 = text;
+                if (engine.Predict(row).Score.Length != BenchmarkModel.NumLabels) throw new InvalidOperationException("PredictionEngine returned the wrong number of scores.");
+            }
+            return stopwatch.Elapsed.TotalSeconds;
+        }
+
+        var tokenizer = PretrainedTokenizers.Load(folder, ModelFamily.Bert);
+        var model = ((FineTunedTextScorer)transformer.Scorer.Scorer).Model;
+        var onnxFile = Path.Combine(folder, "model.onnx");
+        using var spinning = new OnnxRuntimeScorer(onnxFile, tokenizer, threads, allowSpinning: true);
+        using var passive = new OnnxRuntimeScorer(onnxFile, tokenizer, threads, allowSpinning: false);
+
+        // Warm-up of both sides, then ORT's calibration: its best batch size and spin setting on one pass each.
+        ScoreAll(transformer, ml.Data.TakeRows(dev, 64));
+        OursOneAtATime(sentences.Take(4));
+        var calibration = new List<(OnnxRuntimeScorer Scorer, int BatchSize, double Seconds)>();
+        foreach (var scorer in new[] { spinning, passive })
+        {
+            scorer.ScoreBatched(sentences.Take(64).ToArray(), 32);
+            scorer.ScoreOneAtATime(sentences.Take(4));
+            foreach (var size in CandidateBatchSizes) calibration.Add((scorer, size, scorer.ScoreBatched(sentences, size)));
+        }
+        var best = calibration.MinBy(c => c.Seconds);
+        var calibrationLines = calibration.Select(c => $"batch {c.BatchSize}, spinning {(c.Scorer.AllowSpinning ? "on" : "off")}: {sentences.Length / c.Seconds:F0} rows/s").ToArray();
+        log($"  ORT calibration: {string.Join("; ", calibrationLines)}");
+
+        var results = new List<OnnxRound>();
+        int perRound = Math.Max(1, Math.Min(perRowRows, sentences.Length) / rounds);
+        for (int round = 0; round < rounds; round++)
+        {
+            bool oursFirst = round % 2 == 0;
+            double ours = 0, theirs = 0;
+            if (oursFirst) ours = ScoreAll(transformer, dev);
+            theirs = best.Scorer.ScoreBatched(sentences, best.BatchSize);
+            if (!oursFirst) ours = ScoreAll(transformer, dev);
+            var rows = sentences.Skip(round * perRound).Take(perRound).ToArray();
+            double oursRow = 0, theirsRow = 0;
+            if (oursFirst) oursRow = OursOneAtATime(rows);
+            theirsRow = best.Scorer.ScoreOneAtATime(rows);
+            if (!oursFirst) oursRow = OursOneAtATime(rows);
+            var stopwatch = Stopwatch.StartNew();
+            var raw = model.PredictRaw(sentences, null, options.MaxSequenceLength, InferenceBenchmark.InferenceBatchSize);
+            double direct = stopwatch.Elapsed.TotalSeconds;
+            if (raw.Length != sentences.Length * model.NumLabels) throw new InvalidOperationException("PredictRaw returned the wrong number of outputs.");
+            stopwatch.Restart();
+            foreach (var text in sentences) tokenizer.Encode(text, null, options.MaxSequenceLength);
+            double tokenizing = stopwatch.Elapsed.TotalSeconds;
+            stopwatch.Restart();
+            foreach (var text in rows) model.PredictRaw([text], null, options.MaxSequenceLength, 1);
+            double directPerRow = stopwatch.Elapsed.TotalSeconds;
+            results.Add(new OnnxRound(ours, theirs, rows.Length, oursRow, theirsRow, direct, tokenizing, directPerRow));
+            log($"  round {round + 1}: batched ours {sentences.Length / ours:F0} rows/s, ORT {sentences.Length / theirs:F0} rows/s; one at a time ours {rows.Length / oursRow:F0}, ORT {rows.Length / theirsRow:F0}");
+        }
+        return new OnnxComparisonResult(sentences.Length, threads, best.BatchSize, best.Scorer.AllowSpinning, calibrationLines, results, loadBefore, MachineState.LoadAverage());
+    }
+
+    /// <summary>Seconds to transform <paramref name="data"/> and read every row's Score.</summary>
+    public static double ScoreAll(DeltaLoRATransformer transformer, IDataView data)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var scored = transformer.Transform(data);
+        var score = scored.Schema[transformer.ScoreColumnName];
+        using var cursor = scored.GetRowCursor([score]);
+        var getter = cursor.GetGetter<VBuffer<float>>(score);
+        var value = default(VBuffer<float>);
+        while (cursor.MoveNext()) getter(ref value);
+        return stopwatch.Elapsed.TotalSeconds;
+    }
+}
