@@ -3,6 +3,7 @@
 # lowest priority), resumable: run it again after an interruption and every run already in a runs.csv is skipped.
 #
 #   samples/DeltaLoRA.Bench/run-study-minilm.sh [OUT]     default OUT: artifacts/study-minilm
+#   STUDY_SMOKE=1 samples/DeltaLoRA.Bench/run-study-minilm.sh /tmp/smoke     every stage on the tiny BERT fixture (tests this script)
 #
 # Configuration (the same for every method of a task): the paper's adapter settings (r 8, α 16, query and value, λ 0.5,
 # K = warmup), 2 epochs of each task's training rows at 16 rows per step, inputs cut at 128 tokens; --train-size 8551 keeps
@@ -19,7 +20,7 @@
 #   (process b), Delta-LoRA and LoRA, each rank choosing its own rate from the adapter grid; then λ/K sensitivity on SST-2
 #   (a, in OUT/main so that it reuses the selection runs) and a longer budget on SST-2, 4 epochs at the rates the main
 #   study chose (b). Summaries: OUT/rank/summary.md (summarize-minilm-rank.sh), OUT/main/sensitivity-sst2.md,
-#   OUT/sst2-4-epochs/results.md.
+#   OUT/sst2-long/results.md.
 # Logs: OUT/*.log. CPU time: OUT/*.cpu (per process and session: the date, then bash `times`, whose 2nd line is its children's user and system time).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -34,8 +35,14 @@ bench=(nice -n 19 dotnet samples/DeltaLoRA.Bench/bin/Release/net10.0/deltalora-b
 
 adapter_grid=1e-3,2e-3,5e-3
 full_grid=3e-5,1e-4,3e-4
-common=(--model minilm --train-size 8551 --validation-fraction 0.1 --epochs 2 --seeds 3 --rank 8 --alpha 16 --lambda 0.5
+epochs=2 long_epochs=4 spectrum_lr=5e-4
+common=(--model minilm --train-size 8551 --validation-fraction 0.1 --seeds 3 --alpha 16 --lambda 0.5
         --lr-grid DeltaLoRA=$adapter_grid --lr-grid LoRA=$adapter_grid --lr-grid Full=$full_grid)
+if [[ "${STUDY_SMOKE:-}" == 1 ]]; then # the same stages on the tiny BERT fixture in a minute or two: tests this script, not the method
+  common=(--quick --model ../shared/fixtures/hf/bert/BertForSequenceClassification --max-length 64 --seeds 2
+          --lr-grid DeltaLoRA=1e-3,1e-2 --lr-grid LoRA=1e-3,1e-2 --lr-grid Full=1e-4,1e-3)
+  epochs=1 long_epochs=2 spectrum_lr=1e-2
+fi
 tasks=sst2,mrpc,rte,cola,stsb
 
 # One header, then every line of the given CSVs once (earlier merges in the target are kept).
@@ -59,22 +66,22 @@ run_two() { # run_two NAME_A "COMMAND A" NAME_B "COMMAND B": both in the backgro
 }
 
 # ---- Stage 1: main study (+ the spectrum runs) ----
-run_two stage1-a '"${bench[@]}" study "${common[@]}" --tasks $tasks --methods DeltaLoRA,LoRA --out "$out/part-a"' \
-        stage1-b '"${bench[@]}" spectrum "${common[@]}" --tasks sst2,mrpc --lr 5e-4 --seed 1 --out "$out/spectrum" \
-                  && "${bench[@]}" study "${common[@]}" --tasks $tasks --methods Full,Frozen --out "$out/part-b"'
+run_two stage1-a '"${bench[@]}" study "${common[@]}" --epochs $epochs --tasks $tasks --methods DeltaLoRA,LoRA --out "$out/part-a"' \
+        stage1-b '"${bench[@]}" spectrum "${common[@]}" --epochs $epochs --tasks sst2,mrpc --lr $spectrum_lr --seed 1 --out "$out/spectrum" \
+                  && "${bench[@]}" study "${common[@]}" --epochs $epochs --tasks $tasks --methods Full,Frozen --out "$out/part-b"'
 for csv in runs.csv losses.csv; do merge "$out/main/$csv" "$out/part-a/$csv" "$out/part-b/$csv"; done
-"${bench[@]}" study "${common[@]}" --tasks $tasks --out "$out/main" > "$out/main-report.log" 2>&1
+"${bench[@]}" study "${common[@]}" --epochs $epochs --tasks $tasks --out "$out/main" > "$out/main-report.log" 2>&1
 
 # ---- Stage 2: rank sweep, sensitivity, longer budget ----
 # The rates the main study chose for SST-2 (final runs), for the longer budget.
 chosen() { awk -F, -v m="$1" '$1 == "sst2" && $2 == m && $3 == "final" { print $4; exit }' "$out/main/runs.csv"; }
 rank_sweep() { # rank_sweep TASK
   for r in 1 16 2 4; do
-    "${bench[@]}" study "${common[@]}" --rank "$r" --tasks "$1" --methods DeltaLoRA,LoRA --out "$out/rank/r$r-$1"
+    "${bench[@]}" study "${common[@]}" --epochs $epochs --rank "$r" --tasks "$1" --methods DeltaLoRA,LoRA --out "$out/rank/r$r-$1"
   done
 }
-run_two stage2-a 'rank_sweep sst2 && "${bench[@]}" sensitivity "${common[@]}" --task sst2 --out "$out/main"' \
-        stage2-b 'rank_sweep mrpc && "${bench[@]}" study "${common[@]}" --epochs 4 --tasks sst2 --methods DeltaLoRA,LoRA,Full \
-                  --lr-grid DeltaLoRA=$(chosen DeltaLoRA) --lr-grid LoRA=$(chosen LoRA) --lr-grid Full=$(chosen Full) --out "$out/sst2-4-epochs"'
+run_two stage2-a 'rank_sweep sst2 && "${bench[@]}" sensitivity "${common[@]}" --epochs $epochs --task sst2 --out "$out/main"' \
+        stage2-b 'rank_sweep mrpc && "${bench[@]}" study "${common[@]}" --epochs $long_epochs --tasks sst2 --methods DeltaLoRA,LoRA,Full \
+                  --lr-grid DeltaLoRA=$(chosen DeltaLoRA) --lr-grid LoRA=$(chosen LoRA) --lr-grid Full=$(chosen Full) --out "$out/sst2-long"'
 bash samples/DeltaLoRA.Bench/summarize-minilm-rank.sh "$out" > "$out/rank/summary.md"
-echo "run-study-minilm: done; see $out/main/results.md, $out/spectrum/spectrum.md, $out/rank/summary.md, $out/main/sensitivity-sst2.md, $out/sst2-4-epochs/results.md"
+echo "run-study-minilm: done; see $out/main/results.md, $out/spectrum/spectrum.md, $out/rank/summary.md, $out/main/sensitivity-sst2.md, $out/sst2-long/results.md"
