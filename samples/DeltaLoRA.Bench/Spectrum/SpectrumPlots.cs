@@ -99,7 +99,7 @@ public static class SpectrumPlots
         var line = plot.Add.VerticalLine(index);
         line.Color = Colors.Gray;
         line.LinePattern = LinePattern.Dotted;
-        line.Text = $"{label} = {index}";
+        line.LegendText = $"{label} = {index}";
     }
 
     private static void LogAxis(Plot plot)
