@@ -40,13 +40,13 @@ public static class SpectrumReport
         text.AppendLine(string.Create(invariant, $"Every method at learning rate {learningRate:0.###e+0}, seed {seed}, r {r}, α {settings.Alpha}, λ {settings.UpdateRatio}, K = warmup; one run each. ")
             + "ΔW = W_eff,T − W_0 of each attention query and value matrix (W_0 from the pretrained checkpoint, W_eff,T from the saved ML.NET model, adapters merged). "
             + string.Create(invariant, $"Numerical rank counts σ_i > {WeightChange.DefaultRelativeTolerance:0e+0} × σ_1; Delta-LoRA's ΔW has rank ≤ 2r = {2 * r} by the telescoping sum, LoRA's ≤ r = {r}, full fine-tuning's is unbounded. ")
-            + "Top-r / top-2r share: the share of ‖ΔW‖²_F in the r / 2r largest singular values. Late loss: mean training loss over the last 10% of the steps.");
+            + "Outside top r / 2r: the share of ‖ΔW‖²_F beyond the r / 2r largest singular values (mean over matrices). Late loss: mean training loss over the last 10% of the steps.");
         text.AppendLine();
         foreach (var outcome in outcomes.Where(o => o.Runs.Count > 0))
         {
             var first = outcome.Runs[0].Record.Spec;
             text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"## {outcome.Task.Name} ({first.Steps} steps, {first.TrainRows} training rows)")).AppendLine();
-            text.AppendLine($"| method | dev {MetricNames.ScoreName(outcome.Task)} ×100 | late loss | numerical rank (min–max) | stable rank (mean) | top-r share | top-2r share | ‖ΔW‖_F (mean) | σ_1 (mean) |");
+            text.AppendLine($"| method | dev {MetricNames.ScoreName(outcome.Task)} ×100 | late loss | numerical rank (min–max) | stable rank (mean) | outside top r | outside top 2r | ‖ΔW‖_F (mean) | σ_1 (mean) |");
             text.AppendLine("|---|---|---|---|---|---|---|---|---|");
             foreach (var run in outcome.Runs)
             {
@@ -54,7 +54,7 @@ public static class SpectrumReport
                 var ranks = changes.Select(c => c.NumericalRank()).ToArray();
                 text.AppendLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {run.Record.Spec.Method} | {100 * run.Record.DevScores.Score:0.00} | {LateLoss(run.Losses):0.0000} | {ranks.Min()}–{ranks.Max()} | {changes.Average(c => c.StableRank):0.00} | "
-                    + $"{changes.Average(c => TopShare(c, r)):0.000} | {changes.Average(c => TopShare(c, 2 * r)):0.000} | {changes.Average(c => c.FrobeniusNorm):0.0000} | {changes.Average(c => c.Largest):0.0000} |"));
+                    + $"{changes.Average(c => 1 - TopShare(c, r)):0.00e+0} | {changes.Average(c => 1 - TopShare(c, 2 * r)):0.00e+0} | {changes.Average(c => c.FrobeniusNorm):0.0000} | {changes.Average(c => c.Largest):0.0000} |"));
             }
             text.AppendLine();
             text.AppendLine($"Plots: `plots/spectrum-{outcome.Task.Name}.png` (methods compared), `plots/spectrum-{outcome.Task.Name}-<method>.png` (every matrix), `plots/spectrum-loss-{outcome.Task.Name}.png` (loss curves).");
