@@ -3,13 +3,14 @@ using Microsoft.ML.DeltaLoRA;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using System.Globalization;
 using DeltaLoRA.Bench.Glue;
+using DeltaLoRA.Bench.Spectrum;
 using DeltaLoRA.Bench.Study;
 
 namespace DeltaLoRA.Bench;
 
 /// <summary>
 /// The bench's command line: <c>study</c> (every task × method, learning-rate selection, final seeds, report) and
-/// <c>sensitivity</c> (Delta-LoRA's λ × K grid on one task). Options given explicitly override the defaults, or the
+/// <c>sensitivity</c> (Delta-LoRA's λ × K grid on one task) and <c>spectrum</c> (singular values of each method's weight change). Options given explicitly override the defaults, or the
 /// <c>--quick</c> smoke configuration.
 /// </summary>
 internal static class BenchCommandLine
@@ -47,6 +48,13 @@ internal static class BenchCommandLine
     private static readonly Option<string[]> Lambdas = ListOption("--lambdas", "λ values (default 0, 0.25, 0.5, 1, 2).");
     private static readonly Option<string[]> StartMultiples = ListOption("--k-multiples", "K values as multiples of the warmup steps (default 0, 1, 2).");
 
+    private static readonly Option<double> CommonLearningRate = new("--lr")
+    {
+        Description = $"The learning rate every method of the spectrum runs uses (default {SpectrumStudy.DefaultLearningRate}).",
+        DefaultValueFactory = _ => SpectrumStudy.DefaultLearningRate,
+    };
+    private static readonly Option<int> SpectrumSeed = new("--seed") { Description = "The seed of the spectrum runs (default 1).", DefaultValueFactory = _ => 1 };
+
     public static RootCommand Build(TextWriter log)
     {
         var shared = new Option[] { Out, Data, Model, Pooling, PairEncoding, Quick, Seeds, TrainSize, ValidationFraction, DevSize, Steps, Epochs, BatchSize, MaxLength, LrGrid, Rank, Alpha, Lambda, StartSteps, LogEvery, RawTargets, Threads };
@@ -77,9 +85,26 @@ internal static class BenchCommandLine
                 Doubles(parse.GetValue(StartMultiples), "--k-multiples") ?? SensitivityStudy.DefaultStartMultiples, log);
         })));
 
+        var spectrum = new Command("spectrum",
+            "Fine-tune each task with DeltaLoRA, LoRA and Full at one common learning rate and seed; write the singular values of W_eff,T − W_0 of every adapted query/value matrix, and the loss curves (default tasks: sst2, mrpc).");
+        foreach (var option in shared) spectrum.Options.Add(option);
+        spectrum.Options.Add(Tasks);
+        spectrum.Options.Add(Methods);
+        spectrum.Options.Add(CommonLearningRate);
+        spectrum.Options.Add(SpectrumSeed);
+        spectrum.SetAction(parse => Guarded(log, () => WithThreads(parse, () =>
+        {
+            var settings = Settings(parse);
+            if (parse.GetValue(Tasks) is not { Length: > 0 }) settings = settings with { Tasks = SpectrumStudy.DefaultTasks };
+            if (parse.GetValue(Methods) is not { Length: > 0 }) settings = settings with { Methods = SpectrumStudy.DefaultMethods };
+            using var runner = new StudyRunner(settings, log);
+            SpectrumStudy.Run(runner, parse.GetValue(CommonLearningRate), parse.GetValue(SpectrumSeed), log);
+        })));
+
         var root = new RootCommand("Accuracy study of Delta-LoRA vs LoRA vs full fine-tuning on GLUE, through Microsoft.ML.DeltaLoRA's ML.NET API.");
         root.Subcommands.Add(study);
         root.Subcommands.Add(sensitivity);
+        root.Subcommands.Add(spectrum);
         return root;
     }
 

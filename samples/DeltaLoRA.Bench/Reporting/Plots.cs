@@ -18,6 +18,9 @@ internal static class Plots
         [StudyMethod.Frozen] = Color.FromHex("#7f7f7f"),
     };
 
+    /// <summary>The colour a method has in every plot of the bench.</summary>
+    public static Color ColorOf(StudyMethod method) => MethodColors[method];
+
     /// <summary>One line per fine-tuning method: the final runs' mean loss per step (moving average over 5% of the steps).</summary>
     public static void LossCurves(string path, GlueTask task, IReadOnlyDictionary<StudyMethod, IReadOnlyList<IReadOnlyList<LossPoint>>> runsByMethod, bool isQuick)
     {

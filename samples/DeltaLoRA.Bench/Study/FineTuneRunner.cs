@@ -15,6 +15,32 @@ internal static class FineTuneRunner
 {
     public static RunResult Run(RunSpec spec, TaskData data, StudySettings settings, TextWriter log)
     {
+        var fitted = Fit(spec, data, settings, log);
+        var clock = Stopwatch.StartNew();
+        TaskScores validation;
+        TaskScores? dev;
+        try
+        {
+            validation = Score(fitted.Context, fitted.Model, data.Task, data.Validation);
+            // Selection runs are judged on validation only; not even computing their dev scores keeps dev out of the choice.
+            dev = spec.Phase == RunPhase.Select ? null : Score(fitted.Context, fitted.Model, data.Task, data.Dev);
+        }
+        finally
+        {
+            Release(fitted.Model);
+        }
+        double evalSeconds = clock.Elapsed.TotalSeconds;
+
+        int warmup = settings.WarmupStepsFor(spec.Steps);
+        return new RunResult(new RunRecord(spec, validation.Score, dev, warmup, fitted.TrainSeconds, evalSeconds), fitted.Losses);
+    }
+
+    /// <summary>A fitted pipeline, the context that made it, its per-step training losses and its training time.</summary>
+    public sealed record FittedRun(MLContext Context, ITransformer Model, IReadOnlyList<LossPoint> Losses, double TrainSeconds);
+
+    /// <summary>Trains the run's pipeline; the caller scores it and then frees it with <see cref="Release"/>.</summary>
+    public static FittedRun Fit(RunSpec spec, TaskData data, StudySettings settings, TextWriter log)
+    {
         if (!spec.Method.FineTunes()) throw new ArgumentOutOfRangeException(nameof(spec), spec.Method, "FineTuneRunner runs DeltaLoRA, LoRA and Full only.");
         double learningRate = spec.LearningRate ?? throw new ArgumentOutOfRangeException(nameof(spec), "null", "A fine-tuning run needs a learning rate.");
 
@@ -44,24 +70,7 @@ internal static class FineTuneRunner
 
         var clock = Stopwatch.StartNew();
         var model = data.Task.IsRegression ? FitRegression(ml, options, data.Train, settings.TargetScalingFor(data)) : FitClassification(ml, options, data.Train);
-        double trainSeconds = clock.Elapsed.TotalSeconds;
-        TaskScores validation;
-        TaskScores? dev;
-        try
-        {
-            clock.Restart();
-            validation = Score(ml, model, data.Task, data.Validation);
-            // Selection runs are judged on validation only; not even computing their dev scores keeps dev out of the choice.
-            dev = spec.Phase == RunPhase.Select ? null : Score(ml, model, data.Task, data.Dev);
-        }
-        finally
-        {
-            Release(model);
-        }
-        double evalSeconds = clock.Elapsed.TotalSeconds;
-
-        int warmup = settings.WarmupStepsFor(spec.Steps);
-        return new RunResult(new RunRecord(spec, validation.Score, dev, warmup, trainSeconds, evalSeconds), progress.Losses);
+        return new FittedRun(ml, model, progress.Losses, clock.Elapsed.TotalSeconds);
     }
 
     private static ITransformer FitClassification(MLContext ml, DeltaLoRAOptions options, IReadOnlyList<GlueExample> rows)
@@ -77,7 +86,7 @@ internal static class FineTuneRunner
         => ml.Regression.Trainers.DeltaLoRA(options).Fit(ml.Data.LoadFromEnumerable(RegressionRow.From(rows, scaling)));
 
     /// <summary>Frees the fine-tuned network now rather than at finalization: a study makes many runs in one process.</summary>
-    private static void Release(ITransformer model)
+    public static void Release(ITransformer model)
     {
         if (model is IEnumerable<ITransformer> chain)
             foreach (var part in chain) (part as IDisposable)?.Dispose();

@@ -11,4 +11,7 @@ internal static class RunPhase
 
     /// <summary>λ and K sensitivity runs.</summary>
     public const string Sensitivity = "sensitivity";
+
+    /// <summary>Runs whose weight change is measured (singular values of W_eff,T − W_0), at one learning rate common to every method.</summary>
+    public const string Spectrum = "spectrum";
 }

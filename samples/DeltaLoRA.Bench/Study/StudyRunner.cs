@@ -136,6 +136,7 @@ internal sealed class StudyRunner : IDisposable
     }
 
     public LossLog Losses => _losses;
+    public RunLog Runs => _runs;
     public StudySettings Settings => _settings;
 
     public void Dispose() => _embedder?.Dispose();
