@@ -84,7 +84,7 @@ internal static class InferenceBenchmark
         stopwatch.Restart();
         foreach (var text in sentences) model.Tokenizer.Encode(text, null, options.MaxSequenceLength);
         double tokenizingSeconds = stopwatch.Elapsed.TotalSeconds;
-        ScoreAll(transformer, ml.Data.TakeRows(dev, 2 * InferenceBatchSize)); // warm-up: thread pool, allocator, first-call costs
+        TransformTiming.ScoreAll(transformer, ml.Data.TakeRows(dev, 2 * InferenceBatchSize)); // warm-up: thread pool, allocator, first-call costs
         var engine = ml.Model.CreatePredictionEngine<Sentence, Prediction>(transformer);
         for (int i = 0; i < 4; i++) engine.Predict(new Sentence { Sentence1 = sentences[i] });
         recorder.Clear();
@@ -95,7 +95,7 @@ internal static class InferenceBenchmark
         {
             double gemm = GemmPeak.Probe();
             var cpuBefore = Utilisation.ProcessorTime();
-            double batched = ScoreAll(transformer, dev);
+            double batched = TransformTiming.ScoreAll(transformer, dev);
             double batchedCpu = (Utilisation.ProcessorTime() - cpuBefore).TotalSeconds;
             var rows = sentences.Skip(round * perRound).Take(perRound).ToArray();
             var row = new Sentence();
@@ -126,18 +126,5 @@ internal static class InferenceBenchmark
         var allLengths = new SequenceLengths(sentences.Select(Tokens));
         return new InferenceMeasurement(modelKey, InferenceBatchSize, sentences.Length, allLengths.Tokens, executedTokens, Flops(allLengths), executedFlops,
             tokenizingSeconds, results);
-    }
-
-    /// <summary>Seconds to transform <paramref name="data"/> and read every row's Score.</summary>
-    private static double ScoreAll(DeltaLoRATransformer transformer, IDataView data)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        var scored = transformer.Transform(data);
-        var score = scored.Schema[transformer.ScoreColumnName];
-        using var cursor = scored.GetRowCursor([score]);
-        var getter = cursor.GetGetter<VBuffer<float>>(score);
-        var value = default(VBuffer<float>);
-        while (cursor.MoveNext()) getter(ref value);
-        return stopwatch.Elapsed.TotalSeconds;
     }
 }

@@ -104,8 +104,8 @@ internal static class MlNetTextClassificationComparison
         long parameters = ((FineTunedTextScorer)transformer.Scorer.Scorer).Model.Network.parameters().Sum(p => p.numel());
         var dev = loader.Load(devFile);
         var sentences = ml.Data.CreateEnumerable<Sentence>(dev, reuseRowObject: false).Select(s => s.Sentence1).ToArray();
-        OnnxRuntimeComparison.ScoreAll(transformer, ml.Data.TakeRows(dev, 64)); // warm-up
-        double transformSeconds = OnnxRuntimeComparison.ScoreAll(transformer, dev);
+        TransformTiming.ScoreAll(transformer, ml.Data.TakeRows(dev, 64)); // warm-up
+        double transformSeconds = TransformTiming.ScoreAll(transformer, dev);
         var engine = ml.Model.CreatePredictionEngine<Sentence, Prediction>(fitted);
         var row = new Sentence { Sentence1 = sentences[0] };
         engine.Predict(row);

@@ -95,7 +95,7 @@ internal static class OnnxRuntimeComparison
         using var passive = new OnnxRuntimeScorer(onnxFile, tokenizer, threads, allowSpinning: false);
 
         // Warm-up of both sides, then ORT's calibration: its best batch size and spin setting on one pass each.
-        ScoreAll(transformer, ml.Data.TakeRows(dev, 64));
+        TransformTiming.ScoreAll(transformer, ml.Data.TakeRows(dev, 64));
         OursOneAtATime(sentences.Take(4));
         var calibration = new List<(OnnxRuntimeScorer Scorer, int BatchSize, double Seconds)>();
         foreach (var scorer in new[] { spinning, passive })
@@ -114,9 +114,9 @@ internal static class OnnxRuntimeComparison
         {
             bool oursFirst = round % 2 == 0;
             double ours = 0, theirs = 0;
-            if (oursFirst) ours = ScoreAll(transformer, dev);
+            if (oursFirst) ours = TransformTiming.ScoreAll(transformer, dev);
             theirs = best.Scorer.ScoreBatched(sentences, best.BatchSize);
-            if (!oursFirst) ours = ScoreAll(transformer, dev);
+            if (!oursFirst) ours = TransformTiming.ScoreAll(transformer, dev);
             var rows = sentences.Skip(round * perRound).Take(perRound).ToArray();
             double oursRow = 0, theirsRow = 0;
             if (oursFirst) oursRow = OursOneAtATime(rows);
@@ -136,18 +136,5 @@ internal static class OnnxRuntimeComparison
             log($"  round {round + 1}: batched ours {sentences.Length / ours:F0} rows/s, ORT {sentences.Length / theirs:F0} rows/s; one at a time ours {rows.Length / oursRow:F0}, ORT {rows.Length / theirsRow:F0}");
         }
         return new OnnxComparisonResult(sentences.Length, threads, best.BatchSize, best.Scorer.AllowSpinning, calibrationLines, results, loadBefore, MachineState.LoadAverage());
-    }
-
-    /// <summary>Seconds to transform <paramref name="data"/> and read every row's Score.</summary>
-    public static double ScoreAll(DeltaLoRATransformer transformer, IDataView data)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        var scored = transformer.Transform(data);
-        var score = scored.Schema[transformer.ScoreColumnName];
-        using var cursor = scored.GetRowCursor([score]);
-        var getter = cursor.GetGetter<VBuffer<float>>(score);
-        var value = default(VBuffer<float>);
-        while (cursor.MoveNext()) getter(ref value);
-        return stopwatch.Elapsed.TotalSeconds;
     }
 }
