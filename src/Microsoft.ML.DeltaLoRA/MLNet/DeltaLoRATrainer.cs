@@ -69,10 +69,11 @@ public sealed class DeltaLoRATrainer : IEstimator<DeltaLoRATransformer>
         }
     }
 
-    /// <summary>The input columns plus Score (and PredictedLabel for classification), after checking the columns read.</summary>
+    /// <summary>The input columns plus Score (and PredictedLabel for classification), after checking the options and the columns read.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
+        Options.Validate();
         var label = InputColumns.RequireLabel(inputSchema, Options.LabelColumnName, Task);
         InputColumns.RequireText(inputSchema, Options.Sentence1ColumnName, "text");
         if (Options.Sentence2ColumnName is not null) InputColumns.RequireText(inputSchema, Options.Sentence2ColumnName, "second text");

@@ -114,6 +114,19 @@ public class InputValidationTests
     }
 
     [Fact]
+    public void Invalid_options_are_rejected_by_GetOutputSchema_too_naming_the_option()
+    {
+        var ml = new MLContext(seed: 1);
+        var trainer = ml.MulticlassClassification.Trainers.DeltaLoRA(new DeltaLoRAOptions { Sentence1ColumnName = null!, Rank = 0 });
+        var shape = MLNetInternals.ShapeOf(ml.Data.LoadFromEnumerable(new[] { new SparseKeyRow() }).Schema);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => { trainer.GetOutputSchema(shape); });
+
+        Assert.Equal(nameof(DeltaLoRAOptions.Rank), error.ParamName);
+        Assert.Contains("Sentence1ColumnName must be a column name; found null.", error.Message);
+    }
+
+    [Fact]
     public void One_error_lists_every_invalid_option_one_line_each()
     {
         var ml = new MLContext(seed: 1);
