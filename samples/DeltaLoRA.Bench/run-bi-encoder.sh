@@ -4,7 +4,7 @@
 #   USE-Lite: the defaults of the USE-Lite study (run-study.sh: 500 steps × 16 rows, ≤ 3,600 training rows, the default
 #             learning-rate grids); its cross-encoder numbers are results/runs.csv.
 #   MiniLM:   the settings of run-study-minilm.sh (2 epochs of the whole training split, 10% carved off for validation, grids
-#             adapters 5e-4, 1e-3, 2e-3 and Full 3e-5, 1e-4, 3e-4); its cross-encoder numbers are that study's.
+#             adapters 5e-4, 1e-3, 2e-3, 5e-3 and Full 3e-5, 1e-4, 3e-4); its cross-encoder numbers are that study's.
 # One process at the lowest priority, one libtorch thread; resumable (runs already in a runs.csv are skipped).
 #
 #   samples/DeltaLoRA.Bench/run-bi-encoder.sh [OUT]     default OUT: artifacts/bi-encoder
@@ -20,7 +20,7 @@ rm -rf "$out/bin" && cp -r samples/DeltaLoRA.Bench/bin/Release/net10.0 "$out/bin
 export OMP_WAIT_POLICY=PASSIVE
 bench=(nice -n 19 dotnet "$out/bin/deltalora-bench.dll")
 minilm=(--model minilm --train-size 8551 --validation-fraction 0.1 --seeds 3 --epochs 2 --alpha 16 --lambda 0.5
-        --lr-grid DeltaLoRA=5e-4,1e-3,2e-3 --lr-grid LoRA=5e-4,1e-3,2e-3 --lr-grid Full=3e-5,1e-4,3e-4)
+        --lr-grid DeltaLoRA=5e-4,1e-3,2e-3,5e-3 --lr-grid LoRA=5e-4,1e-3,2e-3,5e-3 --lr-grid Full=3e-5,1e-4,3e-4)
 
 # Delta-LoRA first (STS-B, where the cross-encoder fell furthest behind the frozen sentence vectors, before MRPC), then LoRA and Full.
 for methods in DeltaLoRA LoRA,Full; do
