@@ -30,15 +30,7 @@ internal static class SpectrumPlots
             if (matrix.Projection == "value") line.LinePattern = LinePattern.Dashed;
             line.LegendText = matrix.Label;
         }
-        MarkRank(plot, rank, "r");
-        MarkRank(plot, 2 * rank, "2r");
-        LogAxis(plot);
-        plot.Title($"{task.Name} {method}: singular values of W_eff,T − W_0 (lr {learningRate:0.###e+0}; query solid, value dashed)");
-        plot.Axes.Title.Label.FontSize = 14;
-        plot.XLabel("index i (largest first)");
-        plot.YLabel("σ_i");
-        plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(path, Plots.Width, Plots.Height);
+        SaveSpectrum(plot, path, rank, $"{task.Name} {method}: singular values of W_eff,T − W_0 (lr {learningRate:0.###e+0}; query solid, value dashed)", "σ_i");
     }
 
     /// <summary>One line per method: σ_i / σ_1 averaged over the adapted matrices.</summary>
@@ -56,15 +48,7 @@ internal static class SpectrumPlots
             line.LegendText = method.ToString();
             if (method == StudyMethod.LoRA) line.LinePattern = LinePattern.Dashed;
         }
-        MarkRank(plot, rank, "r");
-        MarkRank(plot, 2 * rank, "2r");
-        LogAxis(plot);
-        plot.Title($"{task.Name}: σ_i / σ_1 of W_eff,T − W_0, mean over query/value matrices (lr {learningRate:0.###e+0})");
-        plot.Axes.Title.Label.FontSize = 14;
-        plot.XLabel("index i (largest first)");
-        plot.YLabel("σ_i / σ_1");
-        plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(path, Plots.Width, Plots.Height);
+        SaveSpectrum(plot, path, rank, $"{task.Name}: σ_i / σ_1 of W_eff,T − W_0, mean over query/value matrices (lr {learningRate:0.###e+0})", "σ_i / σ_1");
     }
 
     /// <summary>One line per method: its loss per optimizer step (moving average over 5% of the steps), all at the same learning rate.</summary>
@@ -110,5 +94,19 @@ internal static class SpectrumPlots
             LabelFormatter = y => $"1e{y:0}",
             MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
         };
+    }
+
+    /// <summary>The r and 2r marks, the log axis, titles and legend every spectrum plot shares; then saves it.</summary>
+    private static void SaveSpectrum(Plot plot, string path, int rank, string title, string yLabel)
+    {
+        MarkRank(plot, rank, "r");
+        MarkRank(plot, 2 * rank, "2r");
+        LogAxis(plot);
+        plot.Title(title);
+        plot.Axes.Title.Label.FontSize = 14;
+        plot.XLabel("index i (largest first)");
+        plot.YLabel(yLabel);
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.SavePng(path, Plots.Width, Plots.Height);
     }
 }
