@@ -2,6 +2,7 @@ using BenchmarkDotNet.Running;
 using Microsoft.ML.DeltaLoRA.Benchmarks;
 
 // perf [options]: the markdown performance report (GEMM peak, training throughput/MFU/ratios/memory, ML.NET inference); see PerfOptions.Usage
+// peers-diagnosis [rounds] [--out FILE]: where our MiniLM inference time goes (Transform's windows, grad mode, threads, GEMM share)
 // gemm [sizes]: the GEMM peak alone
 // threads [rounds]: libgomp's default against OMP_WAIT_POLICY=PASSIVE, GOMP_SPINCOUNT=10000 and OMP_NUM_THREADS=1 (child processes)
 // child METHOD MODEL LAYERS BATCH SEQUENCE WARMUP TIMED: one peak-memory measurement (started by perf)
@@ -16,6 +17,10 @@ switch (mode)
         return PerfReport.Run(PerfOptions.Parse(args[1..]));
     case "peers":
         return Microsoft.ML.DeltaLoRA.Benchmarks.Peers.PeerReport.Run(Microsoft.ML.DeltaLoRA.Benchmarks.Peers.PeerOptions.Parse(args[1..]));
+    case "peers-diagnosis":
+        int outAt = Array.IndexOf(args, "--out");
+        var rest = args[1..].Where((_, i) => outAt < 0 || (i + 1 != outAt && i + 1 != outAt + 1)).ToArray();
+        return Microsoft.ML.DeltaLoRA.Benchmarks.Peers.InferenceDiagnosis.Run(rest.Length > 0 ? int.Parse(rest[0]) : 5, outAt >= 0 ? args[outAt + 1] : null);
     case "gemm":
         var sizes = args.Length > 1 ? args[1..].Select(int.Parse) : [1024, 2048, 4096];
         foreach (var m in GemmPeak.Measure(sizes, repetitions: 6))
@@ -36,6 +41,6 @@ switch (mode)
         BenchmarkSwitcher.FromAssembly(typeof(PerfReport).Assembly).Run(args[1..]);
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'; use perf, peers, gemm, threads or bdn.\n{PerfOptions.Usage}");
+        Console.Error.WriteLine($"Unknown mode '{mode}'; use perf, peers, peers-diagnosis, gemm, threads or bdn.\n{PerfOptions.Usage}");
         return 2;
 }

@@ -175,7 +175,9 @@ internal sealed class TextClassificationModel : IDisposable
         lock (_inferenceLock)
         {
             Network.eval();
-            using var noGrad = torch.no_grad();
+            // Inference mode rather than no-grad: libtorch skips autograd's version counting and view tracking on every op
+            // (one-row forwards measured 0–14 % faster over four runs, `peers-diagnosis`). Nothing made here outlives the call.
+            using var inferenceMode = torch.inference_mode();
             foreach (var rows in LengthGroups.Batches(sequences.Select(s => s.Length).ToArray(), batchSize))
             {
                 using var scope = torch.NewDisposeScope();

@@ -47,6 +47,9 @@ internal static class OnnxRuntimeComparison
 {
     private static readonly int[] CandidateBatchSizes = [16, 32, 64];
 
+    /// <summary>Tokens per input on both sides (SST-2 sentences stay well below it).</summary>
+    public const int MaxSequenceLength = 128;
+
     public sealed class Sentence
     {
         [LoadColumn(0)] public string Sentence1 { get; set; } = "";
@@ -57,10 +60,12 @@ internal static class OnnxRuntimeComparison
         public float[] Score { get; set; } = [];
     }
 
-    public static OnnxComparisonResult Measure(string folder, string trainFile, string devFile, int rounds, int perRowRows, Action<string> log)
+    /// <summary>
+    /// The model both inference measurements score with: catalog-fitted on SST-2 for 2 Delta-LoRA steps (adapters merged), and the
+    /// loader of SST-2's tab-separated files (Sentence1, Label).
+    /// </summary>
+    public static (MLContext Ml, TextLoader Loader, DeltaLoRATransformer Transformer) FitForInference(string folder, string trainFile)
     {
-        string loadBefore = MachineState.LoadAverage();
-        int threads = torch.get_num_threads();
         var ml = new MLContext(seed: 0);
         var loader = ml.Data.CreateTextLoader(
             [new TextLoader.Column("Sentence1", DataKind.String, 0), new TextLoader.Column("Label", DataKind.Single, 1)],
@@ -68,11 +73,19 @@ internal static class OnnxRuntimeComparison
         var options = new DeltaLoRAOptions
         {
             ModelPath = folder, Method = FineTuningMethod.DeltaLoRA, MaxSteps = 2, BatchSize = 8,
-            InferenceBatchSize = InferenceBenchmark.InferenceBatchSize, MaxSequenceLength = 128, Seed = 0,
+            InferenceBatchSize = InferenceBenchmark.InferenceBatchSize, MaxSequenceLength = MaxSequenceLength, Seed = 0,
         };
         var training = ml.Data.TakeRows(loader.Load(trainFile), 2 * options.BatchSize);
         var fitted = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.DeltaLoRA(options)).Fit(training);
-        using var transformer = fitted.LastTransformer;
+        return (ml, loader, fitted.LastTransformer);
+    }
+
+    public static OnnxComparisonResult Measure(string folder, string trainFile, string devFile, int rounds, int perRowRows, Action<string> log)
+    {
+        string loadBefore = MachineState.LoadAverage();
+        int threads = torch.get_num_threads();
+        var (ml, loader, transformer) = FitForInference(folder, trainFile);
+        using var owned = transformer;
         var dev = loader.Load(devFile);
         var sentences = ml.Data.CreateEnumerable<Sentence>(dev, reuseRowObject: false).Select(s => s.Sentence1).ToArray();
         var engine = ml.Model.CreatePredictionEngine<Sentence, Prediction>(transformer);
@@ -123,14 +136,14 @@ internal static class OnnxRuntimeComparison
             theirsRow = best.Scorer.ScoreOneAtATime(rows);
             if (!oursFirst) oursRow = OursOneAtATime(rows);
             var stopwatch = Stopwatch.StartNew();
-            var raw = model.PredictRaw(sentences, null, options.MaxSequenceLength, InferenceBenchmark.InferenceBatchSize);
+            var raw = model.PredictRaw(sentences, null, MaxSequenceLength, InferenceBenchmark.InferenceBatchSize);
             double direct = stopwatch.Elapsed.TotalSeconds;
             if (raw.Length != sentences.Length * model.NumLabels) throw new InvalidOperationException("PredictRaw returned the wrong number of outputs.");
             stopwatch.Restart();
-            foreach (var text in sentences) tokenizer.Encode(text, null, options.MaxSequenceLength);
+            foreach (var text in sentences) tokenizer.Encode(text, null, MaxSequenceLength);
             double tokenizing = stopwatch.Elapsed.TotalSeconds;
             stopwatch.Restart();
-            foreach (var text in rows) model.PredictRaw([text], null, options.MaxSequenceLength, 1);
+            foreach (var text in rows) model.PredictRaw([text], null, MaxSequenceLength, 1);
             double directPerRow = stopwatch.Elapsed.TotalSeconds;
             results.Add(new OnnxRound(ours, theirs, rows.Length, oursRow, theirsRow, direct, tokenizing, directPerRow));
             log($"  round {round + 1}: batched ours {sentences.Length / ours:F0} rows/s, ORT {sentences.Length / theirs:F0} rows/s; one at a time ours {rows.Length / oursRow:F0}, ORT {rows.Length / theirsRow:F0}");

@@ -5,6 +5,7 @@ using Microsoft.ML.DeltaLoRA.ModelLoadCheck;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
 using Microsoft.ML.DeltaLoRA.MLNet;
+using Microsoft.ML.DeltaLoRA.Modeling;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
@@ -262,14 +263,37 @@ public class PersistenceTests
 
     private static string[] Version1Predictions => File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Fixtures", "model-zip-v1", "predictions.tsv"));
 
+    /// <summary>
+    /// The same labels, and every score within 4 units in the last place of the fixture's. Not bit for bit: since the fixture
+    /// was saved, <see cref="LengthGroups"/> cuts rows into batches of other shapes, which changes the order of GEMM sums.
+    /// </summary>
+    private static void AssertVersion1Predictions(string[] actual)
+    {
+        static (string Label, int[] ScoreBits) Parse(string line)
+        {
+            var parts = line.Split('\t');
+            return (parts[0], parts[1].Split(' ').Select(hex => int.Parse(hex, NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray());
+        }
+        var expected = Version1Predictions.Select(Parse).ToArray();
+        var found = actual.Select(Parse).ToArray();
+        Assert.Equal(expected.Select(p => p.Label), found.Select(p => p.Label));
+        for (int row = 0; row < expected.Length; row++)
+        {
+            Assert.Equal(expected[row].ScoreBits.Length, found[row].ScoreBits.Length);
+            for (int i = 0; i < expected[row].ScoreBits.Length; i++)
+                Assert.True(Math.Abs(expected[row].ScoreBits[i] - found[row].ScoreBits[i]) <= 4,
+                    $"Row {row}, score {i}: {actual[row]} against the fixture's {Version1Predictions[row]}.");
+        }
+    }
+
     [SharedFact]
-    public void A_zip_saved_before_the_format_tag_loads_and_predicts_bit_for_bit_as_when_it_was_saved()
+    public void A_zip_saved_before_the_format_tag_loads_and_predicts_as_when_it_was_saved()
     {
         var ml = new MLContext(seed: 1);
         var model = ml.Model.Load(Version1Zip, out var inputSchema);
         var scored = model.Transform(Sst2Loader(ml).Load(Sst2Eval));
 
-        Assert.Equal(Version1Predictions, ExpectedLines(scored));
+        AssertVersion1Predictions(ExpectedLines(scored));
         Assert.True(Version1Predictions.Distinct().Count() > 1, "The fixture model should not score every row alike.");
         Assert.Equal(["Sentence1", "Label"], inputSchema.Select(c => c.Name));
     }
@@ -284,7 +308,7 @@ public class PersistenceTests
         // ModelLoadCheck reads the data with the loader saved in the zip: save the version-1 model again with one, as version 2.
         ml.Model.Save(ml.Model.Load(Version1Zip, out _), loader, withLoader);
 
-        Assert.Equal(Version1Predictions, ModelLoadCheckProcess.Run(withLoader, Sst2Eval));
+        AssertVersion1Predictions(ModelLoadCheckProcess.Run(withLoader, Sst2Eval));
     }
 
     /// <summary>A classifier (the test double scorer) fitted on two rows: something quick to save and load.</summary>
