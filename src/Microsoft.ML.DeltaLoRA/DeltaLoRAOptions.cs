@@ -36,7 +36,7 @@ public sealed class DeltaLoRAOptions : FineTuningOptions
     /// <summary>Stop after this many evaluations on <see cref="ValidationSet"/> without improvement; 0 never stops early.</summary>
     public int EarlyStoppingPatience { get; set; }
 
-    /// <summary>Rows scored per forward pass when the fitted model transforms data.</summary>
+    /// <summary>The most rows scored per forward pass when the fitted model transforms data (rows of similar length go together, and a long row may get a pass of its own).</summary>
     public int InferenceBatchSize { get; set; } = 32;
 
     /// <summary>Receives progress reports during training, on the training thread; or null. The same reports go to MLContext.Log.</summary>

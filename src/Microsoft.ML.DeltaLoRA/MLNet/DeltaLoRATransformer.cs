@@ -5,7 +5,7 @@ namespace Microsoft.ML.DeltaLoRA.MLNet;
 
 /// <summary>
 /// A fine-tuned text model as an ML.NET transformer. <see cref="Transform"/> is lazy and scores
-/// <see cref="InferenceBatchSize"/> rows per forward pass, keeping the row order; <c>CreatePredictionEngine</c> works
+/// at most <see cref="InferenceBatchSize"/> rows per forward pass, keeping the row order; <c>CreatePredictionEngine</c> works
 /// (the model is a row-to-row mapper); <c>MLContext.Model.Save</c>/<c>Load</c> round-trip it, also in a fresh process.
 /// Classification adds Score (class probabilities, vector of Single) and PredictedLabel (the label's key type);
 /// regression adds Score (Single). Dispose it to free the model's memory.

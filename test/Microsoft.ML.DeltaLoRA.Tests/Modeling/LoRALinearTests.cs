@@ -7,6 +7,30 @@ namespace Microsoft.ML.DeltaLoRA.Tests.Modeling;
 public class LoRALinearTests
 {
     [Fact]
+    public void W_is_out_by_in_stored_as_the_transpose_of_a_contiguous_tensor_through_dtype_changes_and_merges()
+    {
+        // The layout that hands BLAS x·(Wᵀ) without a transposed operand (see the constructor); its values are nn.Linear's.
+        torch.manual_seed(3);
+        using var layer = new LoRALinear(inFeatures: 6, outFeatures: 5);
+        Assert.Equal(new long[] { 5, 6 }, layer.weight.shape);
+        Assert.Equal(new long[] { 1, 5 }, layer.weight.stride());
+        Assert.True(layer.weight.t().is_contiguous());
+
+        torch.manual_seed(3);
+        using var reference = torch.empty(5, 6);
+        torch.nn.init.kaiming_uniform_(reference, a: Math.Sqrt(5));
+        Assert.True(reference.equal(layer.weight).all().item<bool>(), "Fresh weights are drawn in [out, in] order, as nn.Linear draws them.");
+
+        layer.AttachAdapter(rank: 2, alpha: 4);
+        using (torch.no_grad()) layer.lora_B!.normal_();
+        layer.MergeAdapter();
+        Assert.Equal(new long[] { 1, 5 }, layer.weight.stride());
+        layer.to(ScalarType.Float64);
+        Assert.Equal(ScalarType.Float64, layer.weight.dtype);
+        Assert.Equal(new long[] { 1, 5 }, layer.weight.stride());
+    }
+
+    [Fact]
     public void AdapterStartsAsIdentityAndAddsScaledLowRankProduct()
     {
         torch.manual_seed(1);

@@ -18,10 +18,19 @@ internal sealed class LoRALinear : Module<Tensor, Tensor>
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        weight = new Parameter(torch.empty(outFeatures, inFeatures, dtype: dtype, device: device));
+        // W is [out, in] as in Hugging Face, stored as the transpose of a contiguous [in, out] tensor: linear(x, W) then hands
+        // BLAS x·(Wᵀ) without a transposed operand. On one short row (MiniLM, 25 tokens) that makes the linear products 1.2–1.45×
+        // faster; batched inference and training measured the same (benchmarks README, "Peers").
+        using (var storage = torch.empty(inFeatures, outFeatures, dtype: dtype, device: device))
+            weight = new Parameter(storage.t());
         register_parameter(nameof(weight), weight);
-        // nn.Linear's default initialisation, so that freshly created heads behave like Hugging Face's.
-        torch.nn.init.kaiming_uniform_(weight, a: Math.Sqrt(5));
+        // nn.Linear's default initialisation, drawn in [out, in] order, so that freshly created heads behave like Hugging Face's.
+        using (var initial = torch.empty(outFeatures, inFeatures, dtype: dtype, device: device))
+        using (torch.no_grad())
+        {
+            torch.nn.init.kaiming_uniform_(initial, a: Math.Sqrt(5));
+            weight.copy_(initial);
+        }
         if (hasBias)
         {
             double bound = 1.0 / Math.Sqrt(inFeatures);
