@@ -21,8 +21,9 @@ namespace Microsoft.ML.DeltaLoRA.Benchmarks.Peers;
 /// <item>Batched, the network alone: rows cut into whole batches of 32 after sorting (the grouping before 2026-12-01) against
 /// <see cref="LengthGroups"/>' cost-based cut, within Transform's windows and over one sort of the whole set.</item>
 /// <item>One row (a 25-token sentence): the network's forward under no-grad and inference mode, 2 and 1 intra-op threads.</item>
-/// <item>The same row: the whole forward against its 36 linear layers alone (random weights of the same shapes), as
-/// <c>linear(x, W, b)</c> and as <c>addmm(b, x, Wᵀ)</c> with Wᵀ stored contiguous.</item>
+/// <item>The same row: the whole forward against its linear layers alone (random weights of the same shapes), as
+/// <c>linear(x, W, b)</c> with W stored [out, in] (the layout before 2026-12-01) and as <c>addmm(b, x, Wᵀ)</c> with Wᵀ stored
+/// contiguous (<see cref="LoRALinear"/>'s layout since).</item>
 /// </list>
 /// </summary>
 internal static class InferenceDiagnosis
@@ -81,7 +82,7 @@ internal static class InferenceDiagnosis
         report.Append(Table("one row, 100 repetitions per round, repetitions/s", 100, rounds,
         [
             ("the whole forward (inference mode)", () => Forwards(model, row, 100, () => torch.inference_mode(), threads)),
-            ($"its {gemms.Count} linear layers alone, `linear(x, W, b)`", () => gemms.Seconds(100, transposed: false)),
+            ($"its {gemms.Count} linear layers alone, `linear(x, W, b)`, W stored [out, in]", () => gemms.Seconds(100, transposed: false)),
             ($"its {gemms.Count} linear layers alone, `addmm(b, x, Wᵀ)`, Wᵀ contiguous", () => gemms.Seconds(100, transposed: true)),
         ]));
         report.AppendLine().AppendLine($"Load average at the end: {MachineState.LoadAverage()}.");
