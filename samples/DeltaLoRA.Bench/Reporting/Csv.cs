@@ -12,7 +12,8 @@ internal static class Csv
 
     /// <summary>
     /// The data rows of a CSV file that starts with <paramref name="header"/>, with their line numbers; a missing or empty file
-    /// is created with the header and has no rows. <paramref name="kind"/> names the file in the error for another header.
+    /// is created with the header and has no rows. Every row has as many fields as the header, or this throws naming the line.
+    /// <paramref name="kind"/> names the file in the error for another header.
     /// </summary>
     public static IEnumerable<(string[] Fields, int LineNumber)> ReadOrCreate(string path, string[] header, string kind)
     {
@@ -35,6 +36,8 @@ internal static class Csv
                 atHeader = false;
                 continue;
             }
+            if (fields.Length != header.Length)
+                throw new InvalidDataException($"'{path}' line {row.LineNumberFrom}: expected {header.Length} fields, found {fields.Length}.");
             yield return (fields, row.LineNumberFrom);
         }
     }

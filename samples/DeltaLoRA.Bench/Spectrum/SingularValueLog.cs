@@ -21,9 +21,8 @@ internal sealed class SingularValueLog
     public static SingularValueLog Open(string path)
     {
         var log = new SingularValueLog(path);
-        foreach (var (f, lineNumber) in Csv.ReadOrCreate(path, Header, "singular-values"))
+        foreach (var (f, _) in Csv.ReadOrCreate(path, Header, "singular-values"))
         {
-            if (f.Length != Header.Length) throw new InvalidDataException($"'{path}' line {lineNumber}: expected {Header.Length} fields, found {f.Length}.");
             var matrix = new AdaptedMatrix(int.Parse(f[6], CultureInfo.InvariantCulture), f[7]);
             if (!log._byKey.TryGetValue(f[0], out var matrices)) log._byKey[f[0]] = matrices = [];
             if (!matrices.TryGetValue(matrix, out var values)) matrices[matrix] = values = [];

@@ -20,9 +20,8 @@ internal sealed class LossLog
     public static LossLog Open(string path)
     {
         var log = new LossLog(path);
-        foreach (var (fields, lineNumber) in Csv.ReadOrCreate(path, Header, "losses"))
+        foreach (var (fields, _) in Csv.ReadOrCreate(path, Header, "losses"))
         {
-            if (fields.Length != Header.Length) throw new InvalidDataException($"'{path}' line {lineNumber}: expected {Header.Length} fields, found {fields.Length}.");
             var point = new LossPoint(int.Parse(fields[6], CultureInfo.InvariantCulture), double.Parse(fields[7], CultureInfo.InvariantCulture));
             var points = log.Points(fields[0]);
             if (points.Count > 0 && point.Step <= points[^1].Step) points.Clear(); // a new attempt of the same run

@@ -60,8 +60,6 @@ internal sealed class RunLog
 
     private static RunRecord Parse(string[] f, string path, int lineNumber)
     {
-        if (f.Length != Header.Length)
-            throw new InvalidDataException($"'{path}' line {lineNumber}: expected {Header.Length} fields, found {f.Length}.");
         try
         {
             var spec = new RunSpec(GlueTask.Parse(f[0]), StudyMethods.Parse(f[1]), f[2], OptionalDouble(f[3]), int.Parse(f[4], CultureInfo.InvariantCulture),

@@ -92,12 +92,17 @@ internal static class InferenceDiagnosis
         return 0;
     }
 
-    /// <summary>Rows through <c>PredictRaw</c> in the windows <c>Transform</c>'s cursor reads: one batch, then doubling up to its window size.</summary>
-    private static void ScoreInWindows(TextClassificationModel model, string[] sentences)
+    /// <summary>The windows <c>Transform</c>'s cursor reads over <paramref name="rows"/> rows: one batch, then doubling up to its window size.</summary>
+    private static IEnumerable<Range> TransformWindows(int rows)
     {
         int window = BatchSize, largest = BatchSize * BatchScorer.BatchesPerWindow;
-        for (int start = 0; start < sentences.Length; start += window, window = Math.Min(2 * window, largest))
-            model.PredictRaw(sentences[start..Math.Min(start + window, sentences.Length)], null, MaxLength, BatchSize);
+        for (int start = 0; start < rows; start += window, window = Math.Min(2 * window, largest))
+            yield return start..Math.Min(start + window, rows);
+    }
+
+    private static void ScoreInWindows(TextClassificationModel model, string[] sentences)
+    {
+        foreach (var window in TransformWindows(sentences.Length)) model.PredictRaw(sentences[window], null, MaxLength, BatchSize);
     }
 
     /// <summary>The grouping before the cost-based cut: rows sorted by length, then whole batches of <paramref name="batchSize"/>.</summary>
@@ -109,10 +114,9 @@ internal static class InferenceDiagnosis
         => Seconds(() =>
         {
             using var mode = torch.no_grad();
-            int window = windowed ? BatchSize : rows.Length, largest = BatchSize * BatchScorer.BatchesPerWindow;
-            for (int start = 0; start < rows.Length; start += window, window = windowed ? Math.Min(2 * window, largest) : window)
+            foreach (var window in windowed ? TransformWindows(rows.Length) : new[] { 0..rows.Length })
             {
-                var part = rows[start..Math.Min(start + window, rows.Length)];
+                var part = rows[window];
                 foreach (var batchRows in grouping(part.Select(r => r.Length).ToArray(), BatchSize))
                 {
                     using var scope = torch.NewDisposeScope();

@@ -71,6 +71,24 @@ public class StudyFilesTests
     }
 
     [Fact]
+    public void A_row_with_a_missing_field_is_refused_with_its_line_in_every_study_file()
+    {
+        // A run cut off mid-write leaves a short last line; each file must name it rather than misread the columns.
+        using var folder = new TemporaryDirectory();
+        var losses = folder.File("losses.csv");
+        LossLog.Open(losses).Append(Spec(1), [new LossPoint(1, 0.69)]);
+        File.AppendAllText(losses, "sst2|x,sst2,DeltaLoRA,final,0.001,1,2\n");
+        var error = Assert.Throws<InvalidDataException>(() => LossLog.Open(losses)).Message;
+        Assert.Contains("line 3", error);
+        Assert.Contains("expected 8 fields, found 7", error);
+
+        var runs = folder.File("runs.csv");
+        RunLog.Open(runs).Append(new RunRecord(Spec() with { Phase = RunPhase.Select }, 0.61, Dev: null, 12, 10, 1));
+        File.AppendAllText(runs, "sst2,DeltaLoRA\n");
+        Assert.Contains("line 3: expected", Assert.Throws<InvalidDataException>(() => RunLog.Open(runs)).Message);
+    }
+
+    [Fact]
     public void Losses_read_back_per_run_and_a_repeated_attempt_replaces_the_first()
     {
         using var folder = new TemporaryDirectory();
