@@ -12,7 +12,7 @@ internal static class LengthGroups
     /// What one more forward pass costs, in padded tokens. Measured on MiniLM with 2 threads (benchmarks, `peers-diagnosis`):
     /// a one-row forward of 25 tokens took 9.1 ms, a row of about 25 tokens inside length-sorted batches 3.3 ms, so a pass
     /// costs what some 48 batched tokens cost. With 48, the network scored Transform's windows over the SST-2 dev sentences
-    /// 4.5 % faster than with whole batches (median of per-round ratios; 8.5 % in an earlier A/B, where 32 gave 11 % and 96 4 %).
+    /// 4.5 % faster than with whole batches (median of per-round ratios, results/peers-diagnosis-2026-12-01.md).
     /// </summary>
     public const int ForwardPassCostInTokens = 48;
 
