@@ -14,14 +14,15 @@
 # 80.12); then 5e-4, 1e-3, 2e-3, where SST-2's LoRA chose the upper edge (86.90 / 87.95 / 88.19); so it spans both, before
 # the other tasks ran. Runs already made are reused: the key of a run does not include the grid.)
 #
-# Stage 1 (about 4 h wall, 7 CPU-hours, on 2 idle cores; estimated from measured per-step times, see README):
+# Stage 1 (about 5 h wall, 9.5 CPU-hours on 2 idle cores, from measured per-step times; see README for what it took):
 #   process a: the main study's Delta-LoRA and LoRA runs, task by task (SST-2, MRPC, RTE, CoLA, STS-B);
 #   process b: the spectrum runs (`spectrum`: SST-2 and MRPC, Delta-LoRA, LoRA, Full at one common rate 5e-4, seed 1;
 #              singular values of W_eff − W_0 and loss curves), then the main study's Full and frozen-baseline runs.
 #   The parts are merged into OUT/main, whose `study` call writes results.md and plots/ without making a run.
-# Stage 2 (about 5 h more): the rank sweep r ∈ {1, 16, 2, 4} (r 8 is the main study) on SST-2 (process a) and MRPC
-#   (process b), Delta-LoRA and LoRA, each rank choosing its own rate from the adapter grid; then λ/K sensitivity on SST-2
-#   (a, in OUT/main so that it reuses the selection runs) and a longer budget on SST-2, 4 epochs at the rates the main
+# Stage 2 (about 6 h more on idle cores): the rank sweep r ∈ {1, 16, 2, 4} (r 8 is the main study) on SST-2 (process a) and MRPC
+#   (process b), Delta-LoRA and LoRA, each rank choosing its own rate from the adapter grid; then λ/K sensitivity on SST-2,
+#   λ ∈ {0, 0.25, 0.5, 1, 2} × K ∈ {0, warmup} (a, in OUT/main so that it reuses the selection runs; K = 2×warmup, which
+#   changed nothing on USE-Lite, is left out: 12 runs, ~50 min) and a longer budget on SST-2, 4 epochs at the rates the main
 #   study chose (b). Summaries: OUT/rank/summary.md (summarize-minilm-rank.sh), OUT/main/sensitivity-sst2.md,
 #   OUT/sst2-long/results.md.
 # Logs: OUT/*.log. CPU time: OUT/*.cpu (per process and session: the date, then bash `times`, whose 2nd line is its children's user and system time).
@@ -83,7 +84,7 @@ rank_sweep() { # rank_sweep TASK
     "${bench[@]}" study "${common[@]}" --epochs $epochs --rank "$r" --tasks "$1" --methods DeltaLoRA,LoRA --out "$out/rank/r$r-$1"
   done
 }
-run_two stage2-a 'rank_sweep sst2 && "${bench[@]}" sensitivity "${common[@]}" --epochs $epochs --task sst2 --out "$out/main"' \
+run_two stage2-a 'rank_sweep sst2 && "${bench[@]}" sensitivity "${common[@]}" --epochs $epochs --task sst2 --k-multiples 0,1 --out "$out/main"' \
         stage2-b 'rank_sweep mrpc && "${bench[@]}" study "${common[@]}" --epochs $long_epochs --tasks sst2 --methods DeltaLoRA,LoRA,Full \
                   --lr-grid DeltaLoRA=$(chosen DeltaLoRA) --lr-grid LoRA=$(chosen LoRA) --lr-grid Full=$(chosen Full) --out "$out/sst2-long"'
 bash samples/DeltaLoRA.Bench/summarize-minilm-rank.sh "$out" > "$out/rank/summary.md"
