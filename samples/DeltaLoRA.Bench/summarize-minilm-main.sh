@@ -3,10 +3,36 @@
 # still runs, OUT/part-a/runs.csv and OUT/part-b/runs.csv): per task and method, the learning rate chosen on validation, the
 # best validation score, the dev score of the final seeds (mean ± sd, ×100) and the training seconds per run; the published
 # MiniLM-L6xH384 full fine-tuning numbers beside each task (MRPC's is accuracy; its dev score is the mean of accuracy and F1).
-# Runs not finished yet are absent.
-#   samples/DeltaLoRA.Bench/summarize-minilm-main.sh artifacts/study-minilm/part-a/runs.csv artifacts/study-minilm/part-b/runs.csv
+# Runs not finished yet are absent. With --by-task: one row per task, each method's dev score side by side, and Delta-LoRA
+# minus LoRA.
+#   samples/DeltaLoRA.Bench/summarize-minilm-main.sh [--by-task] artifacts/study-minilm/part-a/runs.csv artifacts/study-minilm/part-b/runs.csv
 set -euo pipefail
-[[ $# -gt 0 ]] || { echo "usage: summarize-minilm-main.sh RUNS.CSV [RUNS.CSV ...]" >&2; exit 2; }
+by_task=0; [[ "${1:-}" == --by-task ]] && { by_task=1; shift; }
+[[ $# -gt 0 ]] || { echo "usage: summarize-minilm-main.sh [--by-task] RUNS.CSV [RUNS.CSV ...]" >&2; exit 2; }
+if (( by_task )); then
+  echo "| task (metric) | published, full FT | frozen + ML.NET | full FT | LoRA | Delta-LoRA | Delta-LoRA − LoRA |"
+  echo "|---|---|---|---|---|---|---|"
+  awk -F, 'FNR == 1 { next }
+    $3 == "final" && $14 != "" { key = $1 "|" $2; n[key]++; s[key] += 100 * $14; ss[key] += (100 * $14) ^ 2; tasks[$1] = 1 }
+    function cell(key,   mean, sd) {
+      if (!(key in n)) return "—"
+      mean = s[key] / n[key]; sd = n[key] > 1 ? sqrt((ss[key] - n[key] * mean ^ 2) / (n[key] - 1)) : 0
+      return n[key] > 1 ? sprintf("%.2f ± %.2f", mean, sd) : sprintf("%.2f (1 seed)", mean)
+    }
+    END {
+      name["sst2"] = "SST-2 (accuracy)"; name["mrpc"] = "MRPC (mean of accuracy and F1)"; name["cola"] = "CoLA (MCC)"
+      name["rte"] = "RTE (accuracy)"; name["stsb"] = "STS-B (mean of Pearson and Spearman)"
+      published["sst2"] = "91.5"; published["mrpc"] = "88.9 (accuracy)"; published["cola"] = "47.5"; published["rte"] = "68.8"; published["stsb"] = "—"
+      order = "sst2 mrpc cola rte stsb"; count = split(order, ordered, " ")
+      for (i = 1; i <= count; i++) {
+        t = ordered[i]; if (!(t in tasks)) continue
+        d = t "|DeltaLoRA"; l = t "|LoRA"
+        diff = (d in n && l in n) ? sprintf("%+.2f", s[d] / n[d] - s[l] / n[l]) : "—"
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", name[t], published[t], cell(t "|Frozen"), cell(t "|Full"), cell(l), cell(d), diff
+      }
+    }' "$@"
+  exit 0
+fi
 echo "| task (published, full FT) | method | chosen lr | validation ×100 | dev ×100, mean ± sd (seeds) | dev accuracy ×100 | train s per final run |"
 echo "|---|---|---|---|---|---|---|"
 # runs.csv columns: task(1),method(2),phase(3),lr(4),seed(5),...,val_score(13),dev_score(14),accuracy(15),...,train_seconds(20)
