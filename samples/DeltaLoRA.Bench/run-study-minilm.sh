@@ -19,8 +19,9 @@
 #   process b: the spectrum runs (`spectrum`: SST-2 and MRPC, Delta-LoRA, LoRA, Full at one common rate 5e-4, seed 1;
 #              singular values of W_eff − W_0 and loss curves), then the main study's Full and frozen-baseline runs.
 #   The parts are merged into OUT/main, whose `study` call writes results.md and plots/ without making a run.
-# Stage 2 (about 6 h more on idle cores): the rank sweep r ∈ {1, 16, 2, 4} (r 8 is the main study) on SST-2 (process a) and MRPC
-#   (process b), Delta-LoRA and LoRA, each rank choosing its own rate from the adapter grid; then λ/K sensitivity on SST-2,
+# Stage 2 (about 7 h more on idle cores): the rank sweep r ∈ {1, 16, 2, 4} (r 8 is the main study) on SST-2 (process a) and MRPC
+#   (process b), Delta-LoRA and LoRA, each rank choosing its own rate from the adapter grid; then on CoLA (r 1, 16 in a; 2, 4
+#   in b), where stage 1 found the widest gap between the rank-8 adapters and full fine-tuning; then λ/K sensitivity on SST-2,
 #   λ ∈ {0, 0.25, 0.5, 1, 2} × K ∈ {0, warmup} (a, in OUT/main so that it reuses the selection runs; K = 2×warmup, which
 #   changed nothing on USE-Lite, is left out: 12 runs, ~50 min) and a longer budget on SST-2, 4 epochs at the rates the main
 #   study chose (b). Summaries: OUT/rank/summary.md (summarize-minilm-rank.sh), OUT/main/sensitivity-sst2.md,
@@ -79,13 +80,14 @@ for csv in runs.csv losses.csv; do merge "$out/main/$csv" "$out/part-a/$csv" "$o
 # ---- Stage 2: rank sweep, sensitivity, longer budget ----
 # The rates the main study chose for SST-2 (final runs), for the longer budget.
 chosen() { awk -F, -v m="$1" '$1 == "sst2" && $2 == m && $3 == "final" { print $4; exit }' "$out/main/runs.csv"; }
-rank_sweep() { # rank_sweep TASK
-  for r in 1 16 2 4; do
-    "${bench[@]}" study "${common[@]}" --epochs $epochs --rank "$r" --tasks "$1" --methods DeltaLoRA,LoRA --out "$out/rank/r$r-$1"
+rank_sweep() { # rank_sweep TASK RANK...
+  local task="$1"; shift
+  for r in "$@"; do
+    "${bench[@]}" study "${common[@]}" --epochs $epochs --rank "$r" --tasks "$task" --methods DeltaLoRA,LoRA --out "$out/rank/r$r-$task"
   done
 }
-run_two stage2-a 'rank_sweep sst2 && "${bench[@]}" sensitivity "${common[@]}" --epochs $epochs --task sst2 --k-multiples 0,1 --out "$out/main"' \
-        stage2-b 'rank_sweep mrpc && "${bench[@]}" study "${common[@]}" --epochs $long_epochs --tasks sst2 --methods DeltaLoRA,LoRA,Full \
+run_two stage2-a 'rank_sweep sst2 1 16 2 4 && rank_sweep cola 1 16 && "${bench[@]}" sensitivity "${common[@]}" --epochs $epochs --task sst2 --k-multiples 0,1 --out "$out/main"' \
+        stage2-b 'rank_sweep mrpc 1 16 2 4 && rank_sweep cola 2 4 && "${bench[@]}" study "${common[@]}" --epochs $long_epochs --tasks sst2 --methods DeltaLoRA,LoRA,Full \
                   --lr-grid DeltaLoRA=$(chosen DeltaLoRA) --lr-grid LoRA=$(chosen LoRA) --lr-grid Full=$(chosen Full) --out "$out/sst2-long"'
 bash samples/DeltaLoRA.Bench/summarize-minilm-rank.sh "$out" > "$out/rank/summary.md"
 echo "run-study-minilm: done; see $out/main/results.md, $out/spectrum/spectrum.md, $out/rank/summary.md, $out/main/sensitivity-sst2.md, $out/sst2-long/results.md"

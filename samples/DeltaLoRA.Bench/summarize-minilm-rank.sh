@@ -19,7 +19,7 @@ rows() { # rows RANK FILE TASK
 }
 echo "| task | method | r | chosen lr | validation ×100 (seed 1) | dev ×100, mean ± sd (seeds) | train s per run |"
 echo "|---|---|---|---|---|---|---|"
-for task in sst2 mrpc; do
+for task in sst2 mrpc cola; do
   for r in 1 2 4 8 16; do
     if [[ $r == 8 ]]; then rows 8 "$out/main/runs.csv" "$task"; else rows "$r" "$out/rank/r$r-$task/runs.csv" "$task"; fi
   done | sort -t'|' -k3,3 -k4,4n
