@@ -6,7 +6,21 @@
 # Runs not finished yet are absent. With --by-task: one row per task, each method's dev score side by side, and Delta-LoRA
 # minus LoRA.
 #   samples/DeltaLoRA.Bench/summarize-minilm-main.sh [--by-task] artifacts/study-minilm/part-a/runs.csv artifacts/study-minilm/part-b/runs.csv
+# With --late-loss LOSSES.CSV[.gz]: per task and method, the mean training loss over the last 10 % of the steps of the final
+# runs (the chosen rate, every seed), to compare how far each method fits the training data.
 set -euo pipefail
+if [[ "${1:-}" == --late-loss ]]; then
+  [[ $# -eq 2 ]] || { echo "usage: summarize-minilm-main.sh --late-loss LOSSES.CSV[.gz]" >&2; exit 2; }
+  echo "| task | method | chosen lr | late training loss (last 10 % of steps, mean over seeds) |"
+  echo "|---|---|---|---|"
+  # losses.csv columns: run(1),task(2),method(3),phase(4),lr(5),seed(6),step(7),loss(8); read twice: last step, then the late losses.
+  read_losses() { if [[ "$1" == *.gz ]]; then gzip -dc "$1"; else cat "$1"; fi; }
+  awk -F, 'NR == FNR { if (FNR > 1 && $4 == "final" && $7 + 0 > last[$2 "|" $3]) last[$2 "|" $3] = $7 + 0; next }
+    FNR > 1 && $4 == "final" && $7 + 0 > 0.9 * last[$2 "|" $3] { key = $2 "|" $3; sum[key] += $8; n[key]++; lr[key] = $5 }
+    END { for (key in n) { split(key, part, "|"); printf "| %s | %s | %s | %.4f |\n", part[1], part[2], lr[key], sum[key] / n[key] } }' \
+    <(read_losses "$2") <(read_losses "$2") | sort
+  exit 0
+fi
 by_task=0; [[ "${1:-}" == --by-task ]] && { by_task=1; shift; }
 [[ $# -gt 0 ]] || { echo "usage: summarize-minilm-main.sh [--by-task] RUNS.CSV [RUNS.CSV ...]" >&2; exit 2; }
 if (( by_task )); then
