@@ -3,6 +3,7 @@ using Microsoft.ML.DeltaLoRA;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using System.Globalization;
 using DeltaLoRA.Bench.Glue;
+using DeltaLoRA.Bench.Reporting;
 using DeltaLoRA.Bench.Spectrum;
 using DeltaLoRA.Bench.Study;
 
@@ -10,7 +11,8 @@ namespace DeltaLoRA.Bench;
 
 /// <summary>
 /// The bench's command line: <c>study</c> (every task × method, learning-rate selection, final seeds, report) and
-/// <c>sensitivity</c> (Delta-LoRA's λ × K grid on one task) and <c>spectrum</c> (singular values of each method's weight change). Options given explicitly override the defaults, or the
+/// <c>sensitivity</c> (Delta-LoRA's λ × K grid on one task), <c>spectrum</c> (singular values of each method's weight change) and
+/// <c>ranks</c> (the report of a rank sweep's runs). Options given explicitly override the defaults, or the
 /// <c>--quick</c> smoke configuration.
 /// </summary>
 internal static class BenchCommandLine
@@ -52,6 +54,17 @@ internal static class BenchCommandLine
     {
         Description = $"The learning rate every method of the spectrum runs uses (default {SpectrumStudy.DefaultLearningRate}).",
         DefaultValueFactory = _ => SpectrumStudy.DefaultLearningRate,
+    };
+    private static readonly Option<string> StudyFolder = new("--study")
+    {
+        Description = "The study folder of run-study-minilm.sh: OUT/main (the main study's rank) and OUT/rank/r{R}-{task} (the other ranks).",
+        Required = true,
+    };
+    private static readonly Option<string[]> Ranks = ListOption("--ranks", "Adapter ranks of the sweep (default 1, 2, 4, 8, 16).");
+    private static readonly Option<int> MainRank = new("--main-rank")
+    {
+        Description = $"The rank of the main study's runs in OUT/main (default {RankSweep.DefaultMainRank}).",
+        DefaultValueFactory = _ => RankSweep.DefaultMainRank,
     };
     private static readonly Option<int> SpectrumSeed = new("--seed") { Description = "The seed of the spectrum runs (default 1).", DefaultValueFactory = _ => 1 };
 
@@ -101,10 +114,29 @@ internal static class BenchCommandLine
             SpectrumStudy.Run(runner, parse.GetValue(CommonLearningRate), parse.GetValue(SpectrumSeed), log);
         })));
 
+        var ranks = new Command("ranks",
+            "Report a rank sweep without making a run: per task, method and r, the chosen rate, dev over seeds and the late training loss; writes OUT/rank/summary.md and OUT/rank/plots/rank-{task}.png (default tasks: sst2, mrpc, cola).");
+        ranks.Options.Add(StudyFolder);
+        ranks.Options.Add(Tasks);
+        ranks.Options.Add(Ranks);
+        ranks.Options.Add(MainRank);
+        ranks.SetAction(parse => Guarded(log, () =>
+        {
+            var tasks = parse.GetValue(Tasks) is { Length: > 0 } names ? names.Select(GlueTask.Parse).Distinct().ToArray() : RankSweep.DefaultTasks;
+            var rankValues = parse.GetValue(Ranks) is { Length: > 0 } given
+                ? given.Select(v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int r) ? r
+                    : throw new ArgumentOutOfRangeException("--ranks", v, $"--ranks takes whole numbers; found '{v}'.")).ToArray()
+                : RankSweep.DefaultRanks;
+            var folder = parse.GetValue(StudyFolder)!;
+            var path = RankSweep.Write(RankSweep.Read(folder, tasks, rankValues, parse.GetValue(MainRank)), folder);
+            log.WriteLine($"Rank sweep report written to {path}");
+        }));
+
         var root = new RootCommand("Accuracy study of Delta-LoRA vs LoRA vs full fine-tuning on GLUE, through Microsoft.ML.DeltaLoRA's ML.NET API.");
         root.Subcommands.Add(study);
         root.Subcommands.Add(sensitivity);
         root.Subcommands.Add(spectrum);
+        root.Subcommands.Add(ranks);
         return root;
     }
 

@@ -24,7 +24,7 @@
 #   in b), where stage 1 found the widest gap between the rank-8 adapters and full fine-tuning; then λ/K sensitivity on SST-2,
 #   λ ∈ {0, 0.25, 0.5, 1, 2} × K ∈ {0, warmup} (a, in OUT/main so that it reuses the selection runs; K = 2×warmup, which
 #   changed nothing on USE-Lite, is left out: 12 runs, ~50 min) and a longer budget on SST-2, 4 epochs at the rates the main
-#   study chose (b). Summaries: OUT/rank/summary.md (summarize-minilm-rank.sh), OUT/main/sensitivity-sst2.md,
+#   study chose (b). Summaries: OUT/rank/summary.md and OUT/rank/plots/ (`deltalora-bench ranks`), OUT/main/sensitivity-sst2.md,
 #   OUT/sst2-long/results.md.
 # Logs: OUT/*.log. CPU time: OUT/*.cpu (per process and session: the date, then bash `times`, whose 2nd line is its children's user and system time).
 set -euo pipefail
@@ -89,5 +89,5 @@ rank_sweep() { # rank_sweep TASK RANK...
 run_two stage2-a 'rank_sweep sst2 1 16 2 4 && rank_sweep cola 1 16 && "${bench[@]}" sensitivity "${common[@]}" --epochs $epochs --task sst2 --k-multiples 0,1 --out "$out/main"' \
         stage2-b 'rank_sweep mrpc 1 16 2 4 && rank_sweep cola 2 4 && "${bench[@]}" study "${common[@]}" --epochs $long_epochs --tasks sst2 --methods DeltaLoRA,LoRA,Full \
                   --lr-grid DeltaLoRA=$(chosen DeltaLoRA) --lr-grid LoRA=$(chosen LoRA) --lr-grid Full=$(chosen Full) --out "$out/sst2-long"'
-bash samples/DeltaLoRA.Bench/summarize-minilm-rank.sh "$out" > "$out/rank/summary.md"
+"${bench[@]}" ranks --study "$out" > "$out/rank-report.log" 2>&1
 echo "run-study-minilm: done; see $out/main/results.md, $out/spectrum/spectrum.md, $out/rank/summary.md, $out/main/sensitivity-sst2.md, $out/sst2-long/results.md"

@@ -17,6 +17,14 @@ internal static class LossCurves
             .ToArray();
     }
 
+    /// <summary>The mean loss over the last 10% of the steps (at least one): how far a run fitted its training data in the end.</summary>
+    public static double LateMean(IReadOnlyList<LossPoint> losses)
+    {
+        if (losses.Count == 0) return double.NaN;
+        int tail = Math.Max(1, losses.Count / 10);
+        return losses.Skip(losses.Count - tail).Average(p => p.Loss);
+    }
+
     /// <summary>Each point becomes the mean of itself and the <paramref name="window"/> − 1 points before it.</summary>
     public static LossPoint[] MovingAverage(IReadOnlyList<LossPoint> points, int window)
     {

@@ -53,7 +53,7 @@ internal static class SpectrumReport
                 var changes = run.Changes.Values.ToArray();
                 var ranks = changes.Select(c => c.NumericalRank()).ToArray();
                 text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {run.Record.Spec.Method} | {100 * run.Record.DevScores.Score:0.00} | {LateLoss(run.Losses):0.0000} | {ranks.Min()}–{ranks.Max()} | {changes.Average(c => c.StableRank):0.00} | "
+                    $"| {run.Record.Spec.Method} | {100 * run.Record.DevScores.Score:0.00} | {LossCurves.LateMean(run.Losses):0.0000} | {ranks.Min()}–{ranks.Max()} | {changes.Average(c => c.StableRank):0.00} | "
                     + $"{changes.Average(c => 1 - TopShare(c, r)):0.00e+0} | {changes.Average(c => 1 - TopShare(c, 2 * r)):0.00e+0} | {changes.Average(c => c.FrobeniusNorm):0.0000} | {changes.Average(c => c.Largest):0.0000} |"));
             }
             text.AppendLine();
@@ -68,12 +68,5 @@ internal static class SpectrumReport
     {
         double total = change.SingularValues.Sum(s => s * s);
         return total == 0 ? 0 : change.SingularValues.Take(count).Sum(s => s * s) / total;
-    }
-
-    private static double LateLoss(IReadOnlyList<LossPoint> losses)
-    {
-        if (losses.Count == 0) return double.NaN;
-        int tail = Math.Max(1, losses.Count / 10);
-        return losses.Skip(losses.Count - tail).Average(p => p.Loss);
     }
 }
