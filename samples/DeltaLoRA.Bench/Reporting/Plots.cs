@@ -138,11 +138,7 @@ internal static class Plots
         }
         plot.Axes.Bottom.SetTicks(ranks.Select(r => Math.Log2(r)).ToArray(), ranks.Select(r => $"r = {r}").ToArray());
         plot.Axes.SetLimitsX(Math.Log2(ranks.Min()) - 0.3, Math.Log2(ranks.Max()) + 0.3);
-        if (values.Count > 0)
-        {
-            double low = values.Min(v => v.Low), high = values.Max(v => v.High), pad = Math.Max((high - low) * 0.15, 1);
-            plot.Axes.SetLimitsY(low - pad, high + pad);
-        }
+        ScaleToRanges(plot, values);
         Title(plot, $"{task.Name}: dev score by adapter rank (mean ± sd, each at its own learning rate)");
         plot.XLabel("adapter rank r (α = 16 at every r)");
         plot.YLabel($"{MetricNames.ScoreName(task)} × 100");
@@ -152,10 +148,13 @@ internal static class Plots
 
     /// <summary>Zooms the value axis onto the bars' range (differences of a point or two must be visible), with room for the error bars.</summary>
     private static void ScaleToBars(Plot plot, IReadOnlyList<Bar> bars)
+        => ScaleToRanges(plot, bars.Where(b => double.IsFinite(b.Value)).Select(b => (b.Value - b.Error, b.Value + b.Error)).ToArray());
+
+    /// <summary>Zooms the value axis onto the union of the given value ranges, padded by a quarter of it (at least 1).</summary>
+    private static void ScaleToRanges(Plot plot, IReadOnlyList<(double Low, double High)> ranges)
     {
-        var finite = bars.Where(b => double.IsFinite(b.Value)).ToArray();
-        if (finite.Length == 0) return;
-        double low = finite.Min(b => b.Value - b.Error), high = finite.Max(b => b.Value + b.Error);
+        if (ranges.Count == 0) return;
+        double low = ranges.Min(r => r.Low), high = ranges.Max(r => r.High);
         double pad = Math.Max((high - low) * 0.25, 1);
         plot.Axes.SetLimitsY(low - pad, high + pad);
     }
