@@ -19,13 +19,15 @@
 #   process b: the spectrum runs (`spectrum`: SST-2 and MRPC, Delta-LoRA, LoRA, Full at one common rate 5e-4, seed 1;
 #              singular values of W_eff − W_0 and loss curves), then the main study's Full and frozen-baseline runs.
 #   The parts are merged into OUT/main, whose `study` call writes results.md and plots/ without making a run.
-# Stage 2 (about 7 h more on idle cores): the rank sweep r ∈ {1, 16, 2, 4} (r 8 is the main study) on SST-2 (process a) and MRPC
-#   (process b), Delta-LoRA and LoRA, each rank choosing its own rate from the adapter grid; then on CoLA (r 1, 16 in a; 2, 4
-#   in b), where stage 1 found the widest gap between the rank-8 adapters and full fine-tuning; then λ/K sensitivity on SST-2,
-#   λ ∈ {0, 0.25, 0.5, 1, 2} × K ∈ {0, warmup} (a, in OUT/main so that it reuses the selection runs; K = 2×warmup, which
-#   changed nothing on USE-Lite, is left out: 12 runs, ~50 min) and a longer budget on SST-2, 4 epochs at the rates the main
-#   study chose (b). Summaries: OUT/rank/summary.md and OUT/rank/plots/ (`deltalora-bench ranks`), OUT/main/sensitivity-sst2.md,
-#   OUT/sst2-long/results.md.
+# Stage 2 (about 7 h more on idle cores), in order of what the reading needs most, so that an interrupted stage has made the most
+#   useful part: process a runs the rank sweep r ∈ {1, 16, 2} on SST-2 (r 8 is the main study), Delta-LoRA and LoRA, each rank
+#   choosing its own rate from the adapter grid; then λ/K sensitivity on SST-2, λ ∈ {0, 0.25, 0.5, 1, 2} × K ∈ {0, warmup} at
+#   Delta-LoRA's chosen rate, 3 seeds (in OUT/main, so that it reuses the selection runs; λ = 0 stands for every K; K = 2×warmup,
+#   which changed nothing on USE-Lite, is left out: 27 runs); then SST-2 r 4 and CoLA r 1, 16. Process b runs MRPC r 1, 16; a
+#   longer budget on SST-2, 4 epochs at the rates the main study chose; then MRPC r 2, 4 and CoLA r 2, 4 (CoLA is where stage 1
+#   found the widest gap between the rank-8 adapters and full fine-tuning). Summaries: OUT/rank/summary.md and OUT/rank/plots/
+#   (`deltalora-bench ranks`), OUT/main/sensitivity-sst2.md, OUT/sst2-long/results.md.
+# A fresh machine resumes from the committed results: samples/DeltaLoRA.Bench/sync-results.sh restore, then this script.
 # Logs: OUT/*.log. CPU time: OUT/*.cpu (per process and session: the date, then bash `times`, whose 2nd line is its children's user and system time).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -34,9 +36,11 @@ out="${1:-artifacts/study-minilm}"
 mkdir -p "$out/part-a" "$out/part-b" "$out/main" "$out/spectrum" "$out/rank"
 
 bash build/fetch-model.sh minilm >/dev/null
-flock /work/cpu.lock dotnet build samples/DeltaLoRA.Bench/DeltaLoRA.Bench.csproj -c Release --nologo -v q >/dev/null
+dotnet build samples/DeltaLoRA.Bench/DeltaLoRA.Bench.csproj -c Release --nologo -v q >/dev/null
+# Runs from a copy of the build, so that rebuilding the repository while they run cannot change the binaries under them.
+rm -rf "$out/bin" && cp -r samples/DeltaLoRA.Bench/bin/Release/net10.0 "$out/bin"
 export OMP_WAIT_POLICY=PASSIVE
-bench=(nice -n 19 dotnet samples/DeltaLoRA.Bench/bin/Release/net10.0/deltalora-bench.dll)
+bench=(nice -n 19 dotnet "$out/bin/deltalora-bench.dll")
 
 adapter_grid=5e-4,1e-3,2e-3,5e-3
 full_grid=3e-5,1e-4,3e-4
@@ -86,8 +90,10 @@ rank_sweep() { # rank_sweep TASK RANK...
     "${bench[@]}" study "${common[@]}" --epochs $epochs --rank "$r" --tasks "$task" --methods DeltaLoRA,LoRA --out "$out/rank/r$r-$task"
   done
 }
-run_two stage2-a 'rank_sweep sst2 1 16 2 4 && rank_sweep cola 1 16 && "${bench[@]}" sensitivity "${common[@]}" --epochs $epochs --task sst2 --k-multiples 0,1 --out "$out/main"' \
-        stage2-b 'rank_sweep mrpc 1 16 2 4 && rank_sweep cola 2 4 && "${bench[@]}" study "${common[@]}" --epochs $long_epochs --tasks sst2 --methods DeltaLoRA,LoRA,Full \
-                  --lr-grid DeltaLoRA=$(chosen DeltaLoRA) --lr-grid LoRA=$(chosen LoRA) --lr-grid Full=$(chosen Full) --out "$out/sst2-long"'
+run_two stage2-a 'rank_sweep sst2 1 16 2 && "${bench[@]}" sensitivity "${common[@]}" --epochs $epochs --task sst2 --k-multiples 0,1 --out "$out/main" \
+                  && rank_sweep sst2 4 && rank_sweep cola 1 16' \
+        stage2-b 'rank_sweep mrpc 1 16 && "${bench[@]}" study "${common[@]}" --epochs $long_epochs --tasks sst2 --methods DeltaLoRA,LoRA,Full \
+                  --lr-grid DeltaLoRA=$(chosen DeltaLoRA) --lr-grid LoRA=$(chosen LoRA) --lr-grid Full=$(chosen Full) --out "$out/sst2-long" \
+                  && rank_sweep mrpc 2 4 && rank_sweep cola 2 4'
 "${bench[@]}" ranks --study "$out" > "$out/rank-report.log" 2>&1
 echo "run-study-minilm: done; see $out/main/results.md, $out/spectrum/spectrum.md, $out/rank/summary.md, $out/main/sensitivity-sst2.md, $out/sst2-long/results.md"
