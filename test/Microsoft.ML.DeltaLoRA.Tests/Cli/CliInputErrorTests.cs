@@ -68,7 +68,7 @@ public sealed class CliInputErrorTests : IDisposable
         CliRun.Of("train", "--dataset", Sst2Train, "--model", missing).FailedWith($"--model: the folder '{missing}' does not exist");
     }
 
-    [Fact]
+    [SharedFact] // its --dataset is a shared/ file
     public void A_named_model_not_yet_fetched_says_how_to_fetch_it()
     {
         using var empty = new TemporaryDirectory();
