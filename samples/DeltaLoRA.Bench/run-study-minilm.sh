@@ -23,8 +23,8 @@
 #   useful part: process a runs the rank sweep r ∈ {1, 16, 2} on SST-2 (r 8 is the main study), Delta-LoRA and LoRA, each rank
 #   choosing its own rate from the adapter grid; then λ/K sensitivity on SST-2, λ ∈ {0, 0.25, 0.5, 1, 2} × K ∈ {0, warmup} at
 #   Delta-LoRA's chosen rate, 3 seeds (in OUT/main, so that it reuses the selection runs; λ = 0 stands for every K; K = 2×warmup,
-#   which changed nothing on USE-Lite, is left out: 27 runs); then SST-2 r 4 and CoLA r 1, 16. Process b runs MRPC r 1, 16; a
-#   longer budget on SST-2, 4 epochs at the rates the main study chose; then MRPC r 2, 4 and CoLA r 2, 4 (CoLA is where stage 1
+#   which changed nothing on USE-Lite, is left out: 27 runs); then SST-2 r 4, MRPC r 2 and CoLA r 1, 16. Process b runs MRPC
+#   r 1, 16 and 4; a longer budget on SST-2, 4 epochs at the rates the main study chose; then CoLA r 4, 2 (CoLA is where stage 1
 #   found the widest gap between the rank-8 adapters and full fine-tuning). Summaries: OUT/rank/summary.md and OUT/rank/plots/
 #   (`deltalora-bench ranks`), OUT/main/sensitivity-sst2.md, OUT/sst2-long/results.md.
 # A fresh machine resumes from the committed results: samples/DeltaLoRA.Bench/sync-results.sh restore, then this script.
@@ -91,9 +91,9 @@ rank_sweep() { # rank_sweep TASK RANK...
   done
 }
 run_two stage2-a 'rank_sweep sst2 1 16 2 && "${bench[@]}" sensitivity "${common[@]}" --epochs $epochs --task sst2 --k-multiples 0,1 --out "$out/main" \
-                  && rank_sweep sst2 4 && rank_sweep cola 1 16' \
-        stage2-b 'rank_sweep mrpc 1 16 && "${bench[@]}" study "${common[@]}" --epochs $long_epochs --tasks sst2 --methods DeltaLoRA,LoRA,Full \
+                  && rank_sweep sst2 4 && rank_sweep mrpc 2 && rank_sweep cola 1 16' \
+        stage2-b 'rank_sweep mrpc 1 16 4 && "${bench[@]}" study "${common[@]}" --epochs $long_epochs --tasks sst2 --methods DeltaLoRA,LoRA,Full \
                   --lr-grid DeltaLoRA=$(chosen DeltaLoRA) --lr-grid LoRA=$(chosen LoRA) --lr-grid Full=$(chosen Full) --out "$out/sst2-long" \
-                  && rank_sweep mrpc 2 4 && rank_sweep cola 2 4'
+                  && rank_sweep cola 4 2'
 "${bench[@]}" ranks --study "$out" > "$out/rank-report.log" 2>&1
 echo "run-study-minilm: done; see $out/main/results.md, $out/spectrum/spectrum.md, $out/rank/summary.md, $out/main/sensitivity-sst2.md, $out/sst2-long/results.md"
