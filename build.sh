@@ -17,7 +17,7 @@ case "$command" in
     ;;
   demo)
     bash build/setup.sh --with-model --with-dataset
-    dotnet run --project samples/DeltaLoRA.Cli -c Release -- train "$@"
+    dotnet run --project src/DeltaLoRA.Cli -c Release -- train "$@"
     ;;
   setup)
     bash build/setup.sh "$@"

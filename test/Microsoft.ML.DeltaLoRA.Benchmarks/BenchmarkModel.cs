@@ -76,11 +76,11 @@ internal sealed class BenchmarkModel
     {
         var config = new UseLiteConfig();
         return new BenchmarkModel(UseLiteKey,
-            "USE-Lite, the default model (TextClassificationModel.LoadPretrained(null, 2): 2 pre-norm layers, width 256→512, FFN 1536, 8,002-row vocabulary)",
+            "USE-Lite (TextClassificationModel.LoadPretrained(\"use-lite\", 2): 2 pre-norm layers, width 256→512, FFN 1536, 8,002-row vocabulary)",
             config.VocabularyRows, config.MaxPositions,
             () =>
             {
-                var loaded = TextClassificationModel.LoadPretrained(null, NumLabels);
+                var loaded = TextClassificationModel.LoadPretrained(NamedModels.UseLite.Name, NumLabels);
                 return loaded.Network;
             },
             (model, trainability, lengths) => UseLiteFlops.Count(((UseLiteClassifier)model).encoder.Config, trainability, lengths, NumLabels));

@@ -69,10 +69,10 @@ internal static class InferenceBenchmark
         using var fittedTransformer = fitted.LastTransformer;
         log($"  {modelKey}: fitted {trainSteps} Delta-LoRA step(s) with the catalog in {stopwatch.Elapsed.TotalSeconds:F1} s");
 
-        var recorder = new RecordingScorer((FineTunedTextScorer)fittedTransformer.Scorer.Scorer);
+        var recorder = new RecordingScorer((TorchSharpScoringEngine)fittedTransformer.Scorer.Engine);
         using var transformer = new DeltaLoRATransformer(fittedTransformer.Environment,
             new BatchScorer(recorder, fittedTransformer.Columns, fittedTransformer.InferenceBatchSize));
-        var model = ((FineTunedTextScorer)fittedTransformer.Scorer.Scorer).Model;
+        var model = ((TorchSharpScoringEngine)fittedTransformer.Scorer.Engine).Model;
         var benchmarkModel = BenchmarkModel.FromKey(modelKey, layers);
         var dev = loader.Load(devFile);
         var sentences = ml.Data.CreateEnumerable<Sentence>(dev, reuseRowObject: false).Select(s => s.Sentence1).ToArray();

@@ -38,7 +38,7 @@ internal static class InterleavedTiming
         foreach (var method in Order)
         {
             models[method] = benchmarkModel.Create();
-            tuners[method] = new FineTuner(models[method], FineTuningSettings.From(settings.Options(method)), totalSteps);
+            tuners[method] = new FineTuner(models[method], settings.Options(method), totalSteps);
             flops[method] = benchmarkModel.TrainingFlops(models[method], lengths).Total;
             trainable[method] = models[method].parameters().Where(p => p.requires_grad).Sum(p => p.numel());
         }

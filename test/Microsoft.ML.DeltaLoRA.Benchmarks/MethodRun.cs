@@ -33,7 +33,7 @@ internal static class MethodRun
         var benchmarkModel = settings.Model();
         using var model = benchmarkModel.Create();
         int totalSteps = settings.WarmupSteps + settings.TimedSteps;
-        using var tuner = new FineTuner(model, FineTuningSettings.From(settings.Options(method)), totalSteps);
+        using var tuner = new FineTuner(model, settings.Options(method), totalSteps);
         using var batch = new TrainingBatch(benchmarkModel, settings);
         long rssAfterSetup = ProcessMemory.ReadStatusBytes("VmRSS");
 

@@ -4,11 +4,11 @@ using Microsoft.ML.DeltaLoRA.Modeling;
 namespace Microsoft.ML.DeltaLoRA.Benchmarks;
 
 /// <summary>
-/// Passes every call through to the fitted model's scorer and records the rows and batch size of each call (cheaply, while
+/// Passes every call through to the fitted model's scoring engine and records the rows and batch size of each call (cheaply, while
 /// timed), so that the benchmark can afterwards work out the batches the model formed (and so the padding they carried) with the
 /// library's own grouping, <see cref="LengthGroups"/>, over the rows' token counts.
 /// </summary>
-internal sealed class RecordingScorer(FineTunedTextScorer inner) : ITextScorer
+internal sealed class RecordingScorer(TorchSharpScoringEngine inner) : IScoringEngine
 {
     private readonly List<(string[] Rows, int BatchSize)> _calls = [];
 
@@ -36,6 +36,6 @@ internal sealed class RecordingScorer(FineTunedTextScorer inner) : ITextScorer
 
     public IReadOnlyDictionary<string, byte[]> SavePayload() => inner.SavePayload();
 
-    /// <summary>The inner scorer belongs to the fitted transformer, which disposes it.</summary>
+    /// <summary>The inner engine belongs to the fitted transformer, which disposes it.</summary>
     public void Dispose() { }
 }

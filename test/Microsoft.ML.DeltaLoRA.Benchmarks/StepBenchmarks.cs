@@ -29,7 +29,7 @@ public class StepBenchmarks
         _model = benchmarkModel.Create();
         var options = settings.Options(Method);
         options.MaxSteps = int.MaxValue;
-        _tuner = new FineTuner(_model, FineTuningSettings.From(options), int.MaxValue);
+        _tuner = new FineTuner(_model, options, int.MaxValue);
         _batch = new TrainingBatch(benchmarkModel, settings);
     }
 

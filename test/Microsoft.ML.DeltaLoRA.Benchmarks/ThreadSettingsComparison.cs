@@ -61,7 +61,7 @@ internal static class ThreadSettingsComparison
     {
         var sentences = File.ReadLines(devFile).Skip(1).Select(line => line.Split('\t')[0]).ToArray();
         double gemm = GemmPeak.Probe();
-        using var model = TextClassificationModel.LoadPretrained(null, BenchmarkModel.NumLabels);
+        using var model = TextClassificationModel.LoadPretrained(NamedModels.UseLite.Name, BenchmarkModel.NumLabels);
         model.PredictRaw(sentences.Take(64).ToArray(), null, 128, 32); // warm-up
         var stopwatch = Stopwatch.StartNew();
         model.PredictRaw(sentences, null, 128, 32);
@@ -72,7 +72,7 @@ internal static class ThreadSettingsComparison
         double perRow = stopwatch.Elapsed.TotalSeconds;
 
         var settings = new RunSettings(BenchmarkModel.UseLiteKey, 0, 16, 128, 0, 0);
-        using var tuner = new FineTuner(model.Network, FineTuningSettings.From(settings.Options(FineTuningMethod.LoRA)), totalSteps: 4);
+        using var tuner = new FineTuner(model.Network, settings.Options(FineTuningMethod.LoRA), totalSteps: 4);
         using var batch = new TrainingBatch(BenchmarkModel.UseLite(), settings);
         tuner.Step(batch.Batch, batch.Labels);
         var steps = new double[3];

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Checkpoints;
@@ -44,8 +43,6 @@ internal sealed record EncoderConfig
     public IReadOnlyDictionary<int, string> Id2Label { get; init; } = new Dictionary<int, string>();
     /// <summary>Number of labels of the checkpoint's classifier: the size of <c>id2label</c>, else <c>num_labels</c>, else 2.</summary>
     public int NumLabels { get; init; } = 2;
-
-    public IReadOnlyDictionary<string, int> Label2Id => Id2Label.ToDictionary(pair => pair.Value, pair => pair.Key);
 
     public double EffectiveClassifierDropout => ClassifierDropout ?? HiddenDropout;
 

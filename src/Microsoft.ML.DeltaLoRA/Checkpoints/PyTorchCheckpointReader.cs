@@ -11,6 +11,13 @@ namespace Microsoft.ML.DeltaLoRA.Checkpoints;
 /// "legacy" format (a sequence of pickles followed by raw storages). The pickle is parsed by a restricted reader that
 /// knows only the opcodes and globals a state dict needs and refuses anything else, so nothing in the file is ever run.
 /// </summary>
+/// <remarks>
+/// Why not TorchSharp.PyBridge (1.4.4)? It reads the zip checkpoints bit for bit as this reader does, but it refuses the legacy
+/// format outright (NotImplementedException, "re-save using the new PyTorch format"), and its unpickler (Razorvine.Pickle) has
+/// no allow-list: an unknown global becomes a generic object instead of an error, so a pickle naming <c>subprocess.Popen</c>
+/// or using the INST opcode only fails later, on a cast, without naming what it held; damaged archives fail without naming
+/// the file or the storage. Keeping a reader that refuses by name what a state dict does not need is worth its few hundred lines.
+/// </remarks>
 internal static class PyTorchCheckpointReader
 {
     /// <summary>The number torch writes first in a legacy checkpoint.</summary>

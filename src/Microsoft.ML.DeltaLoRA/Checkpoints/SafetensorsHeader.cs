@@ -27,9 +27,6 @@ internal sealed class SafetensorsHeader
         Metadata = metadata;
     }
 
-    /// <summary>Bytes before the data section: 8 plus the JSON length.</summary>
-    public long DataStart => 8 + Length;
-
     public long Length { get; }
 
     /// <summary>Entries sorted by their position in the data section.</summary>

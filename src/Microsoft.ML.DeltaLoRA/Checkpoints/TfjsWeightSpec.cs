@@ -14,8 +14,5 @@ internal sealed record TfjsWeightSpec(string Name, long[] Shape, string DType, T
 {
     public long ElementCount => Shape.Aggregate(1L, (product, size) => product * size);
 
-    /// <summary>The dtype of the decoded tensor (the original dtype for quantized weights).</summary>
-    public string DecodedDType => Quantization?.OriginalDType ?? DType;
-
     public string ShapeText => $"[{string.Join(", ", Shape)}]";
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML.DeltaLoRA.MLNet;
@@ -9,18 +10,15 @@ namespace Microsoft.ML.DeltaLoRA.MLNet;
 public sealed class DeltaLoRATrainer : IEstimator<DeltaLoRATransformer>
 {
     private readonly IHostEnvironment _environment;
-    private readonly ITextScorerTrainer? _engine;
 
     /// <param name="environment">The MLContext (or another ML.NET environment).</param>
     /// <param name="options">Read and validated when <see cref="Fit"/> starts.</param>
     /// <param name="task">Classification or regression.</param>
-    /// <param name="engine">The fine-tuning engine; null for <see cref="DefaultTextScorerTrainer"/>.</param>
-    internal DeltaLoRATrainer(IHostEnvironment environment, DeltaLoRAOptions options, PredictionTask task, ITextScorerTrainer? engine = null)
+    internal DeltaLoRATrainer(IHostEnvironment environment, DeltaLoRAOptions options, PredictionTask task)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(options);
         _environment = environment;
-        _engine = engine;
         Options = options;
         Task = task;
     }
@@ -37,34 +35,46 @@ public sealed class DeltaLoRATrainer : IEstimator<DeltaLoRATransformer>
     public DeltaLoRATransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var settings = TrainerSettings.From(Options);
-        var options = settings.Options;
+        var options = ValidatedCopy(Options);
         var (label, _) = InputColumns.RequireLabel(input.Schema, options.LabelColumnName, Task);
 
         var host = _environment.Register(nameof(DeltaLoRATrainer));
         using var channel = host.Start("Fit");
-        using var session = new TrainingSession(() => MLNetInternals.IsCanceled(host), message => channel.Info(message), options.Progress,
-            options.CancellationToken, host.Rand.Next());
+        // Drawn from the MLContext's random source, so that a seeded MLContext gives the same model.
+        options.Seed ??= host.Rand.Next();
+        // MLContext.CancelExecution() has no token: it is polled while rows are read and after every optimizer step.
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
+        void ThrowIfCanceled()
+        {
+            if (MLNetInternals.IsCanceled(host)) cancellation.Cancel();
+            cancellation.Token.ThrowIfCancellationRequested();
+        }
+        var progress = new StepProgress(report =>
+        {
+            channel.Info(report.ToString());
+            options.Progress?.Report(report);
+            if (MLNetInternals.IsCanceled(host)) cancellation.Cancel();
+        });
 
-        var (rows, skipped) = Read(input, options, session);
+        var (rows, skipped) = TrainingRowReader.Read(input, Task, options, ThrowIfCanceled);
         if (rows.Count == 0)
             throw new InvalidOperationException($"No training rows: all {skipped} rows have a missing label in column '{options.LabelColumnName}'.");
         if (skipped > 0) channel.Warning($"Skipped {skipped} rows whose label in column '{options.LabelColumnName}' is missing.");
-        var validation = ReadValidationSet(rows.OutputCount, options, session);
+        var validation = ReadValidationSet(rows.OutputCount, options, ThrowIfCanceled);
         var columns = new PredictionColumns(Task, options.Sentence1ColumnName, options.Sentence2ColumnName, options.ScoreColumnName,
             options.PredictedLabelColumnName, rows.OutputCount, label.Annotations);
 
-        session.Info($"Fine-tuning ({options.Method}) on {rows.Count} rows{(validation is null ? "" : $", validating on {validation.Count}")}, {rows.OutputCount} output(s).");
-        var engine = _engine ?? DefaultTextScorerTrainer.Create(_environment);
-        var scorer = engine.Train(rows, validation, settings, session);
+        channel.Info($"Fine-tuning ({options.Method}) on {rows.Count} rows{(validation is null ? "" : $", validating on {validation.Count}")}, {rows.OutputCount} output(s).");
+        var (gpuDeviceId, fallbackToCpu) = MLNetInternals.DeviceSettings(_environment);
+        var engine = TorchSharpFineTuning.Train(rows, validation, options, gpuDeviceId, fallbackToCpu, channel.Info, progress, cancellation.Token);
         try
         {
-            session.ThrowIfCancellationRequested();
-            return new DeltaLoRATransformer(_environment, new BatchScorer(scorer, columns, options.InferenceBatchSize));
+            ThrowIfCanceled();
+            return new DeltaLoRATransformer(_environment, new BatchScorer(engine, columns, options.InferenceBatchSize));
         }
         catch
         {
-            scorer.Dispose();
+            engine.Dispose();
             throw;
         }
     }
@@ -84,17 +94,34 @@ public sealed class DeltaLoRATrainer : IEstimator<DeltaLoRATransformer>
         return new SchemaShape(columns.Values);
     }
 
-    private (TextTrainingSet Rows, long Skipped) Read(IDataView data, DeltaLoRAOptions options, TrainingSession session)
-        => TrainingRowReader.Read(data, Task, options.LabelColumnName, options.Sentence1ColumnName, options.Sentence2ColumnName, session);
+    /// <summary>
+    /// Where the options are validated, once per fit (one exception listing every problem), and copied, so that changing them
+    /// later does not change a running fit.
+    /// </summary>
+    private static DeltaLoRAOptions ValidatedCopy(DeltaLoRAOptions options)
+    {
+        var problems = options.Problems();
+        if (options.ModelPath is { } path && !Directory.Exists(path) && NamedModels.Find(path) is null)
+            problems.Add(new(nameof(DeltaLoRAOptions.ModelPath), $"'{path}', which does not exist",
+                $"a local model folder or a model name ({string.Join(", ", NamedModels.All.Select(m => m.Name))})"));
+        OptionProblem.ThrowIfAny(problems);
+        return (DeltaLoRAOptions)options.Clone();
+    }
 
-    private TextTrainingSet? ReadValidationSet(int outputCount, DeltaLoRAOptions options, TrainingSession session)
+    private TextTrainingSet? ReadValidationSet(int outputCount, DeltaLoRAOptions options, Action throwIfCanceled)
     {
         if (options.ValidationSet is null) return null;
-        var (rows, _) = Read(options.ValidationSet, options, session);
+        var (rows, _) = TrainingRowReader.Read(options.ValidationSet, Task, options, throwIfCanceled);
         if (rows.OutputCount != outputCount)
             throw new InvalidOperationException(
                 $"The validation set's label column '{options.LabelColumnName}' has {rows.OutputCount} classes, the training data's has {outputCount}; " +
                 "map both with the same MapValueToKey transformer.");
         return rows;
+    }
+
+    /// <summary>Calls back on the training thread (<see cref="Progress{T}"/> would post to a synchronization context).</summary>
+    private sealed class StepProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -40,23 +40,17 @@ public sealed class DeltaLoRATransformer : ITransformer, IDisposable
 
     public bool IsRowToRowMapper => true;
 
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Bind(inputSchema).OutputSchema;
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => new ScoringRowMapper(inputSchema, Scorer).OutputSchema;
 
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new ScoredDataView(input, Bind(input.Schema));
+        return new ScoredDataView(input, new ScoringRowMapper(input.Schema, Scorer));
     }
 
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new ScoringRowMapper(Bind(inputSchema));
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new ScoringRowMapper(inputSchema, Scorer);
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => TransformerModelFile.Save(ctx, this);
 
     public void Dispose() => Scorer.Dispose();
-
-    private ScoringBinding Bind(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        return new ScoringBinding(inputSchema, Scorer);
-    }
 }

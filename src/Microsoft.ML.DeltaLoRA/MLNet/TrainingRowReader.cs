@@ -10,12 +10,15 @@ internal static class TrainingRowReader
 {
     private const int CancellationCheckInterval = 1024;
 
-    public static (TextTrainingSet Rows, long Skipped) Read(IDataView data, PredictionTask task, string labelColumnName,
-        string sentence1ColumnName, string? sentence2ColumnName, TrainingSession session)
+    /// <param name="data">The training (or validation) data.</param>
+    /// <param name="task">Fixes the label's type.</param>
+    /// <param name="options">The label and text column names.</param>
+    /// <param name="throwIfCanceled">Called every <see cref="CancellationCheckInterval"/> rows and at the end; null when reading cannot be canceled.</param>
+    public static (TextTrainingSet Rows, long Skipped) Read(IDataView data, PredictionTask task, DeltaLoRAOptions options, Action? throwIfCanceled = null)
     {
-        var (label, classCount) = InputColumns.RequireLabel(data.Schema, labelColumnName, task);
-        var first = InputColumns.RequireText(data.Schema, sentence1ColumnName, "text");
-        DataViewSchema.Column? second = sentence2ColumnName is null ? null : InputColumns.RequireText(data.Schema, sentence2ColumnName, "second text");
+        var (label, classCount) = InputColumns.RequireLabel(data.Schema, options.LabelColumnName, task);
+        var first = InputColumns.RequireText(data.Schema, options.Sentence1ColumnName, "text");
+        DataViewSchema.Column? second = options.Sentence2ColumnName is null ? null : InputColumns.RequireText(data.Schema, options.Sentence2ColumnName, "second text");
 
         var active = second is null ? new[] { label, first } : [label, first, second.Value];
         using var cursor = data.GetRowCursor(active);
@@ -31,7 +34,7 @@ internal static class TrainingRowReader
         var text = default(ReadOnlyMemory<char>);
         while (cursor.MoveNext())
         {
-            if (++seen % CancellationCheckInterval == 0) session.ThrowIfCancellationRequested();
+            if (++seen % CancellationCheckInterval == 0) throwIfCanceled?.Invoke();
             if (!readLabel(out int classIndex, out float target))
             {
                 skipped++;
@@ -47,7 +50,7 @@ internal static class TrainingRowReader
                 secondTexts!.Add(text.ToString());
             }
         }
-        session.ThrowIfCancellationRequested();
+        throwIfCanceled?.Invoke();
 
         var rows = task == PredictionTask.Regression
             ? TextTrainingSet.ForRegression(firstTexts.ToArray(), secondTexts?.ToArray(), targets.ToArray())
@@ -92,5 +95,63 @@ internal static class TrainingRowReader
             case var t when t == typeof(ulong): { var g = cursor.GetGetter<ulong>(label); ulong v = 0; return () => { g(ref v); return v; }; }
             default: throw new InvalidOperationException($"Label column '{label.Name}' has key type {label.Type} with unsupported raw type {label.Type.RawType}.");
         }
+    }
+}
+
+/// <summary>
+/// Training rows as the ML.NET layer hands them to fine-tuning: texts (missing text as ""), and per row either a class
+/// index in [0, <see cref="OutputCount"/>) or a regression target. Rows whose label was missing are already left out.
+/// </summary>
+internal sealed class TextTrainingSet
+{
+    private TextTrainingSet(PredictionTask task, int outputCount, string[] firstTexts, string[]? secondTexts, int[]? classIndices, float[]? targets)
+    {
+        Task = task;
+        OutputCount = outputCount;
+        FirstTexts = firstTexts;
+        SecondTexts = secondTexts;
+        ClassIndices = classIndices;
+        Targets = targets;
+    }
+
+    public PredictionTask Task { get; }
+
+    /// <summary>Number of classes (from the label's key type, not from the labels seen), or 1 for regression.</summary>
+    public int OutputCount { get; }
+
+    public int Count => FirstTexts.Count;
+
+    public IReadOnlyList<string> FirstTexts { get; }
+
+    /// <summary>Null for single-text tasks.</summary>
+    public IReadOnlyList<string>? SecondTexts { get; }
+
+    /// <summary>Zero-based class of each row (classification), otherwise null.</summary>
+    public IReadOnlyList<int>? ClassIndices { get; }
+
+    /// <summary>Target of each row (regression), otherwise null.</summary>
+    public IReadOnlyList<float>? Targets { get; }
+
+    public static TextTrainingSet ForClassification(int classCount, string[] firstTexts, string[]? secondTexts, int[] classIndices)
+    {
+        CheckRows(firstTexts, secondTexts, classIndices.Length);
+        if (classCount < 2) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "Classification needs at least 2 classes.");
+        foreach (var index in classIndices)
+            if ((uint)index >= (uint)classCount) throw new ArgumentOutOfRangeException(nameof(classIndices), index, $"Class indices must lie in [0, {classCount}).");
+        return new TextTrainingSet(PredictionTask.MulticlassClassification, classCount, firstTexts, secondTexts, classIndices, null);
+    }
+
+    public static TextTrainingSet ForRegression(string[] firstTexts, string[]? secondTexts, float[] targets)
+    {
+        CheckRows(firstTexts, secondTexts, targets.Length);
+        return new TextTrainingSet(PredictionTask.Regression, 1, firstTexts, secondTexts, null, targets);
+    }
+
+    private static void CheckRows(string[] firstTexts, string[]? secondTexts, int labels)
+    {
+        if (secondTexts is not null && secondTexts.Length != firstTexts.Length)
+            throw new ArgumentException($"Expected {firstTexts.Length} second texts, found {secondTexts.Length}.", nameof(secondTexts));
+        if (labels != firstTexts.Length)
+            throw new ArgumentException($"Expected {firstTexts.Length} labels, found {labels}.");
     }
 }

@@ -22,7 +22,6 @@ internal sealed class EncoderBatch(Tensor inputIds, Tensor attentionMask, Tensor
 
     /// <summary>The examples in the batch: one per row, or one per pair of rows.</summary>
     public long ExampleCount => HoldsPairs ? BatchSize / 2 : BatchSize;
-    public long SequenceLength => InputIds.shape[1];
 
     public void Dispose()
     {

@@ -9,10 +9,11 @@ namespace Microsoft.ML.DeltaLoRA.Modeling;
 internal static class LengthGroups
 {
     /// <summary>
-    /// What one more forward pass costs, in padded tokens. Measured on MiniLM with 2 threads (benchmarks, `peers-diagnosis`):
-    /// a one-row forward of 25 tokens took 9.1 ms, a row of about 25 tokens inside length-sorted batches 3.3 ms, so a pass
-    /// costs what some 48 batched tokens cost. With 48, the network scored Transform's windows over the SST-2 dev sentences
-    /// 4.5 % faster than with whole batches (median of per-round ratios, results/peers-diagnosis-2026-12-01.md).
+    /// What one more forward pass costs, in padded tokens. Every pass pays a fixed price (launching each op of each layer) on top
+    /// of its per-token work, so splitting a batch by length pays only when it saves more padding than one pass costs. On CPU a
+    /// one-row forward of a short sentence (MiniLM, 25 tokens, 2 threads) takes about three times as long as the same row inside a
+    /// length-sorted batch: the fixed price is that of some 48 batched tokens. The peers benchmark (<c>peers-diagnosis</c>)
+    /// measures both again on other machines.
     /// </summary>
     public const int ForwardPassCostInTokens = 48;
 

@@ -41,7 +41,7 @@ public sealed class DeltaLoRASearchSpace
         ? new DeltaLoRASearchSpace { AdapterLearningRate = new(3e-4, 2e-2), FullLearningRate = new(3e-5, 2e-3) }
         : new DeltaLoRASearchSpace();
 
-    /// <summary>The defaults for the family of the model in <paramref name="modelPath"/> (null: the default model, USE-Lite).</summary>
+    /// <summary>The defaults for the family of the model in <paramref name="modelPath"/> (null: the default model, MiniLM).</summary>
     public static DeltaLoRASearchSpace ForModel(string? modelPath) => ForModelFamily(TextClassificationModel.FamilyOf(modelPath));
 
     /// <summary>The learning-rate range of <paramref name="method"/>.</summary>

@@ -31,7 +31,7 @@ internal sealed class TrialRunner(MLContext ml, DeltaLoRAOptions baseOptions, Sw
     }
 
     /// <summary>The optimizer steps a fit with <paramref name="options"/> makes on the training rows.</summary>
-    public int StepsOf(DeltaLoRAOptions options) => TrainingPlan.CountSteps(FineTuningSettings.FromValid(options), trainingRows);
+    public int StepsOf(DeltaLoRAOptions options) => FineTuner.CountSteps(options, trainingRows);
 
     public (SweepTrial Trial, DeltaLoRATransformer? Model) Run(SweepTrial trial, IDataView train, IDataView validation,
         CancellationToken budget, CancellationToken user, Action<TrainingProgress> onStep)

@@ -1,4 +1,3 @@
-using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.TextEncoding;
@@ -9,10 +8,6 @@ namespace Microsoft.ML.DeltaLoRA.TextEncoding;
 /// </summary>
 internal static class PretrainedTokenizers
 {
-    public const string WordPieceVocabularyFileName = "vocab.txt";
-    public const string BpeVocabularyFileName = "vocab.json";
-    public const string BpeMergesFileName = "merges.txt";
-
     /// <summary>Files a family's tokenizer cannot do without.</summary>
     public static IReadOnlyList<string> RequiredFileNames(ModelFamily family)
         => HuggingFaceTokenizerOf(family).TokenizerFiles;

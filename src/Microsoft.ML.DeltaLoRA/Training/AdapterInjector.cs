@@ -45,6 +45,34 @@ internal static class AdapterInjector
         return adapted;
     }
 
+    /// <summary>
+    /// The adapted layers a run trains, in model order. With <paramref name="config"/> (LoRA, Delta-LoRA): attaches adapters, unless the
+    /// model already carries adapters of the configured rank and scaling (attached by the caller with <see cref="Inject"/> to start
+    /// from given A matrices). Without (full fine-tuning, which trains W directly): refuses a model with adapters.
+    /// </summary>
+    public static IReadOnlyList<LoRALinear> Prepare(SequenceClassifier model, AdapterConfig? config)
+    {
+        var existing = AdaptedLayers(model);
+        if (config is null)
+        {
+            if (existing.Count > 0)
+                throw new InvalidOperationException($"Full fine-tuning trains W directly, but layer '{existing[0].Name}' carries an adapter; merge or detach adapters first.");
+            return [];
+        }
+        if (existing.Count == 0)
+        {
+            Inject(model, config);
+            return AdaptedLayers(model).Select(l => l.Layer).ToList();
+        }
+        foreach (var (name, layer) in existing)
+        {
+            if (layer.Rank != config.Rank || Math.Abs(layer.Scaling - config.Scaling) > 1e-12 * config.Scaling)
+                throw new InvalidOperationException(
+                    $"Layer '{name}' already carries an adapter of rank {layer.Rank} and scaling {layer.Scaling}, but the options ask for rank {config.Rank} and scaling {config.Scaling}.");
+        }
+        return existing.Select(l => l.Layer).ToList();
+    }
+
     /// <summary>B·A of an out×in layer has rank at most min(in, out): a larger r adds cost and nothing else.</summary>
     private static void RequireRankWithinLayers(IReadOnlyList<(string Name, LoRALinear Layer)> layers, int rank)
     {

@@ -8,6 +8,17 @@ namespace Microsoft.ML.DeltaLoRA.Training;
 /// </summary>
 internal sealed class LearningRateScheduler(LearningRateSchedule schedule, double peakLearningRate, int warmupSteps, int totalSteps)
 {
+    /// <summary>The schedule of the options over <paramref name="totalSteps"/>: W from <see cref="FineTuningOptions.WarmupSteps"/>, else ⌈ratio · T⌉.</summary>
+    public static LearningRateScheduler For(FineTuningOptions options, int totalSteps)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        int warmup = options.WarmupSteps ?? (int)Math.Ceiling(options.WarmupRatio * totalSteps);
+        return new LearningRateScheduler(options.Schedule, options.LearningRate, warmup, totalSteps);
+    }
+
+    /// <summary>W, the warmup steps (also Delta-LoRA's default start step K).</summary>
+    public int WarmupSteps => warmupSteps;
+
     public double LearningRateAt(int step)
     {
         if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, $"Optimizer steps count from 1; found {step}.");

@@ -25,7 +25,7 @@ internal sealed record ForwardAgreement(int Sequences, int Tokens, double LastHi
         var batch = BatchCollator.Collate(sentences.Select(s => tokenizer.Encode(s, null, 128)).ToArray(), tokenizer);
         var ids = batch.InputIds.data<long>().ToArray();
         var mask = batch.AttentionMask.data<long>().ToArray();
-        int length = (int)batch.SequenceLength;
+        int length = (int)batch.InputIds.shape[1];
         var rows = Enumerable.Range(0, sentences.Count);
         var reply = peer.Send(new
         {

@@ -43,7 +43,7 @@ internal static class InferenceDiagnosis
 
         var (_, loader, transformer) = OnnxRuntimeComparison.FitForInference(folder, train);
         using var owned = transformer;
-        var model = ((FineTunedTextScorer)transformer.Scorer.Scorer).Model;
+        var model = ((TorchSharpScoringEngine)transformer.Scorer.Engine).Model;
         var devView = loader.Load(dev);
         var sentences = File.ReadLines(dev).Skip(1).Select(line => line.Split('\t')[0]).ToArray();
 

@@ -101,7 +101,7 @@ internal static class MlNetTextClassificationComparison
         var fitted = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.DeltaLoRA(options)).Fit(ml.Data.TakeRows(loader.Load(trainFile), trainRows));
         double fitSeconds = stopwatch.Elapsed.TotalSeconds;
         using var transformer = fitted.LastTransformer;
-        long parameters = ((FineTunedTextScorer)transformer.Scorer.Scorer).Model.Network.parameters().Sum(p => p.numel());
+        long parameters = ((TorchSharpScoringEngine)transformer.Scorer.Engine).Model.Network.parameters().Sum(p => p.numel());
         var dev = loader.Load(devFile);
         var sentences = ml.Data.CreateEnumerable<Sentence>(dev, reuseRowObject: false).Select(s => s.Sentence1).ToArray();
         TransformTiming.ScoreAll(transformer, ml.Data.TakeRows(dev, 64)); // warm-up

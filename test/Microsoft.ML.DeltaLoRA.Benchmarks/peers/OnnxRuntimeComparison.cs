@@ -102,7 +102,7 @@ internal static class OnnxRuntimeComparison
         }
 
         var tokenizer = PretrainedTokenizers.Load(folder, ModelFamily.Bert);
-        var model = ((FineTunedTextScorer)transformer.Scorer.Scorer).Model;
+        var model = ((TorchSharpScoringEngine)transformer.Scorer.Engine).Model;
         var onnxFile = Path.Combine(folder, "model.onnx");
         using var spinning = new OnnxRuntimeScorer(onnxFile, tokenizer, threads, allowSpinning: true);
         using var passive = new OnnxRuntimeScorer(onnxFile, tokenizer, threads, allowSpinning: false);

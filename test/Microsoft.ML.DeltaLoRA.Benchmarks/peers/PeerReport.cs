@@ -23,9 +23,7 @@ internal static class PeerReport
         var vocabulary = SharedFiles.Find("fixtures", "tokenizers", "bert-base-uncased-vocab.txt");
         if (dev is null || train is null || vocabulary is null)
             throw new FileNotFoundException("The peer report needs ../shared (SST-2 sentences, the BERT vocabulary); set DELTALORA_SHARED.");
-        if (!NamedModels.IsAvailable("minilm"))
-            throw new DirectoryNotFoundException("The peer report needs the MiniLM model folder; run build/fetch-model.sh minilm.");
-        var minilm = NamedModels.ResolveFolder("minilm");
+        var minilm = NamedModels.ResolveFolder(NamedModels.MiniLM.Name); // names the fetch command when MiniLM is absent
         var checkSentences = File.ReadLines(dev).Skip(1).Take(8).Select(l => l.Split('\t')[0]).ToArray();
 
         var trainings = new List<PeerTrainingResult>();

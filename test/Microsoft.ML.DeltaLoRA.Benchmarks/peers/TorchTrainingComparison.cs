@@ -76,7 +76,7 @@ internal static class TorchTrainingComparison
         var peerTrainable = (long)peer.Send(new { cmd = "prepare", method = method.ToString(), batch = batchSize, length, seed = 1, dropout = dropoutOverride })["trainable"]!;
         using var model = Load(folder, dropoutOverride);
         var settings = new RunSettings(BenchmarkModel.BertKey, 0, batchSize, length, 1, rounds);
-        using var tuner = new FineTuner(model, FineTuningSettings.From(settings.Options(method)), rounds + 1);
+        using var tuner = new FineTuner(model, settings.Options(method), rounds + 1);
         long ourTrainable = model.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
         using var batch = new RandomBatch(model.Config.VocabSize, batchSize, length);
 

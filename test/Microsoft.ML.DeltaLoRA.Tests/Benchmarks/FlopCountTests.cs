@@ -112,7 +112,7 @@ public class FlopCountTests
     {
         var config = EncoderConfig.Parse(TinyBertJson);
         using var model = PretrainedModels.CreateSequenceClassifier(config, 2);
-        using var tuner = new FineTuner(model, FineTuningSettings.From(Options(method)), totalSteps: 1);
+        using var tuner = new FineTuner(model, Options(method), totalSteps: 1);
         return BertFlops.Count(config, ParameterTrainability.Training(model), Lengths, 2);
     }
 
@@ -120,7 +120,7 @@ public class FlopCountTests
     {
         var config = new UseLiteConfig { VocabularyRows = 10, EmbeddingSize = 4, HiddenSize = 8, IntermediateSize = 12, NumLayers = 2, NumHeads = 2, MaxPositions = 16 };
         using var model = new UseLiteClassifier(new UseLiteEncoder(config), 2);
-        using var tuner = new FineTuner(model, FineTuningSettings.From(Options(method)), totalSteps: 1);
+        using var tuner = new FineTuner(model, Options(method), totalSteps: 1);
         return UseLiteFlops.Count(config, ParameterTrainability.Training(model), Lengths, 2);
     }
 

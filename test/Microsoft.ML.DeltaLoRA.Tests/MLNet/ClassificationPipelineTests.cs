@@ -11,17 +11,15 @@ public class ClassificationPipelineTests
     private static string[][] TsvRows(string path) => File.ReadLines(path).Skip(1).Select(line => line.Split('\t')).ToArray();
 
     [SharedFact]
-    public void Pipeline_fits_and_the_engine_receives_every_row_with_its_class()
+    public void Fit_reads_every_row_with_its_class()
     {
         var ml = new MLContext(seed: 1);
-        var engine = new BagOfCharactersTrainer();
-        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, engine));
-        pipeline.Fit(Sst2Loader(ml).Load(Sst2Train));
+        var data = Sst2Loader(ml).Load(Sst2Train);
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
 
         var file = TsvRows(Sst2Train);
         var classOrder = file.Select(r => r[1]).Distinct().ToList(); // MapValueToKey numbers values by first occurrence
-        var rows = engine.LastTrainingSet!;
+        var rows = RowsReadForFit(keyed, ClassificationOptions(), PredictionTask.MulticlassClassification);
         Assert.Equal(2, rows.OutputCount);
         Assert.Equal(file.Length, rows.Count);
         Assert.Null(rows.SecondTexts);
@@ -35,7 +33,7 @@ public class ClassificationPipelineTests
         var ml = new MLContext(seed: 1);
         var loader = Sst2Loader(ml);
         var model = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()))
+            .Append(ml.MulticlassClassification.Trainers.DeltaLoRA(ClassificationOptions()))
             .Fit(loader.Load(Sst2Train));
         var scored = model.Transform(loader.Load(Sst2Eval));
 
@@ -59,7 +57,7 @@ public class ClassificationPipelineTests
         var ml = new MLContext(seed: 1);
         var loader = Sst2Loader(ml);
         var model = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()))
+            .Append(ml.MulticlassClassification.Trainers.DeltaLoRA(ClassificationOptions()))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
             .Fit(loader.Load(Sst2Train));
         var scored = model.Transform(loader.Load(Sst2Eval));
@@ -81,10 +79,10 @@ public class ClassificationPipelineTests
         var ml = new MLContext(seed: 1);
         var loader = Sst2Loader(ml);
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()))
+            .Append(ml.MulticlassClassification.Trainers.DeltaLoRA(ClassificationOptions()))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
-        var predictedShape = pipeline.GetOutputSchema(MLNetInternals.ShapeOf(loader.GetOutputSchema()));
-        var actual = MLNetInternals.ShapeOf(pipeline.Fit(loader.Load(Sst2Train)).GetOutputSchema(loader.GetOutputSchema()));
+        var predictedShape = pipeline.GetOutputSchema(ShapeOf(loader.GetOutputSchema()));
+        var actual = ShapeOf(pipeline.Fit(loader.Load(Sst2Train)).GetOutputSchema(loader.GetOutputSchema()));
 
         foreach (var name in new[] { "Score", "PredictedLabel" })
         {

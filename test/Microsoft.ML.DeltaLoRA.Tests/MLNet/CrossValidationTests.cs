@@ -1,7 +1,7 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.DeltaLoRA.MLNet;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
-using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
@@ -13,7 +13,7 @@ public class CrossValidationTests
         var ml = new MLContext(seed: 1);
         var data = Sst2Loader(ml).Load(Sst2Train);
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()));
+            .Append(ml.MulticlassClassification.Trainers.DeltaLoRA(ClassificationOptions()));
 
         var folds = ml.MulticlassClassification.CrossValidate(data, pipeline, numberOfFolds: 3);
 

@@ -7,8 +7,7 @@ namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
 public class InputValidationTests
 {
-    private static DeltaLoRATrainer Classifier(MLContext ml, DeltaLoRAOptions options) =>
-        Trainer(ml, options, PredictionTask.MulticlassClassification, new BagOfCharactersTrainer());
+    private static DeltaLoRATrainer Classifier(MLContext ml, DeltaLoRAOptions options) => ml.MulticlassClassification.Trainers.DeltaLoRA(options);
 
     private static IDataView KeyedSst2(MLContext ml)
         => ml.Transforms.Conversion.MapValueToKey("Label").Fit(Sst2Loader(ml).Load(Sst2Train)).Transform(Sst2Loader(ml).Load(Sst2Train));
@@ -17,7 +16,7 @@ public class InputValidationTests
     private static ArgumentOutOfRangeException FitAndShapeFail(DeltaLoRATrainer trainer, IDataView data)
     {
         var fromFit = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(data));
-        var fromShape = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(MLNetInternals.ShapeOf(data.Schema)));
+        var fromShape = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.GetOutputSchema(ShapeOf(data.Schema)));
         Assert.Equal(fromFit.Message, fromShape.Message);
         return fromFit;
     }
@@ -64,7 +63,7 @@ public class InputValidationTests
     public void A_regression_label_must_be_Single()
     {
         var ml = new MLContext(seed: 1);
-        var trainer = Trainer(ml, new DeltaLoRAOptions(), PredictionTask.Regression, new BagOfCharactersTrainer());
+        var trainer = ml.Regression.Trainers.DeltaLoRA(new DeltaLoRAOptions());
 
         var error = FitAndShapeFail(trainer, KeyedSst2(ml));
 
@@ -75,7 +74,7 @@ public class InputValidationTests
     public void Transform_rejects_data_without_the_text_column()
     {
         var ml = new MLContext(seed: 1);
-        var model = Classifier(ml, new DeltaLoRAOptions { Epochs = 1 }).Fit(KeyedSst2(ml));
+        var model = Classifier(ml, ClassificationOptions()).Fit(KeyedSst2(ml));
         var other = ml.Data.LoadFromEnumerable(new[] { new { Text = "fine" } });
 
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => model.Transform(other));
@@ -118,7 +117,7 @@ public class InputValidationTests
     {
         var ml = new MLContext(seed: 1);
         var trainer = ml.MulticlassClassification.Trainers.DeltaLoRA(new DeltaLoRAOptions { Sentence1ColumnName = null!, Rank = 0 });
-        var shape = MLNetInternals.ShapeOf(ml.Data.LoadFromEnumerable(new[] { new SparseKeyRow() }).Schema);
+        var shape = ShapeOf(ml.Data.LoadFromEnumerable(new[] { new SparseKeyRow() }).Schema);
 
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => { trainer.GetOutputSchema(shape); });
 
@@ -172,11 +171,10 @@ public class InputValidationTests
         public uint Label { get; set; }
     }
 
-    [Fact]
+    [SharedFact]
     public void Rows_with_a_missing_label_are_skipped_and_the_class_count_comes_from_the_key_type()
     {
         var ml = new MLContext(seed: 1);
-        var engine = new BagOfCharactersTrainer();
         var rows = ml.Data.LoadFromEnumerable(new[]
         {
             new SparseKeyRow { Sentence1 = "one", Label = 0 },
@@ -186,11 +184,12 @@ public class InputValidationTests
         });
         Assert.Equal(0u, ReadColumn<uint>(rows, "Label")[1]);
 
-        var model = Trainer(ml, new DeltaLoRAOptions { Epochs = 1 }, PredictionTask.MulticlassClassification, engine).Fit(rows);
+        var model = Classifier(ml, ClassificationOptions()).Fit(rows);
 
-        Assert.Equal(5, engine.LastTrainingSet!.OutputCount);
-        Assert.Equal(["one", "three", "two"], engine.LastTrainingSet.FirstTexts);
-        Assert.Equal([0, 2, 1], engine.LastTrainingSet.ClassIndices!);
+        var read = RowsReadForFit(rows, ClassificationOptions(), PredictionTask.MulticlassClassification);
+        Assert.Equal(5, read.OutputCount);
+        Assert.Equal(["one", "three", "two"], read.FirstTexts);
+        Assert.Equal([0, 2, 1], read.ClassIndices!);
         Assert.Equal(5, model.OutputCount);
         Assert.Equal(new KeyDataViewType(typeof(uint), 5), model.GetOutputSchema(rows.Schema)["PredictedLabel"].Type);
         Assert.Equal(4, ReadScores(model.Transform(rows)).Count(s => s.Length == 5));
@@ -208,18 +207,30 @@ public class InputValidationTests
     }
 
     [SharedFact]
-    public void The_validation_set_reaches_the_engine_and_must_have_the_same_classes()
+    public void The_validation_set_is_read_and_scored_each_epoch_and_must_have_the_same_classes()
     {
         var ml = new MLContext(seed: 1);
+        var log = new List<string>();
+        ml.Log += (_, e) => log.Add(e.Message);
         var toKey = ml.Transforms.Conversion.MapValueToKey("Label").Fit(Sst2Loader(ml).Load(Sst2Train));
-        var engine = new BagOfCharactersTrainer();
-        var options = new DeltaLoRAOptions { Epochs = 1, ValidationSet = toKey.Transform(Sst2Loader(ml).Load(Sst2Eval)), EarlyStoppingPatience = 1 };
+        var reports = new List<TrainingProgress>();
+        var options = ClassificationOptions();
+        options.Epochs = 2;
+        options.ValidationSet = toKey.Transform(Sst2Loader(ml).Load(Sst2Eval));
+        options.EarlyStoppingPatience = 2;
+        options.Progress = new SynchronousProgress(reports.Add);
 
-        Trainer(ml, options, PredictionTask.MulticlassClassification, engine).Fit(toKey.Transform(Sst2Loader(ml).Load(Sst2Train)));
-        Assert.Equal(File.ReadLines(Sst2Eval).Count() - 1, engine.LastValidationSet!.Count);
+        Classifier(ml, options).Fit(toKey.Transform(Sst2Loader(ml).Load(Sst2Train)));
+        Assert.Contains(log, line => line.Contains($"validating on {File.ReadLines(Sst2Eval).Count() - 1}"));
+        Assert.Equal(2, reports.Count(r => r.ValidationMetric is not null));
 
         options.ValidationSet = ml.Data.LoadFromEnumerable(new[] { new SparseKeyRow { Sentence1 = "x", Label = 0 } });
         var error = Assert.Throws<InvalidOperationException>(() => Classifier(ml, options).Fit(toKey.Transform(Sst2Loader(ml).Load(Sst2Train))));
         Assert.Contains("has 5 classes, the training data's has 2", error.Message);
+    }
+
+    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
     }
 }

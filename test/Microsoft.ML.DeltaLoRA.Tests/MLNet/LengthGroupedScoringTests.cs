@@ -8,8 +8,8 @@ namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
 /// <summary>
 /// Transform reads windows of rows ahead (one batch, then doubling up to <see cref="BatchScorer.BatchesPerWindow"/> batches)
-/// and scores each in batches of rows of similar length as the scorer measures it (less padding per forward pass), yet every
-/// row keeps its own score and place.
+/// and hands each window to the scoring engine in one call, which scores it in batches of rows of similar token count (less
+/// padding per forward pass), yet every row keeps its own score and place.
 /// </summary>
 public class LengthGroupedScoringTests
 {
@@ -26,36 +26,6 @@ public class LengthGroupedScoringTests
         public float Score { get; set; }
     }
 
-    /// <summary>
-    /// Regression scorer whose output names the row: 1000 × the row number written at the text's start + the text's length.
-    /// It batches with the library's <see cref="LengthGroups"/> by <paramref name="length"/>, or by characters when null.
-    /// </summary>
-    private sealed class RowNamingScorer(Func<string, int>? length = null) : ITextScorer
-    {
-        public List<string[]> Calls { get; } = [];
-        public int OutputCount => 1;
-        public string FormatTag => throw new NotSupportedException();
-
-        public void Score(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, int batchSize, Span<float> outputs)
-        {
-            foreach (var rows in LengthGroups.Batches(firstTexts.Select(text => length?.Invoke(text) ?? text.Length).ToArray(), batchSize))
-            {
-                Calls.Add(rows.Select(row => firstTexts[row]).ToArray());
-                foreach (int row in rows) outputs[row] = Expected(firstTexts[row]);
-            }
-        }
-
-        public static float Expected(string text) => 1000 * int.Parse(text[..3]) + text.Length;
-
-        public IReadOnlyDictionary<string, byte[]> SavePayload() => throw new NotSupportedException();
-        public void Dispose() { }
-    }
-
-    private sealed class Engine(RowNamingScorer scorer) : ITextScorerTrainer
-    {
-        public ITextScorer Train(TextTrainingSet trainingSet, TextTrainingSet? validationSet, TrainerSettings settings, TrainingSession session) => scorer;
-    }
-
     /// <summary>Row i: its number on three digits, then 0 to 59 letters (seeded), so lengths vary from row to row.</summary>
     private static Row[] Rows(int count)
     {
@@ -63,16 +33,20 @@ public class LengthGroupedScoringTests
         return Enumerable.Range(0, count).Select(i => new Row { Sentence1 = $"{i:D3}" + new string('a', random.Next(60)), Label = i }).ToArray();
     }
 
-    private static (ITransformer Model, RowNamingScorer Scorer, IDataView Data, Row[] Rows) Fit(int rowCount, RowNamingScorer? scorer = null)
-        => Fit(Rows(rowCount), scorer);
-
-    private static (ITransformer Model, RowNamingScorer Scorer, IDataView Data, Row[] Rows) Fit(Row[] rows, RowNamingScorer? scorer = null)
+    /// <summary>A regression model on the fixture encoder (untrained head) whose engine records its calls.</summary>
+    private static (DeltaLoRATransformer Model, RecordingEngine Engine, IDataView Data) Model(Row[] rows)
     {
         var ml = new MLContext(seed: 1);
-        var data = ml.Data.LoadFromEnumerable(rows);
-        scorer ??= new RowNamingScorer();
-        var model = Trainer(ml, new DeltaLoRAOptions { InferenceBatchSize = BatchSize }, PredictionTask.Regression, new Engine(scorer)).Fit(data);
-        return (model, scorer, data, rows);
+        var (model, engine) = UntrainedModel(ml, PredictionTask.Regression, outputCount: 1, BatchSize);
+        return (model, engine, ml.Data.LoadFromEnumerable(rows));
+    }
+
+    /// <summary>The row's score when the engine scores it alone: what it must get wherever it sits in a batch.</summary>
+    private static float Alone(RecordingEngine engine, string text)
+    {
+        var output = new float[1];
+        engine.Inner.Score([text], null, 1, output);
+        return output[0];
     }
 
     /// <summary>The windows Transform should read: one batch, then twice the previous, up to the longest window.</summary>
@@ -87,65 +61,42 @@ public class LengthGroupedScoringTests
         return windows;
     }
 
-    /// <summary>The scorer's calls, split by the windows they came from (each window's batches are consecutive calls that hold its rows).</summary>
-    private static List<(int FirstRow, string[][] Calls)> CallsByWindow(IReadOnlyList<string[]> calls, int rowCount)
-    {
-        var result = new List<(int, string[][])>();
-        int call = 0, firstRow = 0;
-        foreach (int window in Windows(rowCount))
-        {
-            var windowCalls = new List<string[]>();
-            while (windowCalls.Sum(c => c.Length) < window) windowCalls.Add(calls[call++]);
-            Assert.Equal(window, windowCalls.Sum(c => c.Length));
-            result.Add((firstRow, windowCalls.ToArray()));
-            firstRow += window;
-        }
-        Assert.Equal(calls.Count, call);
-        return result;
-    }
-
-    [Fact]
-    public void Transform_scores_each_window_in_length_sorted_batches_and_keeps_every_row_at_its_place()
+    [SharedFact]
+    public void Transform_hands_the_engine_growing_windows_of_rows_and_keeps_every_row_at_its_place()
     {
         const int rowCount = 297; // windows of 5, 10, 20, 40, 80, 80 and the last 62
-        var (model, scorer, data, rows) = Fit(rowCount);
+        var rows = Rows(rowCount);
+        var (model, engine, data) = Model(rows);
+        using var disposeModel = model;
         var scores = ReadColumn<float>(model.Transform(data), "Score");
 
-        Assert.Equal(rows.Select(r => RowNamingScorer.Expected(r.Sentence1)), scores);
         Assert.Equal([5, 10, 20, 40, 80, 80, 62], Windows(rowCount));
-        Assert.All(scorer.Calls, call => Assert.InRange(call.Length, 1, BatchSize));
-        foreach (var (firstRow, calls) in CallsByWindow(scorer.Calls, rowCount))
-        {
-            var expectedRows = rows.Skip(firstRow).Take(calls.Sum(c => c.Length)).Select(r => r.Sentence1).Order();
-            Assert.Equal(expectedRows, calls.SelectMany(c => c).Order());
-            for (int i = 1; i < calls.Length; i++)
-                Assert.True(calls[i - 1].Max(t => t.Length) <= calls[i].Min(t => t.Length), "Batches of a window must come in order of length.");
-        }
-
-        // Padding: each batch is padded to its longest row. Length-sorted windows pad less than consecutive rows would.
-        double Padded(IEnumerable<string[]> batches) => batches.Sum(b => (double)b.Length * b.Max(t => t.Length));
-        double consecutive = Padded(rows.Select(r => r.Sentence1).Chunk(BatchSize));
-        double real = rows.Sum(r => r.Sentence1.Length);
-        Assert.True(Padded(scorer.Calls) < real + 0.5 * (consecutive - real),
-            $"Length-sorted batches hold {Padded(scorer.Calls)} characters against {consecutive} for consecutive batches ({real} real).");
+        Assert.Equal(Windows(rowCount), engine.Calls.Select(call => call.FirstTexts.Length));
+        Assert.All(engine.Calls, call => Assert.Equal(BatchSize, call.BatchSize));
+        Assert.Equal(rows.Select(r => r.Sentence1), engine.Calls.SelectMany(call => call.FirstTexts));
+        var alone = rows.Select(r => Alone(engine, r.Sentence1)).ToArray();
+        Assert.True(alone.Distinct().Count() > rowCount / 2, "Rows of different texts should score differently, or this test could not see a row out of place.");
+        for (int row = 0; row < rowCount; row++) Assert.Equal(alone[row], scores[row], 1e-5f);
     }
 
-    [Theory]
+    [SharedTheory]
     [InlineData(32, 512)]     // 16 batches
     [InlineData(1000, 4000)]  // as many whole batches as fit in MaxWindowRows
     [InlineData(5000, 5000)]  // at least one batch
     [InlineData(1 << 30, 1 << 30)]
     public void Windows_are_whole_batches_of_bounded_size(int batchSize, int expectedWindow)
     {
-        var columns = new PredictionColumns(PredictionTask.Regression, "Sentence1", null, "Score", null, 1, null);
-        using var scorer = new BatchScorer(new RowNamingScorer(), columns, batchSize);
-        Assert.Equal(expectedWindow, scorer.WindowSize);
+        var (model, _) = UntrainedModel(new MLContext(seed: 1), PredictionTask.Regression, outputCount: 1, batchSize);
+        using var disposeModel = model;
+        Assert.Equal(expectedWindow, model.Scorer.WindowSize);
     }
 
-    [Fact]
+    [SharedFact]
     public void Reading_a_few_rows_scores_the_first_batch_of_rows_only()
     {
-        var (model, scorer, data, rows) = Fit(100);
+        var rows = Rows(100);
+        var (model, engine, data) = Model(rows);
+        using var disposeModel = model;
         var scored = model.Transform(data);
         var score = scored.Schema["Score"];
         using var cursor = scored.GetRowCursor([score]);
@@ -154,40 +105,20 @@ public class LengthGroupedScoringTests
         for (int i = 0; i < 3 && cursor.MoveNext(); i++)
         {
             getter(ref value);
-            Assert.Equal(RowNamingScorer.Expected(rows[i].Sentence1), value);
+            Assert.Equal(Alone(engine, rows[i].Sentence1), value, 1e-5f);
         }
-        Assert.Equal(rows.Take(BatchSize).Select(r => r.Sentence1).Order(), scorer.Calls.SelectMany(c => c).Order());
+        Assert.Equal(rows.Take(BatchSize).Select(r => r.Sentence1), Assert.Single(engine.Calls).FirstTexts);
     }
 
-    [Fact]
+    [SharedFact]
     public void PredictionEngine_still_scores_one_row_per_call()
     {
-        var (model, scorer, _, rows) = Fit(12);
-        var engine = new MLContext(seed: 1).Model.CreatePredictionEngine<Row, Prediction>(model);
-        foreach (var row in rows.Take(3)) Assert.Equal(RowNamingScorer.Expected(row.Sentence1), engine.Predict(row).Score);
-        Assert.Equal([1, 1, 1], scorer.Calls.Select(c => c.Length));
-    }
-
-    [Fact]
-    public void Batches_follow_the_scorers_own_length_not_the_characters()
-    {
-        // Words of 1 to 12 letters: the word count (the "tokens" here) and the character count order rows differently.
-        var random = new Random(3);
-        var rows = Enumerable.Range(0, 160).Select(i => new Row
-        {
-            Sentence1 = $"{i:D3} " + string.Join(' ', Enumerable.Range(0, random.Next(1, 11)).Select(_ => new string('w', random.Next(1, 13)))),
-        }).ToArray();
-        static int Words(string text) => text.Split(' ').Length;
-        var (model, scorer, data, _) = Fit(rows, new RowNamingScorer(Words));
-        var scores = ReadColumn<float>(model.Transform(data), "Score");
-
-        Assert.Equal(rows.Select(r => RowNamingScorer.Expected(r.Sentence1)), scores);
-        foreach (var (_, windowCalls) in CallsByWindow(scorer.Calls, rows.Length))
-            for (int i = 1; i < windowCalls.Length; i++)
-                Assert.True(windowCalls[i - 1].Max(Words) <= windowCalls[i].Min(Words), $"A batch holds shorter rows (in words) than the one before it in its window.");
-        // The words test is only a test if characters would have grouped some window differently.
-        Assert.Contains(CallsByWindow(scorer.Calls, rows.Length),
-            window => window.Calls.Zip(window.Calls.Skip(1)).Any(pair => pair.First.Max(t => t.Length) > pair.Second.Min(t => t.Length)));
+        var rows = Rows(12);
+        var (model, engine, _) = Model(rows);
+        using var disposeModel = model;
+        var predictions = new MLContext(seed: 1).Model.CreatePredictionEngine<Row, Prediction>(model);
+        foreach (var row in rows.Take(3)) Assert.Equal(Alone(engine, row.Sentence1), predictions.Predict(row).Score);
+        Assert.Equal([1, 1, 1], engine.Calls.Select(c => c.FirstTexts.Length));
     }
 
     [SharedTheory]

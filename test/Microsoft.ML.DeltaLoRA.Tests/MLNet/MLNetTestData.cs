@@ -1,10 +1,16 @@
+using System.Reflection;
 using Microsoft.ML.Data;
-using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
+using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.MLNet;
+using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
+using Microsoft.ML.DeltaLoRA.Tests.Modeling;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
-/// <summary>The small GLUE subsets in ../shared, loaded the way a user would with ML.NET's TextLoader.</summary>
+/// <summary>
+/// The small GLUE subsets in ../shared, loaded the way a user would with ML.NET's TextLoader, and the tiny RoBERTa fixture
+/// model that the ML.NET layer's tests fine-tune and score with the real TorchSharp engine.
+/// </summary>
 internal static class MLNetTestData
 {
     public static string Sst2Train => SharedData.PathOf("data", "small", "sst2_train_256.tsv");
@@ -39,17 +45,58 @@ internal static class MLNetTestData
          new TextLoader.Column("Label", DataKind.Single, 9)],
         separatorChar: '\t', hasHeader: true, allowQuoting: false);
 
-    /// <summary>The trainer with the test double engine in place of the real one.</summary>
-    public static DeltaLoRATrainer Trainer(MLContext ml, DeltaLoRAOptions options, PredictionTask task, ITextScorerTrainer engine)
-        => new(ml, options, task, engine);
+    /// <summary>A tiny RoBERTa classifier checkpoint (../shared/fixtures/hf): seconds to fine-tune on the small GLUE subsets.</summary>
+    public static string FixtureModel => HuggingFaceFixtures.ModelFolder("roberta", "RobertaForSequenceClassification");
 
+    /// <summary>Fine-tuning the fixture model, quickly and (with the seed) deterministically.</summary>
     public static DeltaLoRAOptions ClassificationOptions(string? sentence2 = null) => new()
     {
+        ModelPath = FixtureModel,
         Sentence2ColumnName = sentence2,
-        Epochs = 4,
+        Rank = 4,
+        LearningRate = 5e-3,
+        Epochs = 1,
         BatchSize = 16,
         InferenceBatchSize = 7,
+        MaxSequenceLength = 64,
+        Seed = 1,
     };
+
+    /// <summary>The estimator-side view of a schema, as pipelines build it (ML.NET's SchemaShape.Create is internal).</summary>
+    public static SchemaShape ShapeOf(DataViewSchema schema)
+        => (SchemaShape)typeof(SchemaShape).GetMethod("Create", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic, [typeof(DataViewSchema)])!
+            .Invoke(null, [schema])!;
+
+    /// <summary>The rows <see cref="DeltaLoRATrainer.Fit"/> reads from <paramref name="data"/>, as it reads them.</summary>
+    public static TextTrainingSet RowsReadForFit(IDataView data, DeltaLoRAOptions options, PredictionTask task)
+        => TrainingRowReader.Read(data, task, options).Rows;
+
+    /// <summary>
+    /// A transformer around the fixture model with a fresh (seeded) head, untrained, whose engine records every call: for
+    /// tests of scoring that need no fine-tuning.
+    /// </summary>
+    public static (DeltaLoRATransformer Model, RecordingEngine Engine) UntrainedModel(MLContext ml, PredictionTask task, int outputCount, int batchSize,
+        string? sentence2 = null)
+    {
+        TorchSharp.torch.manual_seed(1);
+        var engine = new RecordingEngine(new TorchSharpScoringEngine(TextClassificationModel.LoadPretrained(FixtureModel, outputCount), maxSequenceLength: 64), ownsInner: true);
+        var columns = new PredictionColumns(task, "Sentence1", sentence2, "Score", task == PredictionTask.Regression ? null : "PredictedLabel", outputCount, null);
+        return (new DeltaLoRATransformer(ml, new BatchScorer(engine, columns, batchSize)), engine);
+    }
+
+    /// <summary>The fitted <see cref="DeltaLoRATransformer"/> inside a pipeline's model.</summary>
+    public static DeltaLoRATransformer DeltaLoRAPart(ITransformer model)
+        => model as DeltaLoRATransformer ?? ((IEnumerable<ITransformer>)model).OfType<DeltaLoRATransformer>().Single();
+
+    /// <summary>
+    /// Wraps a fitted model's engine in a <see cref="RecordingEngine"/>; disposing the returned transformer disposes the
+    /// fitted model's engine only when <paramref name="ownsEngine"/>.
+    /// </summary>
+    public static (DeltaLoRATransformer Model, RecordingEngine Engine) Recording(DeltaLoRATransformer fitted, int? batchSize = null, bool ownsEngine = false)
+    {
+        var engine = new RecordingEngine(fitted.Scorer.Engine, ownsEngine);
+        return (new DeltaLoRATransformer(fitted.Environment, new BatchScorer(engine, fitted.Columns, batchSize ?? fitted.InferenceBatchSize)), engine);
+    }
 
     public static float[][] ReadScores(IDataView data, string column = "Score")
     {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
 using Microsoft.ML.Data;
-using Microsoft.ML.DeltaLoRA.ModelLoadCheck;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
 using Microsoft.ML.DeltaLoRA.MLNet;
@@ -20,9 +19,9 @@ public class PersistenceTests
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
-    private static ITransformer FitClassifier(MLContext ml, Dataset data, BagOfCharactersTrainer? engine = null)
+    private static ITransformer FitClassifier(MLContext ml, Dataset data)
         => ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(Trainer(ml, ClassificationOptions(data.Sentence2), PredictionTask.MulticlassClassification, engine ?? new BagOfCharactersTrainer()))
+            .Append(ml.MulticlassClassification.Trainers.DeltaLoRA(ClassificationOptions(data.Sentence2)))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
             .Fit(data.Loader(ml).Load(data.Train));
 
@@ -89,22 +88,22 @@ public class PersistenceTests
     public void The_zip_holds_the_scorer_payload_as_named_streams()
     {
         var ml = new MLContext(seed: 1);
-        var engine = new BagOfCharactersTrainer();
         var data = Data("sst2");
-        var model = FitClassifier(ml, data, engine);
+        var model = FitClassifier(ml, data);
         using var folder = new TemporaryDirectory();
         ml.Model.Save(model, data.Loader(ml).GetOutputSchema(), folder.File("model.zip"));
 
-        var payload = engine.Scorers.Single().SavePayload();
+        var payload = DeltaLoRAPart(model).Scorer.Engine.SavePayload();
+        Assert.Contains(TorchSharpScoringEngine.SettingsFileName, payload.Keys);
         using var zip = ZipFile.OpenRead(folder.File("model.zip"));
         foreach (var (name, bytes) in payload)
         {
-            var entry = Assert.Single(zip.Entries, e => e.Name == TransformerModelFormat.PayloadStreamPrefix + name);
+            var entry = Assert.Single(zip.Entries, e => e.Name == TransformerModelFile.PayloadStreamPrefix + name);
             using var reader = new BinaryReader(entry.Open());
             Assert.Equal(bytes.Length, reader.ReadInt64());
             Assert.Equal(bytes, reader.ReadBytes(bytes.Length + 1));
         }
-        Assert.Single(zip.Entries, e => e.Name == TransformerModelFormat.KeyValuesStream);
+        Assert.Single(zip.Entries, e => e.Name == TransformerModelFile.KeyValuesStream);
     }
 
     [SharedFact]
@@ -117,15 +116,15 @@ public class PersistenceTests
         var path = folder.File("model.zip");
         ml.Model.Save(model, data.Loader(ml).GetOutputSchema(), path);
         using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
-            zip.Entries.Single(e => e.Name == TransformerModelFormat.PayloadStreamPrefix + "weights.bin").Delete();
+            zip.Entries.Single(e => e.Name == TransformerModelFile.PayloadStreamPrefix + TorchSharpScoringEngine.SettingsFileName).Delete();
 
         var error = Assert.ThrowsAny<Exception>(() => ml.Model.Load(path, out _));
 
         var cause = Assert.IsType<InvalidDataException>(Innermost(error));
-        Assert.Contains("Scorer.weights.bin", cause.Message);
+        Assert.Contains($"Scorer.{TorchSharpScoringEngine.SettingsFileName}", cause.Message);
     }
 
-    [Fact]
+    [SharedFact]
     public void Saving_into_a_directory_that_does_not_exist_fails_and_writes_nothing()
     {
         var (ml, rows, model) = TwoRowModel();
@@ -139,23 +138,21 @@ public class PersistenceTests
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder.Path));
     }
 
-    [Fact]
+    [SharedFact]
     public void A_disposed_model_cannot_be_saved_or_used()
     {
-        var ml = new MLContext(seed: 1);
-        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
-        var engine = new BagOfCharactersTrainer();
-        var model = Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, engine).Fit(rows);
+        var (ml, rows, fitted) = TwoRowModel();
+        var (model, engine) = Recording(fitted, ownsEngine: true);
         using var folder = new TemporaryDirectory();
 
         model.Dispose();
 
-        Assert.True(engine.Scorers.Single().IsDisposed);
+        Assert.True(engine.IsDisposed);
         Assert.Throws<ObjectDisposedException>(() => ml.Model.Save(model, rows.Schema, folder.File("model.zip")));
         Assert.Throws<ObjectDisposedException>(() => ReadScores(model.Transform(rows)));
     }
 
-    [Fact]
+    [SharedFact]
     public void SaveAtomically_writes_a_loadable_model_and_leaves_nothing_behind_when_saving_fails()
     {
         var (ml, rows, model) = TwoRowModel();
@@ -179,7 +176,7 @@ public class PersistenceTests
     }
 
     /// <summary>Damage inside the zip (an entry cut short, compressed bytes it cannot decode) is reported with the entry's name.</summary>
-    [Fact]
+    [SharedFact]
     public void A_damaged_payload_entry_is_named_in_the_error()
     {
         var (ml, rows, model) = TwoRowModel();
@@ -189,7 +186,7 @@ public class PersistenceTests
         ml.Model.Save(model, rows.Schema, path);
         string entryName;
         using (var zip = System.IO.Compression.ZipFile.OpenRead(path))
-            entryName = zip.Entries.First(e => e.Name.StartsWith(TransformerModelFormat.PayloadStreamPrefix, StringComparison.Ordinal)).FullName;
+            entryName = zip.Entries.First(e => e.Name.StartsWith(TransformerModelFile.PayloadStreamPrefix, StringComparison.Ordinal)).FullName;
 
         var cut = folder.File("cut.zip");
         File.Copy(path, cut);
@@ -222,7 +219,7 @@ public class PersistenceTests
     }
 
     /// <summary>A save killed part-way (kill -9) leaves its hidden temporary; the next save of that path removes it, unless a save still holds it.</summary>
-    [Fact]
+    [SharedFact]
     public void SaveAtomically_removes_temporaries_that_killed_saves_left_but_not_one_being_written()
     {
         var (ml, rows, model) = TwoRowModel();
@@ -244,18 +241,28 @@ public class PersistenceTests
         Assert.NotNull(ml.Model.Load(path, out _));
     }
 
-    [Fact]
-    public void Scorer_formats_are_found_by_their_fixed_tag_and_unknown_tags_or_type_names_are_rejected_by_name()
+    [SharedFact]
+    public void Engine_formats_are_found_by_their_fixed_tag_and_unknown_tags_or_type_names_are_rejected_by_name()
     {
-        var unknown = Assert.Throws<InvalidDataException>(() => ScorerFormats.Resolve("no/such-format"));
+        var unknown = Assert.Throws<InvalidDataException>(() => TransformerModelFile.EngineFormats.Resolve("no/such-format"));
         Assert.Contains("no/such-format", unknown.Message);
-        Assert.Contains(ScorerFormats.FineTunedModel, unknown.Message);
+        Assert.Contains(TransformerModelFile.EngineFormats.TorchSharp, unknown.Message);
         // Version-1 files named a loader by type; only the library's own loader name maps to a format, no other type is ever created.
-        var notOurs = Assert.Throws<InvalidDataException>(() => ScorerFormats.TagOfVersion1LoaderName(typeof(string).AssemblyQualifiedName!));
+        var notOurs = Assert.Throws<InvalidDataException>(() => TransformerModelFile.EngineFormats.TagOfVersion1LoaderName(typeof(string).AssemblyQualifiedName!));
         Assert.Contains(typeof(string).AssemblyQualifiedName!, notOurs.Message);
-        Assert.Equal(ScorerFormats.FineTunedModel, ScorerFormats.TagOfVersion1LoaderName("Microsoft.ML.DeltaLoRA.FineTunedTextScorerLoader, Microsoft.ML.DeltaLoRA"));
-        Assert.IsType<FineTunedTextScorerLoader>(ScorerFormats.Resolve(ScorerFormats.FineTunedModel));
-        Assert.IsType<BagOfCharactersScorerLoader>(ScorerFormats.Resolve(BagOfCharactersScorerLoader.FormatTag));
+        Assert.Equal(TransformerModelFile.EngineFormats.TorchSharp,
+            TransformerModelFile.EngineFormats.TagOfVersion1LoaderName("Microsoft.ML.DeltaLoRA.FineTunedTextScorerLoader, Microsoft.ML.DeltaLoRA"));
+
+        // The TorchSharp format's loader rebuilds the engine from the payload it saved, scoring as before.
+        var (_, _, model) = TwoRowModel();
+        using var disposeModel = model;
+        var engine = model.Scorer.Engine;
+        Assert.Equal(TransformerModelFile.EngineFormats.TorchSharp, engine.FormatTag);
+        using var reloaded = Assert.IsType<TorchSharpScoringEngine>(TransformerModelFile.EngineFormats.Resolve(engine.FormatTag)(engine.SavePayload()));
+        float[] before = new float[4], after = new float[4];
+        engine.Score(["fine", "bad"], null, 2, before);
+        reloaded.Score(["fine", "bad"], null, 2, after);
+        Assert.Equal(before, after);
     }
 
     /// <summary>The zip that the code before the format tag saved (see Fixtures/model-zip-v1/README.md), and its predictions then.</summary>
@@ -311,12 +318,12 @@ public class PersistenceTests
         AssertVersion1Predictions(ModelLoadCheckProcess.Run(withLoader, Sst2Eval));
     }
 
-    /// <summary>A classifier (the test double scorer) fitted on two rows: something quick to save and load.</summary>
+    /// <summary>The fixture model fine-tuned on two rows: something quick to save and load.</summary>
     private static (MLContext Ml, IDataView Rows, DeltaLoRATransformer Model) TwoRowModel()
     {
         var ml = new MLContext(seed: 1);
         var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
-        return (ml, rows, Trainer(ml, ClassificationOptions(), PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(rows));
+        return (ml, rows, ml.MulticlassClassification.Trainers.DeltaLoRA(ClassificationOptions()).Fit(rows));
     }
 
     private static Exception Innermost(Exception error)

@@ -8,18 +8,22 @@ namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
 public class RegressionTests
 {
-    private static DeltaLoRAOptions Options() => new() { Sentence2ColumnName = "Sentence2", Epochs = 3, BatchSize = 16, InferenceBatchSize = 5 };
+    private static DeltaLoRAOptions Options()
+    {
+        var options = ClassificationOptions("Sentence2");
+        options.InferenceBatchSize = 5;
+        return options;
+    }
 
     [SharedFact]
     public void Regression_reads_both_texts_and_the_targets_and_outputs_a_single_Score()
     {
         var ml = new MLContext(seed: 1);
-        var engine = new BagOfCharactersTrainer();
         var loader = StsbLoader(ml);
-        var model = Trainer(ml, Options(), PredictionTask.Regression, engine).Fit(loader.Load(StsbTrain));
+        var model = ml.Regression.Trainers.DeltaLoRA(Options()).Fit(loader.Load(StsbTrain));
 
         var file = File.ReadLines(StsbTrain).Skip(1).Select(l => l.Split('\t')).ToArray();
-        var rows = engine.LastTrainingSet!;
+        var rows = RowsReadForFit(loader.Load(StsbTrain), Options(), PredictionTask.Regression);
         Assert.Equal(1, rows.OutputCount);
         Assert.Equal(file.Select(r => r[7]), rows.FirstTexts);
         Assert.Equal(file.Select(r => r[8]), rows.SecondTexts!);
@@ -37,7 +41,7 @@ public class RegressionTests
     {
         var ml = new MLContext(seed: 1);
         var loader = StsbLoader(ml);
-        var model = Trainer(ml, Options(), PredictionTask.Regression, new BagOfCharactersTrainer()).Fit(loader.Load(StsbTrain));
+        var model = ml.Regression.Trainers.DeltaLoRA(Options()).Fit(loader.Load(StsbTrain));
         var scored = model.Transform(loader.Load(StsbEval));
 
         var metrics = ml.Regression.Evaluate(scored);
@@ -60,8 +64,8 @@ public class RegressionTests
     public void Estimator_output_schema_for_regression_is_a_single_Score()
     {
         var ml = new MLContext(seed: 1);
-        var trainer = Trainer(ml, Options(), PredictionTask.Regression, new BagOfCharactersTrainer());
-        var shape = trainer.GetOutputSchema(MLNetInternals.ShapeOf(StsbLoader(ml).GetOutputSchema()));
+        var trainer = ml.Regression.Trainers.DeltaLoRA(Options());
+        var shape = trainer.GetOutputSchema(ShapeOf(StsbLoader(ml).GetOutputSchema()));
         var score = Assert.Single(shape, c => c.Name == "Score");
         Assert.Equal((SchemaShape.Column.VectorKind.Scalar, (DataViewType)NumberDataViewType.Single, false), (score.Kind, score.ItemType, score.IsKey));
         Assert.DoesNotContain(shape, c => c.Name == "PredictedLabel");

@@ -1,8 +1,8 @@
 using System.Reflection;
 using Microsoft.ML.Runtime;
+using Microsoft.ML.DeltaLoRA.MLNet;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
-using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
@@ -31,6 +31,10 @@ public class TrainingControlTests
     private static void CancelExecution(MLContext ml)
         => typeof(MLContext).GetMethod("CancelExecution", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)!.Invoke(ml, null);
 
+    private static DeltaLoRATrainer Classifier(MLContext ml, DeltaLoRAOptions options) => ml.MulticlassClassification.Trainers.DeltaLoRA(options);
+
+    private static int Sst2TrainRows => File.ReadLines(Sst2Train).Count() - 1;
+
     [SharedFact]
     public void Every_step_is_reported_to_the_callback_and_to_the_MLContext_log()
     {
@@ -38,17 +42,20 @@ public class TrainingControlTests
         var log = new List<LoggingEventArgs>();
         ml.Log += (_, e) => log.Add(e);
         var progress = new RecordingProgress();
-        var options = new DeltaLoRAOptions { Epochs = 2, BatchSize = 64, Progress = progress };
+        var options = ClassificationOptions();
+        options.Epochs = 2;
+        options.BatchSize = 64;
+        options.Progress = progress;
 
-        Trainer(ml, options, PredictionTask.MulticlassClassification, new BagOfCharactersTrainer()).Fit(KeyedSst2(ml));
+        Classifier(ml, options).Fit(KeyedSst2(ml));
 
-        int stepsPerEpoch = (int)Math.Ceiling((File.ReadLines(Sst2Train).Count() - 1) / 64.0);
+        int stepsPerEpoch = (int)Math.Ceiling(Sst2TrainRows / 64.0);
         Assert.Equal(Enumerable.Range(1, 2 * stepsPerEpoch), progress.Reports.Select(r => r.Step));
         Assert.Equal(2.0, progress.Reports[^1].Epoch, 12);
         var lines = log.Where(e => e.Kind == ChannelMessageKind.Info && e.Message.Contains("step ")).Select(e => e.Message).ToList();
         Assert.Equal(progress.Reports.Count, lines.Count);
         Assert.Contains(progress.Reports[0].ToString(), lines[0]);
-        Assert.Contains(log, e => e.Message.Contains($"on {File.ReadLines(Sst2Train).Count() - 1} rows"));
+        Assert.Contains(log, e => e.Message.Contains($"on {Sst2TrainRows} rows"));
     }
 
     [SharedFact]
@@ -57,13 +64,14 @@ public class TrainingControlTests
         var ml = new MLContext(seed: 1);
         using var cancellation = new CancellationTokenSource();
         var progress = new RecordingProgress(report => { if (report.Step == 2) cancellation.Cancel(); });
-        var engine = new BagOfCharactersTrainer();
-        var options = new DeltaLoRAOptions { Epochs = 3, BatchSize = 16, Progress = progress, CancellationToken = cancellation.Token };
+        var options = ClassificationOptions();
+        options.Epochs = 3;
+        options.Progress = progress;
+        options.CancellationToken = cancellation.Token;
 
-        Assert.ThrowsAny<OperationCanceledException>(() => Trainer(ml, options, PredictionTask.MulticlassClassification, engine).Fit(KeyedSst2(ml)));
+        Assert.ThrowsAny<OperationCanceledException>(() => Classifier(ml, options).Fit(KeyedSst2(ml)));
 
         Assert.Equal(2, progress.Reports.Count);
-        Assert.True(engine.Scorers.Single().IsDisposed);
     }
 
     [SharedFact]
@@ -71,66 +79,52 @@ public class TrainingControlTests
     {
         var ml = new MLContext(seed: 1);
         var progress = new RecordingProgress(report => { if (report.Step == 3) CancelExecution(ml); });
-        var engine = new BagOfCharactersTrainer();
-        var options = new DeltaLoRAOptions { Epochs = 3, BatchSize = 16, Progress = progress };
+        var options = ClassificationOptions();
+        options.Epochs = 3;
+        options.Progress = progress;
 
-        Assert.ThrowsAny<OperationCanceledException>(() => Trainer(ml, options, PredictionTask.MulticlassClassification, engine).Fit(KeyedSst2(ml)));
+        Assert.ThrowsAny<OperationCanceledException>(() => Classifier(ml, options).Fit(KeyedSst2(ml)));
 
         Assert.Equal(3, progress.Reports.Count);
-        Assert.True(engine.Scorers.Single().IsDisposed);
     }
 
-    [Fact]
-    public void Cancellation_after_the_engine_returns_disposes_the_model_instead_of_returning_it()
+    [SharedTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Cancellation_at_the_last_step_returns_no_model(bool byMLContext)
     {
         var ml = new MLContext(seed: 1);
         using var cancellation = new CancellationTokenSource();
-        var engine = new CancelingAtTheEnd(cancellation);
-        var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
-        var options = new DeltaLoRAOptions { Epochs = 1, CancellationToken = cancellation.Token };
+        var options = ClassificationOptions();
+        int lastStep = (int)Math.Ceiling(Sst2TrainRows / (double)options.BatchSize);
+        var progress = new RecordingProgress(report =>
+        {
+            if (report.Step < lastStep) return;
+            if (byMLContext) CancelExecution(ml);
+            else cancellation.Cancel();
+        });
+        options.Progress = progress;
+        options.CancellationToken = cancellation.Token;
 
-        Assert.ThrowsAny<OperationCanceledException>(() => Trainer(ml, options, PredictionTask.MulticlassClassification, engine).Fit(rows));
+        Assert.ThrowsAny<OperationCanceledException>(() => Classifier(ml, options).Fit(KeyedSst2(ml)));
 
-        Assert.True(engine.Inner.Scorers.Single().IsDisposed);
+        Assert.Equal(lastStep, progress.Reports.Count);
     }
 
-    [Fact]
-    public void The_context_seed_repeats_with_the_MLContext_seed()
+    [SharedFact]
+    public void Without_a_seed_the_model_repeats_with_the_MLContext_seed()
     {
-        int SeedSeenBy(int contextSeed)
+        int[][] ScoresWith(int contextSeed)
         {
             var ml = new MLContext(seed: contextSeed);
-            var engine = new SeedRecorder();
             var rows = ml.Data.LoadFromEnumerable(new[] { new TextRow { Sentence1 = "fine", Label = 0 }, new TextRow { Sentence1 = "bad", Label = 1 } });
-            Trainer(ml, new DeltaLoRAOptions { Epochs = 1 }, PredictionTask.MulticlassClassification, engine).Fit(rows);
-            return engine.Seed;
+            var options = ClassificationOptions();
+            options.Seed = null;
+            using var model = Classifier(ml, options).Fit(rows);
+            return Bits(ReadScores(model.Transform(rows)));
         }
 
-        Assert.Equal(SeedSeenBy(5), SeedSeenBy(5));
-        Assert.NotEqual(SeedSeenBy(5), SeedSeenBy(6));
-    }
-
-    private sealed class SeedRecorder : ITextScorerTrainer
-    {
-        public int Seed { get; private set; }
-
-        public ITextScorer Train(TextTrainingSet trainingSet, TextTrainingSet? validationSet, TrainerSettings settings, TrainingSession session)
-        {
-            Seed = session.ContextSeed;
-            return new BagOfCharactersTrainer().Train(trainingSet, validationSet, settings, session);
-        }
-    }
-
-    /// <summary>Trains normally, then cancels just before returning (cancellation racing the end of training).</summary>
-    private sealed class CancelingAtTheEnd(CancellationTokenSource cancellation) : ITextScorerTrainer
-    {
-        public BagOfCharactersTrainer Inner { get; } = new();
-
-        public ITextScorer Train(TextTrainingSet trainingSet, TextTrainingSet? validationSet, TrainerSettings settings, TrainingSession session)
-        {
-            var scorer = Inner.Train(trainingSet, validationSet, settings, session);
-            cancellation.Cancel();
-            return scorer;
-        }
+        Assert.Equal(ScoresWith(5), ScoresWith(5));
+        Assert.NotEqual(ScoresWith(5), ScoresWith(6));
     }
 }

@@ -1,5 +1,4 @@
 using Microsoft.ML.DeltaLoRA.Modeling;
-using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Pretrained;
 
@@ -23,10 +22,24 @@ internal static class NamedModelSkip
     public static string? Reason(string[] names)
     {
         if (!Infrastructure.SharedData.IsAvailable) return Infrastructure.SharedData.MissingReason;
-        var missing = names.Where(name => !NamedModels.IsAvailable(name)).ToArray();
+        var missing = names.Where(name => !IsFetched(name)).ToArray();
         return missing.Length == 0
             ? null
-            : $"The model(s) {string.Join(", ", missing)} are not in the model cache ({DefaultModel.CacheRoot}); " +
+            : $"The model(s) {string.Join(", ", missing)} are not in the model cache ({ModelCache.Root}); " +
               $"fetch them with build/fetch-model.sh {string.Join(" ", missing)}.";
+    }
+
+    /// <summary>Whether the model <paramref name="name"/> resolves to a fetched (and, for USE-Lite, verified) folder now.</summary>
+    public static bool IsFetched(string name)
+    {
+        try
+        {
+            NamedModels.ResolveFolder(name);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or InvalidDataException)
+        {
+            return false;
+        }
     }
 }

@@ -102,13 +102,13 @@ public class OnnxRuntimeParityTests
             var mask = batch.AttentionMask.data<long>().ToArray();
             int hidden = reference.Length / mask.Length;
             var worst = reference.Zip(ours, (r, o) => Math.Abs(r - o)).Where((_, i) => mask[i / hidden] == 1).Max();
-            Assert.True(worst <= Tolerance, $"{name}: max |ours - ONNX Runtime| = {worst:E2} over {sequences.Length} sequences of up to {batch.SequenceLength} tokens");
+            Assert.True(worst <= Tolerance, $"{name}: max |ours - ONNX Runtime| = {worst:E2} over {sequences.Length} sequences of up to {batch.InputIds.shape[1]} tokens");
         }
     }
 
     private static float[] RunOnnx(InferenceSession session, EncoderBatch batch)
     {
-        int[] shape = [(int)batch.BatchSize, (int)batch.SequenceLength];
+        int[] shape = [(int)batch.BatchSize, (int)batch.InputIds.shape[1]];
         NamedOnnxValue Input(string name, torch.Tensor values) => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(values.data<long>().ToArray(), shape));
         var inputs = new List<NamedOnnxValue>
         {

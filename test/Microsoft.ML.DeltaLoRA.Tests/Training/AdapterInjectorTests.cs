@@ -37,15 +37,15 @@ public class AdapterInjectorTests
     {
         using var model = new TinyClassifier(hidden: 16);
         var error = Assert.Throws<ArgumentOutOfRangeException>(
-            () => new FineTuner(model, FineTuningSettings.From(new FineTuningOptions { Rank = 17, Alpha = 34 }), totalSteps: 10));
+            () => new FineTuner(model, new FineTuningOptions { Rank = 17, Alpha = 34 }, totalSteps: 10));
         Assert.Equal(nameof(FineTuningOptions.Rank), error.ParamName);
         Assert.Contains("Rank 17", error.Message);
         Assert.Contains("'blocks.0.query'", error.Message);
         Assert.Contains("16", error.Message);
         Assert.Empty(AdapterInjector.AdaptedLayers(model));
 
-        using var tuner = new FineTuner(model, FineTuningSettings.From(new FineTuningOptions { Rank = 16, Alpha = 32 }), totalSteps: 10);
-        Assert.Equal(4, tuner.AdaptedLayerNames.Count);
+        using var tuner = new FineTuner(model, new FineTuningOptions { Rank = 16, Alpha = 32 }, totalSteps: 10);
+        Assert.Equal(4, AdapterInjector.AdaptedLayers(model).Count);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public class DeltaLoRAUpdateTests
             Method = FineTuningMethod.DeltaLoRA, Rank = rank, Alpha = alpha, UpdateRatio = updateRatio, StartSteps = startSteps,
             LearningRate = 1e-2, Schedule = LearningRateSchedule.Constant, Seed = 5,
         };
-        using var tuner = new FineTuner(model, FineTuningSettings.From(options), totalSteps);
+        using var tuner = new FineTuner(model, options, totalSteps);
         var layers = AdapterInjector.AdaptedLayers(model);
         Assert.Equal(4, layers.Count);
         var w0 = layers.Select(l => l.Layer.weight.detach().to_type(ScalarType.Float64)).ToArray();
@@ -120,6 +120,30 @@ public class DeltaLoRAUpdateTests
         TinyData.DisposeAll(before);
     }
 
+    /// <summary>K unset is the warmup (the paper's GLUE setting): W holds still through step W = 3 and moves at step 4.</summary>
+    [Fact]
+    public void WithoutStartStepsWStartsMovingRightAfterTheWarmup()
+    {
+        using var model = new TinyClassifier(dropoutProbability: 0);
+        var options = new FineTuningOptions { Rank = 4, Alpha = 8, WarmupSteps = 3, LearningRate = 1e-2, Seed = 7 };
+        Assert.Null(options.StartSteps);
+        using var tuner = new FineTuner(model, options, totalSteps: 4);
+        var before = TinyData.Snapshot(model);
+        var (sequences, labels) = TinyData.Examples(32, seed: 3);
+        for (int step = 1; step <= 4; step++)
+        {
+            using var batch = TinyData.Batch(sequences.GetRange((step - 1) * 8, 8));
+            using var y = TinyData.ClassLabels(labels.GetRange((step - 1) * 8, 8));
+            tuner.Step(batch, y);
+            foreach (var (name, layer) in AdapterInjector.AdaptedLayers(model))
+            {
+                bool unmoved = TinyData.BitIdentical(layer.weight, before[$"{name}.weight"]);
+                Assert.True(step <= 3 ? unmoved : !unmoved, $"{name}.weight after step {step}: {(unmoved ? "unmoved" : "moved")}.");
+            }
+        }
+        TinyData.DisposeAll(before);
+    }
+
     private static (TinyClassifier Model, Dictionary<string, Tensor> Before) TrainDeltaLoRA(double updateRatio, int startSteps, int totalSteps)
     {
         var model = new TinyClassifier();
@@ -127,7 +151,7 @@ public class DeltaLoRAUpdateTests
         {
             Rank = 4, Alpha = 8, UpdateRatio = updateRatio, StartSteps = startSteps, LearningRate = 1e-2, BatchSize = 8, Seed = 9,
         };
-        using var tuner = new FineTuner(model, FineTuningSettings.From(options), totalSteps);
+        using var tuner = new FineTuner(model, options, totalSteps);
         var before = TinyData.Snapshot(model);
         var (sequences, labels) = TinyData.Examples(64, seed: 4);
         tuner.Train(sequences, labels, TinyData.PadTokenId, withTokenTypeIds: false);

@@ -40,12 +40,11 @@ public class LearningRateSchedulerTests
     }
 
     [Fact]
-    public void PlanRoundsWarmupUpAndStartsDeltaLoRAAfterWarmup()
+    public void WarmupStepsComeFromTheOptionsWithTheRatioRoundedUp()
     {
-        var plan = TrainingPlan.For(FineTuningSettings.From(new FineTuningOptions()), totalSteps: 100);
-        Assert.Equal(new TrainingPlan(100, 6, 6), plan);
-        Assert.Equal(new TrainingPlan(101, 7, 7), TrainingPlan.For(FineTuningSettings.From(new FineTuningOptions()), 101)); // ⌈6.06⌉
-        Assert.Equal(new TrainingPlan(50, 3, 10), TrainingPlan.For(FineTuningSettings.From(new FineTuningOptions { WarmupSteps = 3, StartSteps = 10 }), 50));
+        Assert.Equal(6, LearningRateScheduler.For(new FineTuningOptions(), totalSteps: 100).WarmupSteps);
+        Assert.Equal(7, LearningRateScheduler.For(new FineTuningOptions(), 101).WarmupSteps); // ⌈6.06⌉
+        Assert.Equal(3, LearningRateScheduler.For(new FineTuningOptions { WarmupSteps = 3 }, 50).WarmupSteps);
     }
 
     [Theory]
@@ -56,6 +55,6 @@ public class LearningRateSchedulerTests
     public void StepCountCoversEveryMicroBatchOfEveryEpoch(int examples, int batchSize, int accumulation, int epochs, int? maxSteps, int expected)
     {
         var options = new FineTuningOptions { BatchSize = batchSize, GradientAccumulationSteps = accumulation, Epochs = epochs, MaxSteps = maxSteps };
-        Assert.Equal(expected, TrainingPlan.CountSteps(FineTuningSettings.From(options), examples));
+        Assert.Equal(expected, FineTuner.CountSteps(options, examples));
     }
 }

@@ -35,7 +35,7 @@ public class Sst2LearningTests
             Method = method, LearningRate = 2e-3, Epochs = 10, BatchSize = 16, MaxSequenceLength = 64, StartSteps = 8,
             WeightDecay = 0, Seed = 17, LengthBucketing = true,
         };
-        using var tuner = new FineTuner(model, FineTuningSettings.From(options), TrainingPlan.CountSteps(FineTuningSettings.From(options), sequences.Count));
+        using var tuner = new FineTuner(model, options, FineTuner.CountSteps(options, sequences.Count));
         double before = MeanLoss(model, sequences, labels, tokenizer);
 
         var summary = tuner.Train(sequences, labels, tokenizer.PadTokenId, tokenizer.UsesTokenTypeIds);

@@ -13,8 +13,8 @@ public class TrainableSetTests
         using (model)
         using (tuner)
         {
-            Assert.Empty(tuner.AdaptedLayerNames);
-            Assert.Equal(model.named_parameters().Select(p => p.name).Order(), tuner.TrainableParameterNames.Order());
+            Assert.Empty(AdapterInjector.AdaptedLayers(model));
+            Assert.All(model.named_parameters(), p => Assert.True(p.parameter.requires_grad, $"{p.name} does not train."));
             foreach (var (name, parameter) in model.named_parameters())
                 Assert.False(TinyData.BitIdentical(parameter, before[name]), $"{name} did not change.");
         }
@@ -30,12 +30,11 @@ public class TrainableSetTests
         using (model)
         using (tuner)
         {
-            var adaptedWeights = tuner.AdaptedLayerNames.Select(n => $"{n}.weight").ToHashSet();
+            var adaptedWeights = AdapterInjector.AdaptedLayers(model).Select(l => $"{l.Name}.weight").ToHashSet();
             foreach (var (name, parameter) in model.named_parameters())
             {
                 bool isAdapter = name.Contains(".lora_");
                 bool isHead = name.StartsWith("classifier.");
-                Assert.Equal(isAdapter || isHead, tuner.TrainableParameterNames.Contains(name));
                 Assert.Equal(isAdapter || isHead, parameter.requires_grad);
                 bool expectedToMove = isAdapter || isHead || (method == FineTuningMethod.DeltaLoRA && adaptedWeights.Contains(name));
                 if (expectedToMove)
@@ -51,7 +50,7 @@ public class TrainableSetTests
     public void BiasesAndLayerNormWeightsGetNoWeightDecayByDefault()
     {
         using var model = new TinyClassifier();
-        var split = TrainableParameters.Select(model, FineTuningMethod.Full, decayAll: false);
+        var split = AdamWParameterGroups.Select(model, FineTuningMethod.Full, decayAll: false);
         string[] expectedNoDecay =
         [
             "LayerNorm.weight", "LayerNorm.bias", "classifier.bias",
@@ -61,7 +60,7 @@ public class TrainableSetTests
         Assert.Equal(model.parameters().Count() - expectedNoDecay.Length, split.Decayed.Count);
         Assert.Contains(split.Decayed, p => p.Name == "word_embeddings.weight");
 
-        var all = TrainableParameters.Select(model, FineTuningMethod.Full, decayAll: true);
+        var all = AdamWParameterGroups.Select(model, FineTuningMethod.Full, decayAll: true);
         Assert.Empty(all.NotDecayed);
         Assert.Equal(model.parameters().Count(), all.Decayed.Count);
     }
@@ -71,7 +70,7 @@ public class TrainableSetTests
     {
         using var model = new TinyClassifier();
         AdapterInjector.Inject(model, new AdapterConfig(2, 4, false, ["query"]));
-        var error = Assert.Throws<InvalidOperationException>(() => new FineTuner(model, FineTuningSettings.From(new FineTuningOptions { Method = FineTuningMethod.Full }), 10));
+        var error = Assert.Throws<InvalidOperationException>(() => new FineTuner(model, new FineTuningOptions { Method = FineTuningMethod.Full }, 10));
         Assert.Contains("blocks.0.query", error.Message);
     }
 
@@ -80,7 +79,7 @@ public class TrainableSetTests
     {
         using var model = new TinyClassifier();
         AdapterInjector.Inject(model, new AdapterConfig(2, 4, false, ["query"]));
-        var error = Assert.Throws<InvalidOperationException>(() => new FineTuner(model, FineTuningSettings.From(new FineTuningOptions { Rank = 8 }), 10));
+        var error = Assert.Throws<InvalidOperationException>(() => new FineTuner(model, new FineTuningOptions { Rank = 8 }, 10));
         Assert.Contains("rank 2", error.Message);
         Assert.Contains("rank 8", error.Message);
     }
@@ -89,7 +88,7 @@ public class TrainableSetTests
     {
         var model = new TinyClassifier();
         var options = new FineTuningOptions { Method = method, Rank = 4, Alpha = 8, StartSteps = 2, LearningRate = 1e-2, BatchSize = 8, Seed = 1 };
-        var tuner = new FineTuner(model, FineTuningSettings.From(options), totalSteps: 6);
+        var tuner = new FineTuner(model, options, totalSteps: 6);
         var before = TinyData.Snapshot(model);
         var (sequences, labels) = TinyData.Examples(48, seed: 1);
         tuner.Train(sequences, labels, TinyData.PadTokenId, withTokenTypeIds: false);

@@ -1,9 +1,10 @@
 using System.Text.RegularExpressions;
 using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
+using Microsoft.ML.DeltaLoRA.Modeling;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.UseLite;
 
-/// <summary>The SHA-256 checks of the default model, in the library and in build/fetch-model.sh, and where the cache is.</summary>
+/// <summary>The SHA-256 checks of the USE-Lite model, in the library and in build/fetch-model.sh, and where the cache is.</summary>
 public class UseLiteModelFilesTests
 {
     [Fact]
@@ -24,7 +25,7 @@ public class UseLiteModelFilesTests
         var error = Assert.Throws<InvalidOperationException>(() => UseLiteModelFiles.Verify(absent));
         Assert.Contains(absent, error.Message);
         Assert.Contains("build/fetch-model.sh", error.Message);
-        Assert.Contains(DefaultModel.CacheEnvironmentVariable, error.Message);
+        Assert.Contains(ModelCache.EnvironmentVariable, error.Message);
     }
 
     [UseLiteModelFact]
@@ -60,16 +61,16 @@ public class UseLiteModelFilesTests
         try
         {
             string copy = UseLiteTestEnvironment.CopyModelToTemp();
-            Directory.Move(copy, Path.Combine(cache, DefaultModel.FolderName));
-            var environment = new Dictionary<string, string> { [DefaultModel.CacheEnvironmentVariable] = cache };
+            Directory.Move(copy, Path.Combine(cache, NamedModels.UseLite.Name));
+            var environment = new Dictionary<string, string> { [ModelCache.EnvironmentVariable] = cache };
             string script = Path.Combine(UseLiteTestEnvironment.RepositoryRoot, "build", "fetch-model.sh");
 
-            var good = UseLiteTestEnvironment.Run("bash", [script], UseLiteTestEnvironment.RepositoryRoot, environment);
+            var good = UseLiteTestEnvironment.Run("bash", [script, NamedModels.UseLite.Name], UseLiteTestEnvironment.RepositoryRoot, environment);
             Assert.Equal(0, good.ExitCode);
-            Assert.EndsWith(Path.Combine(cache, DefaultModel.FolderName), good.StandardOutput.TrimEnd());
+            Assert.EndsWith(Path.Combine(cache, NamedModels.UseLite.Name), good.StandardOutput.TrimEnd());
 
-            File.AppendAllText(Path.Combine(cache, DefaultModel.FolderName, "vocab.json"), " ");
-            var damaged = UseLiteTestEnvironment.Run("bash", [script], UseLiteTestEnvironment.RepositoryRoot, environment);
+            File.AppendAllText(Path.Combine(cache, NamedModels.UseLite.Name, "vocab.json"), " ");
+            var damaged = UseLiteTestEnvironment.Run("bash", [script, NamedModels.UseLite.Name], UseLiteTestEnvironment.RepositoryRoot, environment);
             Assert.NotEqual(0, damaged.ExitCode);
             Assert.Contains("vocab.json", damaged.StandardError);
             Assert.Contains("1ad860b9720c16cd48e666d664a556b2515c04f5a26a4b53c0372427913b1b8e", damaged.StandardError);
@@ -83,8 +84,8 @@ public class UseLiteModelFilesTests
     [Fact]
     public void CacheRootFollowsTheEnvironmentVariableThenXdgThenHome()
     {
-        Assert.Equal(Path.GetFullPath("/data/models"), DefaultModel.ResolveCacheRoot("/data/models", "/xdg", "/home/u"));
-        Assert.Equal(Path.GetFullPath("/xdg/deltalora/models"), DefaultModel.ResolveCacheRoot(null, "/xdg", "/home/u"));
-        Assert.Equal(Path.GetFullPath("/home/u/.cache/deltalora/models"), DefaultModel.ResolveCacheRoot("", "", "/home/u"));
+        Assert.Equal(Path.GetFullPath("/data/models"), ModelCache.ResolveRoot("/data/models", "/xdg", "/home/u"));
+        Assert.Equal(Path.GetFullPath("/xdg/deltalora/models"), ModelCache.ResolveRoot(null, "/xdg", "/home/u"));
+        Assert.Equal(Path.GetFullPath("/home/u/.cache/deltalora/models"), ModelCache.ResolveRoot("", "", "/home/u"));
     }
 }

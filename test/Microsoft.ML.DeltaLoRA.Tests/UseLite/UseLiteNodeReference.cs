@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
+using Microsoft.ML.DeltaLoRA.Modeling;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.UseLite;
 
@@ -14,7 +15,7 @@ internal static class UseLiteNodeReference
 
     private static string ScriptFolder => Path.Combine(UseLiteTestEnvironment.RepositoryRoot, "test", "reference", "uselite");
 
-    private static string InstallFolder => Path.Combine(DefaultModel.CacheRoot, "reference", "uselite-node");
+    private static string InstallFolder => Path.Combine(ModelCache.Root, "reference", "uselite-node");
 
     public static Output Embed(string modelDirectory, IReadOnlyList<string> texts)
     {

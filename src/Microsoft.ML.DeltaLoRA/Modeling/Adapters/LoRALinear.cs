@@ -19,8 +19,8 @@ internal sealed class LoRALinear : Module<Tensor, Tensor>
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         // W is [out, in] as in Hugging Face, stored as the transpose of a contiguous [in, out] tensor: linear(x, W) then hands
-        // BLAS x·(Wᵀ) without a transposed operand. On one short row (MiniLM, 25 tokens) that makes the linear products 1.2–1.45×
-        // faster; batched inference and training measured the same (benchmarks README, "Peers").
+        // BLAS x·(Wᵀ) without a transposed operand. A short row's products are small enough that packing a transposed operand
+        // is a visible share of their cost (up to a third for a 25-token row of MiniLM); batched products are as fast either way.
         using (var storage = torch.empty(inFeatures, outFeatures, dtype: dtype, device: device))
             weight = new Parameter(storage.t());
         register_parameter(nameof(weight), weight);

@@ -39,7 +39,7 @@ internal sealed class UseLiteClassifier : SequenceClassifier
         register_module(nameof(classifier), classifier);
     }
 
-    /// <summary>The pretrained encoder from a USE-Lite model folder (<see cref="DefaultModel.Directory"/>) with a fresh head.</summary>
+    /// <summary>The pretrained encoder from a USE-Lite model folder (<c>use-lite</c> in the model cache, <see cref="NamedModels.UseLite"/>) with a fresh head.</summary>
     public static UseLiteClassifier FromPretrained(string modelDirectory, int numLabels, double classifierDropout = 0.0,
         SentencePairEncoding pairEncoding = SentencePairEncoding.CrossEncoder)
         => new(UseLiteEncoder.FromPretrained(modelDirectory), numLabels, classifierDropout, pairEncoding);

