@@ -39,6 +39,13 @@ internal sealed class DeltaLoRAUpdate : IDisposable
     /// <summary>K.</summary>
     public int StartSteps { get; }
 
+    /// <summary>Every tensor <see cref="Apply"/> reads or writes, named: each layer's W, A and B and the snapshots of A and B.</summary>
+    internal IEnumerable<(string Name, Tensor Tensor)> Tensors => _layers.SelectMany((entry, i) => new (string, Tensor)[]
+    {
+        ($"layer {i} W", entry.Layer.weight), ($"layer {i} A", entry.Layer.lora_A!), ($"layer {i} B", entry.Layer.lora_B!),
+        ($"layer {i} A snapshot", entry.PreviousA), ($"layer {i} B snapshot", entry.PreviousB),
+    });
+
     /// <summary>Call right after <c>optimizer.step()</c> of optimizer step <paramref name="step"/> (1-based).</summary>
     public void Apply(int step)
     {
