@@ -85,10 +85,12 @@ public class RankSweepTests
         var path = RankSweep.Write(RankSweep.Read(study, [GlueTask.Sst2], [1, 2, 8], mainRank: 8), study);
 
         var markdown = File.ReadAllText(path);
-        // r 8: LoRA 82.00 ± 2.00, Delta-LoRA 86.00 ± 1.73 (sd of 85, 85, 88), difference +4.00.
-        Assert.Contains("| 8 | 2e-3 | 82.00 ± 2.00 | 0.200 | 1e-3 | 86.00 ± 1.73 | 0.400 | +4.00 |", markdown);
-        Assert.Contains("| 1 | — | — | — | 5e-3 | 78.00 (1) | — | — |", markdown);
-        Assert.Contains("| 2 | — | — | — | — | — | — | — |", markdown);
+        // r 8: LoRA 82.00 ± 2.00, Delta-LoRA 86.00 ± 1.73 (sd of 85, 85, 88). Seed by seed the differences are 5, 3, 4: mean 4,
+        // sd 1, t = 4 / (1 / √3) = 6.93 on 2 degrees of freedom, p = 1 − t / √(t² + 2) = 0.020 (the closed form for 2 degrees),
+        // 95% interval 4 ± 4.303 / √3 = [1.52, 6.48] (4.303 from a t-table); Delta-LoRA ahead on all 3 seeds, sign test p = 2 / 2³.
+        Assert.Contains("| 8 | 2e-3 | 82.00 ± 2.00 | 0.200 | 1e-3 | 86.00 ± 1.73 | 0.400 | +4.00 [+1.52, +6.48] | t 6.93, p 0.020 | 3/0, p 0.25 |", markdown);
+        Assert.Contains("| 1 | — | — | — | 5e-3 | 78.00 (1) | — | — | — | — |", markdown);
+        Assert.Contains("| 2 | — | — | — | — | — | — | — | — | — |", markdown);
         Assert.Contains("Full 90.00", markdown);
         Assert.True(new FileInfo(Path.Combine(study, "rank", "plots", "rank-sst2.png")).Length > 0);
     }
