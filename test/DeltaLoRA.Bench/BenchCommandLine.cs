@@ -146,7 +146,9 @@ internal static class BenchCommandLine
             var runs = parse.GetValue(RunsFile)!;
             if (!File.Exists(runs)) throw new FileNotFoundException($"--runs: '{runs}' does not exist; give a study's runs.csv.", runs);
             var tasks = parse.GetValue(Tasks) is { Length: > 0 } names ? names.Select(GlueTask.Parse).Distinct().ToArray() : GlueTask.All;
-            var path = PairedMarkdown.Write(RunLog.Open(runs), tasks);
+            // The losses beside the runs, where there are any, check that runs with the same seed drew alike (SharedDraws).
+            var losses = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(runs))!, StudyRunner.LossesFileName);
+            var path = PairedMarkdown.Write(RunLog.Open(runs), File.Exists(losses) ? LossLog.Open(losses) : null, tasks);
             log.WriteLine($"Paired comparison written to {path}");
         }));
 

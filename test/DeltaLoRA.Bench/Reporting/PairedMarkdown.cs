@@ -17,12 +17,13 @@ internal static class PairedMarkdown
         "Dev ×100. A seed fixes the data order and the adapters' initial draws for both methods, so their runs are compared seed by seed: "
         + "the mean difference with its 95% interval and paired t (n − 1 degrees of freedom), and the exact sign test (Delta-LoRA ahead / behind). "
         + "With 3 seeds the sign test cannot go below p 0.25 and the t has 2 degrees of freedom (critical value 4.30). "
-        + "Welch's t treats the runs as unpaired; it is shown only to compare. Pairing assumes both methods' runs come from one build of the bench.";
+        + "Welch's t treats the runs as unpaired; it is shown only to compare. Runs are paired only where both methods' runs at a seed start from the same step-1 loss "
+        + "(the same draws; builds of the bench that draw differently give different step-1 losses); where no losses.csv is beside the runs, that is not checked.";
 
     /// <summary>One task's comparison, or null where either method has no final run of the task.</summary>
     public sealed record Row(GlueTask Task, double? LoRARate, double? DeltaLoRARate, PairedComparison? Paired, int Unpaired, WelchComparison Welch, string? Problem);
 
-    public static IReadOnlyList<Row> Rows(IEnumerable<RunRecord> records, IEnumerable<GlueTask> tasks)
+    public static IReadOnlyList<Row> Rows(IEnumerable<RunRecord> records, IEnumerable<GlueTask> tasks, LossLog? losses)
     {
         var final = records.Where(r => r.Spec.Phase == RunPhase.Final && r.Dev is not null).ToArray();
         var rows = new List<Row>();
@@ -38,6 +39,11 @@ internal static class PairedMarkdown
                 rows.Add(new Row(task, loraRate, deltaRate, null, 0, welch, "more than one final run per seed (several configurations in one runs.csv); not paired"));
                 continue;
             }
+            if (SharedDraws.Same(SharedDraws.FirstLossBySeed(delta, losses), SharedDraws.FirstLossBySeed(lora, losses)) == false)
+            {
+                rows.Add(new Row(task, loraRate, deltaRate, null, 0, welch, SharedDraws.DifferentNote));
+                continue;
+            }
             var pairs = PairedComparison.BySeed(delta.Select(r => (r.Spec.Seed, r.DevScores.Score)), lora.Select(r => (r.Spec.Seed, r.DevScores.Score)), out int unpaired);
             rows.Add(pairs.Count == 0
                 ? new Row(task, loraRate, deltaRate, null, unpaired, welch, "no seed in common; not paired")
@@ -47,9 +53,9 @@ internal static class PairedMarkdown
     }
 
     /// <summary>The heading, the explanation and the table; empty where no task has both methods.</summary>
-    public static string Render(IEnumerable<RunRecord> records, IEnumerable<GlueTask> tasks)
+    public static string Render(IEnumerable<RunRecord> records, IEnumerable<GlueTask> tasks, LossLog? losses)
     {
-        var rows = Rows(records, tasks);
+        var rows = Rows(records, tasks, losses);
         if (rows.Count == 0) return "";
         var text = new StringBuilder();
         text.AppendLine(Heading).AppendLine();
@@ -69,9 +75,9 @@ internal static class PairedMarkdown
     public const string FileName = "paired.md";
 
     /// <summary>Writes paired.md beside the runs.csv (whole, then moved over any earlier one); returns its path.</summary>
-    public static string Write(RunLog runs, IEnumerable<GlueTask> tasks)
+    public static string Write(RunLog runs, LossLog? losses, IEnumerable<GlueTask> tasks)
     {
-        var body = Render(runs.Records, tasks);
+        var body = Render(runs.Records, tasks, losses);
         var text = new StringBuilder();
         text.AppendLine($"# Delta-LoRA against LoRA, seed by seed: {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(runs.Path)))}").AppendLine();
         text.AppendLine($"Made by `deltalora-bench paired --runs {Path.GetFileName(runs.Path)}` from the final runs in this folder's runs.csv; no run was made.").AppendLine();

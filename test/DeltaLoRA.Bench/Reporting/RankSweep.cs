@@ -24,8 +24,9 @@ internal static class RankSweep
     /// <param name="SelectionScore">The validation score of the selection run at the chosen rate; null where the grid had one rate.</param>
     /// <param name="LateLoss">Mean over the final seeds of each run's mean loss over its last 10% of steps; NaN without a losses.csv.</param>
     /// <param name="DevBySeed">Each final run's dev score with its seed, for the comparison seed by seed.</param>
+    /// <param name="FirstLossBySeed">Each final run's step-1 loss by seed (empty without a losses.csv), to check that paired runs drew alike.</param>
     public sealed record Cell(GlueTask Task, StudyMethod Method, int Rank, double? LearningRate, double? SelectionScore, MeanSd Dev, double LateLoss, double TrainSecondsPerRun,
-        IReadOnlyList<(int Seed, double Score)> DevBySeed);
+        IReadOnlyList<(int Seed, double Score)> DevBySeed, IReadOnlyDictionary<int, double> FirstLossBySeed);
 
     /// <param name="References">Full fine-tuning and the frozen baseline from the main study, per task.</param>
     public sealed record Outcome(IReadOnlyList<GlueTask> Tasks, IReadOnlyList<int> Ranks, int MainRank, IReadOnlyList<Cell> Cells, IReadOnlyList<MethodSummary> References)
@@ -79,7 +80,8 @@ internal static class RankSweep
         text.AppendLine();
         text.AppendLine("Delta-LoRA − LoRA is paired by seed (a seed fixes the data order and the adapters' draws for both methods): the mean difference "
             + "with its 95% interval, the paired t (n − 1 degrees of freedom; with 3 seeds the critical value is 4.30) and the exact sign test "
-            + "(Delta-LoRA ahead/behind; with 3 seeds it cannot go below p 0.25). Pairing assumes that both cells' runs come from one build of the bench.");
+            + "(Delta-LoRA ahead/behind; with 3 seeds it cannot go below p 0.25). Runs are paired only where both methods' runs at a seed start from the same "
+            + "step-1 loss (the same draws; it differs between builds of the bench that draw differently).");
         text.AppendLine();
         int seeds = outcome.Cells.Count == 0 ? 0 : outcome.Cells.Max(c => c.Dev.Count);
         foreach (var task in outcome.Tasks)
@@ -91,8 +93,8 @@ internal static class RankSweep
             {
                 var lora = outcome.Find(task, StudyMethod.LoRA, rank);
                 var delta = outcome.Find(task, StudyMethod.DeltaLoRA, rank);
-                var paired = Paired(lora, delta);
-                string difference = lora is null || delta is null ? "—" : paired?.DifferenceWithInterval() ?? $"{Signed(100 * (delta.Dev.Mean - lora.Dev.Mean))} (no seed in common)";
+                var (paired, problem) = Paired(lora, delta);
+                string difference = lora is null || delta is null ? "—" : paired?.DifferenceWithInterval() ?? $"{Signed(100 * (delta.Dev.Mean - lora.Dev.Mean))} ({problem})";
                 text.AppendLine($"| {rank} | {Rate(lora)} | {Dev(lora, seeds)} | {Loss(lora)} | {Rate(delta)} | {Dev(delta, seeds)} | {Loss(delta)} | {difference} | {paired?.TText() ?? "—"} | {paired?.SignText() ?? "—"} |");
             }
             text.AppendLine();
@@ -122,15 +124,19 @@ internal static class RankSweep
         var lateLosses = folder.Losses is null ? [] : final.Select(r => LossCurves.LateMean(folder.Losses.For(r.Spec))).Where(double.IsFinite).ToArray();
         return new Cell(task, method, rank, rate, selection?.ValidationScore, MeanSd.Of(final.Select(r => r.DevScores.Score)),
             lateLosses.Length == 0 ? double.NaN : lateLosses.Average(), final.Average(r => r.TrainSeconds),
-            final.Select(r => (r.Spec.Seed, r.DevScores.Score)).ToArray());
+            final.Select(r => (r.Spec.Seed, r.DevScores.Score)).ToArray(), SharedDraws.FirstLossBySeed(final, folder.Losses));
     }
 
-    /// <summary>Delta-LoRA − LoRA over the seeds both cells ran; null where either cell is missing or they share no seed.</summary>
-    public static PairedComparison? Paired(Cell? lora, Cell? delta)
+    /// <summary>
+    /// Delta-LoRA − LoRA over the seeds both cells ran; null, with the reason, where either cell is missing, they share no
+    /// seed, or their runs at a seed drew differently.
+    /// </summary>
+    public static (PairedComparison? Paired, string? Problem) Paired(Cell? lora, Cell? delta)
     {
-        if (lora is null || delta is null) return null;
+        if (lora is null || delta is null) return (null, "a cell is missing");
+        if (SharedDraws.Same(delta.FirstLossBySeed, lora.FirstLossBySeed) == false) return (null, SharedDraws.DifferentNote);
         var pairs = PairedComparison.BySeed(delta.DevBySeed, lora.DevBySeed, out _);
-        return pairs.Count == 0 ? null : PairedComparison.Of(pairs);
+        return pairs.Count == 0 ? (null, "no seed in common") : (PairedComparison.Of(pairs), null);
     }
 
     private static string Rate(Cell? cell) => cell?.LearningRate is double lr ? lr.ToString("0.###e+0", CultureInfo.InvariantCulture) : "—";

@@ -131,7 +131,7 @@ public class PairedStatisticsTests
             // RTE: LoRA only.
             Final(GlueTask.Rte, StudyMethod.LoRA, 1e-3, 1, 0.5),
         ];
-        var rows = PairedMarkdown.Rows(records, GlueTask.All);
+        var rows = PairedMarkdown.Rows(records, GlueTask.All, null);
         Assert.Equal([GlueTask.Sst2, GlueTask.Mrpc, GlueTask.Cola], rows.Select(r => r.Task));
 
         var sst2 = rows[0].Paired!;
@@ -144,10 +144,10 @@ public class PairedStatisticsTests
         Assert.Null(rows[2].Paired);
         Assert.Contains("more than one final run per seed", rows[2].Problem);
 
-        string markdown = PairedMarkdown.Render(records, GlueTask.All);
+        string markdown = PairedMarkdown.Render(records, GlueTask.All, null);
         Assert.Contains(PairedMarkdown.Heading, markdown);
         Assert.Contains("| sst2 | 2e-3 | 1e-3 | 3 | +16.33 [", markdown);
         Assert.Contains("3/0, p 0.25", markdown);
-        Assert.Equal("", PairedMarkdown.Render(records.Where(r => r.Spec.Task == GlueTask.Rte), GlueTask.All));
+        Assert.Equal("", PairedMarkdown.Render(records.Where(r => r.Spec.Task == GlueTask.Rte), GlueTask.All, null));
     }
 }

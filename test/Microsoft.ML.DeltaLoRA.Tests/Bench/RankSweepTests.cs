@@ -96,6 +96,31 @@ public class RankSweepTests
     }
 
     [Fact]
+    public void Runs_whose_step_1_losses_differ_at_a_seed_drew_differently_and_are_not_paired()
+    {
+        using var root = new TemporaryDirectory();
+        var study = StudyWithTwoRanks(root);
+        var rank16 = Directory.CreateDirectory(Path.Combine(study, "rank", "r16-sst2")).FullName;
+        foreach (int seed in new[] { 1, 2, 3 })
+        {
+            Final(rank16, StudyMethod.LoRA, 2e-3, seed, 0.80 + seed / 100.0);
+            Final(rank16, StudyMethod.DeltaLoRA, 1e-3, seed, 0.70 + seed / 100.0);
+            // One build's LoRA runs start from loss 0.69 at every seed, the other build's Delta-LoRA runs from 0.70.
+            LossLog.Open(Path.Combine(rank16, "losses.csv")).Append(Spec(StudyMethod.LoRA, RunPhase.Final, 2e-3, seed), [new LossPoint(1, 0.69)]);
+            LossLog.Open(Path.Combine(rank16, "losses.csv")).Append(Spec(StudyMethod.DeltaLoRA, RunPhase.Final, 1e-3, seed), [new LossPoint(1, 0.70)]);
+        }
+        var outcome = RankSweep.Read(study, [GlueTask.Sst2], [8, 16], mainRank: 8);
+        var (paired, problem) = RankSweep.Paired(outcome.Find(GlueTask.Sst2, StudyMethod.LoRA, 16), outcome.Find(GlueTask.Sst2, StudyMethod.DeltaLoRA, 16));
+        Assert.Null(paired);
+        Assert.Equal(SharedDraws.DifferentNote, problem);
+        var markdown = RankSweep.Render(outcome);
+        Assert.Contains("| 16 | 2e-3 | 82.00 ± 1.00 | 0.690 | 1e-3 | 72.00 ± 1.00 | 0.700 |", markdown);
+        Assert.Contains($"| -10.00 ({SharedDraws.DifferentNote}) | — | — |", markdown);
+        // The main study's runs start from the same loss (1) at each seed, so r 8 is paired.
+        Assert.NotNull(RankSweep.Paired(outcome.Find(GlueTask.Sst2, StudyMethod.LoRA, 8), outcome.Find(GlueTask.Sst2, StudyMethod.DeltaLoRA, 8)).Paired);
+    }
+
+    [Fact]
     public void A_study_folder_without_the_main_study_is_refused_naming_the_file()
     {
         using var root = new TemporaryDirectory();
