@@ -80,7 +80,7 @@ internal static class PairedMarkdown
         var body = Render(runs.Records, tasks, losses);
         var text = new StringBuilder();
         text.AppendLine($"# Delta-LoRA against LoRA, seed by seed: {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(runs.Path)))}").AppendLine();
-        text.AppendLine($"Made by `deltalora-bench paired --runs {Path.GetFileName(runs.Path)}` from the final runs in this folder's runs.csv; no run was made.").AppendLine();
+        text.AppendLine($"Made by `deltalora-bench paired --runs {runs.Path}` from the final runs in that runs.csv (this folder holds a copy); no run was made.").AppendLine();
         text.Append(body.Length > 0 ? body : "No task has final runs of both Delta-LoRA and LoRA.\n");
         var path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(runs.Path))!, FileName);
         var temporary = path + ".writing";
