@@ -36,7 +36,9 @@ internal static class PairedMarkdown
             double? loraRate = OneRate(lora), deltaRate = OneRate(delta);
             if (HasRepeatedSeed(lora) || HasRepeatedSeed(delta))
             {
-                rows.Add(new Row(task, loraRate, deltaRate, null, 0, welch, "more than one final run per seed (several configurations in one runs.csv); not paired"));
+                // Several configurations mixed together make Welch's t meaningless too.
+                rows.Add(new Row(task, loraRate, deltaRate, null, 0, new WelchComparison(double.NaN, double.NaN, double.NaN, double.NaN),
+                    "more than one final run per seed (several configurations in one runs.csv); not compared"));
                 continue;
             }
             if (SharedDraws.Same(SharedDraws.FirstLossBySeed(delta, losses), SharedDraws.FirstLossBySeed(lora, losses)) == false)
