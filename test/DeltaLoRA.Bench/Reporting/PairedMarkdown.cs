@@ -20,7 +20,7 @@ internal static class PairedMarkdown
         + "Welch's t treats the runs as unpaired; it is shown only to compare. Runs are paired only where both methods' runs at a seed start from the same step-1 loss "
         + "(the same draws; builds of the bench that draw differently give different step-1 losses); where no losses.csv is beside the runs, that is not checked.";
 
-    /// <summary>One task's comparison, or null where either method has no final run of the task.</summary>
+    /// <summary>One task with final runs of both methods; <see cref="Paired"/> is null where they cannot be paired, <see cref="Problem"/> says why.</summary>
     public sealed record Row(GlueTask Task, double? LoRARate, double? DeltaLoRARate, PairedComparison? Paired, int Unpaired, WelchComparison Welch, string? Problem);
 
     public static IReadOnlyList<Row> Rows(IEnumerable<RunRecord> records, IEnumerable<GlueTask> tasks, LossLog? losses)
@@ -82,7 +82,7 @@ internal static class PairedMarkdown
         var body = Render(runs.Records, tasks, losses);
         var text = new StringBuilder();
         text.AppendLine($"# Delta-LoRA against LoRA, seed by seed: {Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(runs.Path)))}").AppendLine();
-        text.AppendLine($"Made by `deltalora-bench paired --runs {runs.Path}` from the final runs in that runs.csv (this folder holds a copy); no run was made.").AppendLine();
+        text.AppendLine($"Made by `deltalora-bench paired --runs {runs.Path}` from the final runs in that runs.csv; no run was made.").AppendLine();
         text.Append(body.Length > 0 ? body : "No task has final runs of both Delta-LoRA and LoRA.\n");
         var path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(runs.Path))!, FileName);
         var temporary = path + ".writing";
