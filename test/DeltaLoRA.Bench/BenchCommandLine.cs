@@ -66,6 +66,11 @@ internal static class BenchCommandLine
         Description = $"The rank of the main study's runs in OUT/main (default {RankSweep.DefaultMainRank}).",
         DefaultValueFactory = _ => RankSweep.DefaultMainRank,
     };
+    private static readonly Option<string> RunsFile = new("--runs")
+    {
+        Description = "A study's runs.csv; the table is written to paired.md beside it.",
+        Required = true,
+    };
     private static readonly Option<int> SpectrumSeed = new("--seed") { Description = "The seed of the spectrum runs (default 1).", DefaultValueFactory = _ => 1 };
 
     public static RootCommand Build(TextWriter log)
@@ -132,11 +137,27 @@ internal static class BenchCommandLine
             log.WriteLine($"Rank sweep report written to {path}");
         }));
 
+        var paired = new Command("paired",
+            "Compare Delta-LoRA with LoRA seed by seed in a study's runs.csv without making a run: per task, the mean difference on dev with its 95% interval, the paired t, the sign test and Welch's t; writes paired.md beside the runs.csv.");
+        paired.Options.Add(RunsFile);
+        paired.Options.Add(Tasks);
+        paired.SetAction(parse => Guarded(log, () =>
+        {
+            var runs = parse.GetValue(RunsFile)!;
+            if (!File.Exists(runs)) throw new FileNotFoundException($"--runs: '{runs}' does not exist; give a study's runs.csv.", runs);
+            var tasks = parse.GetValue(Tasks) is { Length: > 0 } names ? names.Select(GlueTask.Parse).Distinct().ToArray() : GlueTask.All;
+            // The losses beside the runs, where there are any, check that runs with the same seed drew alike (SharedDraws).
+            var losses = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(runs))!, StudyRunner.LossesFileName);
+            var path = PairedMarkdown.Write(RunLog.Open(runs), File.Exists(losses) ? LossLog.Open(losses) : null, tasks);
+            log.WriteLine($"Paired comparison written to {path}");
+        }));
+
         var root = new RootCommand("Accuracy study of Delta-LoRA vs LoRA vs full fine-tuning on GLUE, through Microsoft.ML.DeltaLoRA's ML.NET API.");
         root.Subcommands.Add(study);
         root.Subcommands.Add(sensitivity);
         root.Subcommands.Add(spectrum);
         root.Subcommands.Add(ranks);
+        root.Subcommands.Add(paired);
         return root;
     }
 

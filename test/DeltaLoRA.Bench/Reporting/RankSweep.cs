@@ -23,7 +23,10 @@ internal static class RankSweep
 
     /// <param name="SelectionScore">The validation score of the selection run at the chosen rate; null where the grid had one rate.</param>
     /// <param name="LateLoss">Mean over the final seeds of each run's mean loss over its last 10% of steps; NaN without a losses.csv.</param>
-    public sealed record Cell(GlueTask Task, StudyMethod Method, int Rank, double? LearningRate, double? SelectionScore, MeanSd Dev, double LateLoss, double TrainSecondsPerRun);
+    /// <param name="DevBySeed">Each final run's dev score with its seed, for the comparison seed by seed.</param>
+    /// <param name="FirstLossBySeed">Each final run's step-1 loss by seed (empty without a losses.csv), to check that paired runs drew alike.</param>
+    public sealed record Cell(GlueTask Task, StudyMethod Method, int Rank, double? LearningRate, double? SelectionScore, MeanSd Dev, double LateLoss, double TrainSecondsPerRun,
+        IReadOnlyList<(int Seed, double Score)> DevBySeed, IReadOnlyDictionary<int, double> FirstLossBySeed);
 
     /// <param name="References">Full fine-tuning and the frozen baseline from the main study, per task.</param>
     public sealed record Outcome(IReadOnlyList<GlueTask> Tasks, IReadOnlyList<int> Ranks, int MainRank, IReadOnlyList<Cell> Cells, IReadOnlyList<MethodSummary> References)
@@ -75,18 +78,24 @@ internal static class RankSweep
             + "over the last 10% of the steps of the final runs, how far each fitted its training data. Full fine-tuning and the frozen baseline "
             + "(main study) do not depend on r.");
         text.AppendLine();
+        text.AppendLine("Delta-LoRA − LoRA is paired by seed (a seed fixes the data order and the adapters' draws for both methods): the mean difference "
+            + "with its 95% interval, the paired t (n − 1 degrees of freedom; with 3 seeds the critical value is 4.30) and the exact sign test "
+            + "(Delta-LoRA ahead/behind; with 3 seeds it cannot go below p 0.25). Runs are paired only where both methods' runs at a seed start from the same "
+            + "step-1 loss (the same draws; it differs between builds of the bench that draw differently).");
+        text.AppendLine();
         int seeds = outcome.Cells.Count == 0 ? 0 : outcome.Cells.Max(c => c.Dev.Count);
         foreach (var task in outcome.Tasks)
         {
             text.AppendLine($"## {task.Name} ({MetricNames.ScoreName(task)})").AppendLine();
-            text.AppendLine("| r | LoRA lr | LoRA dev | LoRA late loss | Delta-LoRA lr | Delta-LoRA dev | Delta-LoRA late loss | Delta-LoRA − LoRA |");
-            text.AppendLine("|---|---|---|---|---|---|---|---|");
+            text.AppendLine("| r | LoRA lr | LoRA dev | LoRA late loss | Delta-LoRA lr | Delta-LoRA dev | Delta-LoRA late loss | Delta-LoRA − LoRA [95% CI] | paired t | sign test |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
             foreach (int rank in outcome.Ranks)
             {
                 var lora = outcome.Find(task, StudyMethod.LoRA, rank);
                 var delta = outcome.Find(task, StudyMethod.DeltaLoRA, rank);
-                string difference = lora is null || delta is null ? "—" : Signed(100 * (delta.Dev.Mean - lora.Dev.Mean));
-                text.AppendLine($"| {rank} | {Rate(lora)} | {Dev(lora, seeds)} | {Loss(lora)} | {Rate(delta)} | {Dev(delta, seeds)} | {Loss(delta)} | {difference} |");
+                var (paired, problem) = Paired(lora, delta);
+                string difference = lora is null || delta is null ? "—" : paired?.DifferenceWithInterval() ?? $"{Signed(100 * (delta.Dev.Mean - lora.Dev.Mean))} ({problem})";
+                text.AppendLine($"| {rank} | {Rate(lora)} | {Dev(lora, seeds)} | {Loss(lora)} | {Rate(delta)} | {Dev(delta, seeds)} | {Loss(delta)} | {difference} | {paired?.TText() ?? "—"} | {paired?.SignText() ?? "—"} |");
             }
             text.AppendLine();
             var references = outcome.References.Where(r => r.Task == task).Select(r => $"{r.Method} {r.Score.ToPercent()}").ToArray();
@@ -114,7 +123,20 @@ internal static class RankSweep
         var selection = folder.Runs.Records.FirstOrDefault(r => r.Spec.Task == task && r.Spec.Method == method && r.Spec.Phase == RunPhase.Select && r.Spec.LearningRate == rate);
         var lateLosses = folder.Losses is null ? [] : final.Select(r => LossCurves.LateMean(folder.Losses.For(r.Spec))).Where(double.IsFinite).ToArray();
         return new Cell(task, method, rank, rate, selection?.ValidationScore, MeanSd.Of(final.Select(r => r.DevScores.Score)),
-            lateLosses.Length == 0 ? double.NaN : lateLosses.Average(), final.Average(r => r.TrainSeconds));
+            lateLosses.Length == 0 ? double.NaN : lateLosses.Average(), final.Average(r => r.TrainSeconds),
+            final.Select(r => (r.Spec.Seed, r.DevScores.Score)).ToArray(), SharedDraws.FirstLossBySeed(final, folder.Losses));
+    }
+
+    /// <summary>
+    /// Delta-LoRA − LoRA over the seeds both cells ran; null, with the reason, where either cell is missing, they share no
+    /// seed, or their runs at a seed drew differently.
+    /// </summary>
+    public static (PairedComparison? Paired, string? Problem) Paired(Cell? lora, Cell? delta)
+    {
+        if (lora is null || delta is null) return (null, "a cell is missing");
+        if (SharedDraws.Same(delta.FirstLossBySeed, lora.FirstLossBySeed) == false) return (null, SharedDraws.DifferentNote);
+        var pairs = PairedComparison.BySeed(delta.DevBySeed, lora.DevBySeed, out _);
+        return pairs.Count == 0 ? (null, "no seed in common") : (PairedComparison.Of(pairs), null);
     }
 
     private static string Rate(Cell? cell) => cell?.LearningRate is double lr ? lr.ToString("0.###e+0", CultureInfo.InvariantCulture) : "—";

@@ -27,6 +27,7 @@ internal static class StudyMarkdown
             text.AppendLine($"| {task.Name} | {MetricNames.ScoreName(task)} | {string.Join(" | ", cells)} |");
         }
         text.AppendLine();
+        text.Append(PairedMarkdown.Render(outcome.Final, s.Tasks, outcome.Losses));
 
         text.AppendLine("## Every metric").AppendLine();
         text.AppendLine("| Task | Method | lr | steps | metric (×100, mean ± sd) | train s/run |");

@@ -85,12 +85,39 @@ public class RankSweepTests
         var path = RankSweep.Write(RankSweep.Read(study, [GlueTask.Sst2], [1, 2, 8], mainRank: 8), study);
 
         var markdown = File.ReadAllText(path);
-        // r 8: LoRA 82.00 ± 2.00, Delta-LoRA 86.00 ± 1.73 (sd of 85, 85, 88), difference +4.00.
-        Assert.Contains("| 8 | 2e-3 | 82.00 ± 2.00 | 0.200 | 1e-3 | 86.00 ± 1.73 | 0.400 | +4.00 |", markdown);
-        Assert.Contains("| 1 | — | — | — | 5e-3 | 78.00 (1) | — | — |", markdown);
-        Assert.Contains("| 2 | — | — | — | — | — | — | — |", markdown);
+        // r 8: LoRA 82.00 ± 2.00, Delta-LoRA 86.00 ± 1.73 (sd of 85, 85, 88). Seed by seed the differences are 5, 3, 4: mean 4,
+        // sd 1, t = 4 / (1 / √3) = 6.93 on 2 degrees of freedom, p = 1 − t / √(t² + 2) = 0.020 (the closed form for 2 degrees),
+        // 95% interval 4 ± 4.303 / √3 = [1.52, 6.48] (4.303 from a t-table); Delta-LoRA ahead on all 3 seeds, sign test p = 2 / 2³.
+        Assert.Contains("| 8 | 2e-3 | 82.00 ± 2.00 | 0.200 | 1e-3 | 86.00 ± 1.73 | 0.400 | +4.00 [+1.52, +6.48] | t 6.93, p 0.020 | 3/0, p 0.25 |", markdown);
+        Assert.Contains("| 1 | — | — | — | 5e-3 | 78.00 (1) | — | — | — | — |", markdown);
+        Assert.Contains("| 2 | — | — | — | — | — | — | — | — | — |", markdown);
         Assert.Contains("Full 90.00", markdown);
         Assert.True(new FileInfo(Path.Combine(study, "rank", "plots", "rank-sst2.png")).Length > 0);
+    }
+
+    [Fact]
+    public void Runs_whose_step_1_losses_differ_at_a_seed_drew_differently_and_are_not_paired()
+    {
+        using var root = new TemporaryDirectory();
+        var study = StudyWithTwoRanks(root);
+        var rank16 = Directory.CreateDirectory(Path.Combine(study, "rank", "r16-sst2")).FullName;
+        foreach (int seed in new[] { 1, 2, 3 })
+        {
+            Final(rank16, StudyMethod.LoRA, 2e-3, seed, 0.80 + seed / 100.0);
+            Final(rank16, StudyMethod.DeltaLoRA, 1e-3, seed, 0.70 + seed / 100.0);
+            // One build's LoRA runs start from loss 0.69 at every seed, the other build's Delta-LoRA runs from 0.70.
+            LossLog.Open(Path.Combine(rank16, "losses.csv")).Append(Spec(StudyMethod.LoRA, RunPhase.Final, 2e-3, seed), [new LossPoint(1, 0.69)]);
+            LossLog.Open(Path.Combine(rank16, "losses.csv")).Append(Spec(StudyMethod.DeltaLoRA, RunPhase.Final, 1e-3, seed), [new LossPoint(1, 0.70)]);
+        }
+        var outcome = RankSweep.Read(study, [GlueTask.Sst2], [8, 16], mainRank: 8);
+        var (paired, problem) = RankSweep.Paired(outcome.Find(GlueTask.Sst2, StudyMethod.LoRA, 16), outcome.Find(GlueTask.Sst2, StudyMethod.DeltaLoRA, 16));
+        Assert.Null(paired);
+        Assert.Equal(SharedDraws.DifferentNote, problem);
+        var markdown = RankSweep.Render(outcome);
+        Assert.Contains("| 16 | 2e-3 | 82.00 ± 1.00 | 0.690 | 1e-3 | 72.00 ± 1.00 | 0.700 |", markdown);
+        Assert.Contains($"| -10.00 ({SharedDraws.DifferentNote}) | — | — |", markdown);
+        // The main study's runs start from the same loss (1) at each seed, so r 8 is paired.
+        Assert.NotNull(RankSweep.Paired(outcome.Find(GlueTask.Sst2, StudyMethod.LoRA, 8), outcome.Find(GlueTask.Sst2, StudyMethod.DeltaLoRA, 8)).Paired);
     }
 
     [Fact]

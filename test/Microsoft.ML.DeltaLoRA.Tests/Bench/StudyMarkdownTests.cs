@@ -53,4 +53,32 @@ public class StudyMarkdownTests
         Assert.Contains("every rate of cola LoRA scored 0.00 on validation, so the first grid value was taken", text);
         Assert.DoesNotContain("cola LoRA chose", text);
     }
+
+    [Fact]
+    public void The_report_compares_Delta_LoRA_with_LoRA_seed_by_seed()
+    {
+        using var folder = new TemporaryDirectory();
+        var settings = new StudySettings
+        {
+            OutputFolder = folder.Path,
+            GlueRoot = folder.Path,
+            Tasks = [GlueTask.Sst2],
+            Methods = [StudyMethod.DeltaLoRA, StudyMethod.LoRA],
+            SeedCount = 2,
+        };
+        // Differences +0.02 and +0.04: mean +3.00 points, sd 1.41, t = 0.03 / (0.01414 / √2) = 3.00 on 1 degree of freedom,
+        // p = 1 − 2·atan(3)/π = 0.205 (the Cauchy closed form).
+        RunRecord[] records =
+        [
+            Run(GlueTask.Sst2, StudyMethod.LoRA, RunPhase.Final, 1e-3, 1, 0.5, new TaskScores(Accuracy: 0.80)),
+            Run(GlueTask.Sst2, StudyMethod.LoRA, RunPhase.Final, 1e-3, 2, 0.5, new TaskScores(Accuracy: 0.81)),
+            Run(GlueTask.Sst2, StudyMethod.DeltaLoRA, RunPhase.Final, 1e-3, 1, 0.5, new TaskScores(Accuracy: 0.82)),
+            Run(GlueTask.Sst2, StudyMethod.DeltaLoRA, RunPhase.Final, 1e-3, 2, 0.5, new TaskScores(Accuracy: 0.85)),
+        ];
+        var chosen = new Dictionary<(string, StudyMethod), double> { [("sst2", StudyMethod.LoRA)] = 1e-3, [("sst2", StudyMethod.DeltaLoRA)] = 1e-3 };
+        string text = StudyMarkdown.Render(new StudyOutcome(settings, records, chosen, LossLog.Open(folder.File("losses.csv"))));
+        Assert.Contains(PairedMarkdown.Heading, text);
+        Assert.Contains("| sst2 | 1e-3 | 1e-3 | 2 | +3.00 [", text);
+        Assert.Contains("| t 3.00, p 0.205 | 2/0, p 0.50 |", text);
+    }
 }
