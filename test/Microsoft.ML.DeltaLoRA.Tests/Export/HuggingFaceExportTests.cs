@@ -43,6 +43,31 @@ public class HuggingFaceExportTests
         return expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
     }
 
+    /// <summary>A fixture's ForSequenceClassification model as our loader reads it, with its labels, exported to a fresh folder.</summary>
+    private sealed class ExportedFixture : IDisposable
+    {
+        private readonly TemporaryDirectory _temporary = new();
+
+        public ExportedFixture(string family)
+        {
+            Fixture = FixtureClassifier(family);
+            Model = TextClassificationModel.LoadPretrained(Fixture, EncoderConfig.Load(Fixture).NumLabels);
+            Folder = _temporary.File("hf");
+            Layout = HuggingFaceExport.Write(Model, ClassesTask(Model.NumLabels), Folder);
+        }
+
+        public string Fixture { get; }
+        public TextClassificationModel Model { get; }
+        public string Folder { get; }
+        public HuggingFaceLayout Layout { get; }
+
+        public void Dispose()
+        {
+            Model.Dispose();
+            _temporary.Dispose();
+        }
+    }
+
     private static JsonObject ConfigOf(string folder) => JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "config.json")))!.AsObject();
 
     [SharedTheory]
@@ -51,15 +76,11 @@ public class HuggingFaceExportTests
     [InlineData("distilbert")]
     public void A_classifier_exports_as_transformers_own_class_with_the_tensor_names_and_shapes_transformers_wrote(string family)
     {
-        var fixture = FixtureClassifier(family);
-        int classes = EncoderConfig.Load(fixture).NumLabels;
-        using var model = TextClassificationModel.LoadPretrained(fixture, classes);
-        using var folder = new TemporaryDirectory();
-        var export = folder.File("hf");
+        using var exported = new ExportedFixture(family);
+        var export = exported.Folder;
 
-        Assert.Equal(HuggingFaceLayout.SequenceClassification, HuggingFaceExport.Write(model, ClassesTask(classes), export));
-
-        Assert.Equal(ShapesOf(Path.Combine(fixture, "model.safetensors")), ShapesOf(Path.Combine(export, "model.safetensors")));
+        Assert.Equal(HuggingFaceLayout.SequenceClassification, exported.Layout);
+        Assert.Equal(ShapesOf(Path.Combine(exported.Fixture, "model.safetensors")), ShapesOf(Path.Combine(export, "model.safetensors")));
         using var stream = File.OpenRead(Path.Combine(export, "model.safetensors"));
         Assert.Equal("pt", SafetensorsHeader.Read(stream, stream.Length, "export").Metadata["format"]);
         foreach (var tokenizerFile in ModelFamilyFiles(family)) Assert.True(File.Exists(Path.Combine(export, tokenizerFile)), $"{tokenizerFile} is missing");
@@ -74,15 +95,10 @@ public class HuggingFaceExportTests
     [InlineData("distilbert")]
     public void The_config_has_the_fixture_configs_keys_and_values_with_our_classes_and_problem_type(string family)
     {
-        var fixture = FixtureClassifier(family);
-        int classes = EncoderConfig.Load(fixture).NumLabels;
-        using var model = TextClassificationModel.LoadPretrained(fixture, classes);
-        using var folder = new TemporaryDirectory();
-        var export = folder.File("hf");
-        HuggingFaceExport.Write(model, ClassesTask(classes), export);
-
-        var expected = ConfigOf(fixture);
-        var actual = ConfigOf(export);
+        using var exported = new ExportedFixture(family);
+        int classes = exported.Model.NumLabels;
+        var expected = ConfigOf(exported.Fixture);
+        var actual = ConfigOf(exported.Folder);
         // Keys transformers writes that describe no part of this network: its version, generation's cache switch, DistilBERT's
         // question-answering dropout, and RoBERTa's bos/eos ids, whose RobertaConfig defaults (0, 2) are the fixture's values.
         string[] notWritten = ["transformers_version", "use_cache", "qa_dropout", "bos_token_id", "eos_token_id"];
@@ -111,16 +127,12 @@ public class HuggingFaceExportTests
     [InlineData("distilbert")]
     public void Our_Hugging_Face_loader_reads_the_export_back_to_identical_logits_on_SST2_sentences(string family)
     {
-        var fixture = FixtureClassifier(family);
-        int classes = EncoderConfig.Load(fixture).NumLabels;
         var sentences = Sst2Sentences(32);
-        using var model = TextClassificationModel.LoadPretrained(fixture, classes);
-        using var folder = new TemporaryDirectory();
-        var export = folder.File("hf");
-        HuggingFaceExport.Write(model, ClassesTask(classes), export);
+        using var exported = new ExportedFixture(family);
+        int classes = exported.Model.NumLabels;
 
-        using var reloaded = TextClassificationModel.LoadPretrained(export, classes);
-        var before = model.PredictRaw(sentences, null, MaxTokens, batchSize: 8);
+        using var reloaded = TextClassificationModel.LoadPretrained(exported.Folder, classes);
+        var before = exported.Model.PredictRaw(sentences, null, MaxTokens, batchSize: 8);
         var after = reloaded.PredictRaw(sentences, null, MaxTokens, batchSize: 8);
 
         Assert.True(before.Distinct().Count() > classes, "the model should not score every sentence alike");
