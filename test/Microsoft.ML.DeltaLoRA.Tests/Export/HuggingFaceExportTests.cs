@@ -7,6 +7,8 @@ using Microsoft.ML.DeltaLoRA.Tests.Benchmarks;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using Microsoft.ML.DeltaLoRA.Tests.MLNet;
 using Microsoft.ML.DeltaLoRA.Tests.Modeling;
+using Microsoft.ML.DeltaLoRA.Tests.Pretrained;
+using Microsoft.ML.DeltaLoRA.Tests.UseLite;
 using TorchSharp;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Export;
@@ -178,17 +180,54 @@ public class HuggingFaceExportTests
         // Read back as the README says: the encoder with the pooling 1_Pooling declares, then the Dense layer's weights as the head.
         using var reloaded = TextClassificationModel.LoadPretrained(export, 2);
         Assert.Equal(SentencePooling.MeanOfTokens, reloaded.Network.Pooling);
-        using (var dense = SafetensorsReader.Read(Path.Combine(export, "2_Dense", "model.safetensors")))
-        using (torch.no_grad())
-        {
-            var head = ModuleTensors.Export(reloaded.Network);
-            head["classifier.weight"].copy_(dense["linear.weight"]);
-            head["classifier.bias"].copy_(dense["linear.bias"]);
-        }
+        CopyDenseHead(export, reloaded);
         var before = model.PredictRaw(sentences, null, MaxTokens, batchSize: 8);
         var after = reloaded.PredictRaw(sentences, null, MaxTokens, batchSize: 8);
         Assert.True(before.Distinct().Count() > 2, "the model should not score every sentence alike");
         Assert.Equal(0f, MaxDifference(before, after));
+    }
+
+    [NamedModelFact("minilm")]
+    public void MiniLM_exports_its_encoder_under_its_own_names_and_reads_back_with_its_mean_pooling_to_identical_logits()
+    {
+        var sentences = Sst2Sentences(32);
+        using var model = TextClassificationModel.LoadPretrained("minilm", 2);
+        Assert.Equal(SentencePooling.MeanOfTokens, model.Network.Pooling);
+        using var folder = new TemporaryDirectory();
+        var export = folder.File("hf");
+
+        Assert.Equal(HuggingFaceLayout.EncoderAndHead, HuggingFaceExport.Write(model, ClassesTask(2), export));
+
+        var source = ShapesOf(Path.Combine(NamedModels.ResolveFolder("minilm"), "model.safetensors"));
+        Assert.Equal(source.Where(t => !t.Key.StartsWith("pooler.", StringComparison.Ordinal)), ShapesOf(Path.Combine(export, "model.safetensors")));
+        using var reloaded = TextClassificationModel.LoadPretrained(export, 2);
+        CopyDenseHead(export, reloaded);
+        var before = model.PredictRaw(sentences, null, MaxTokens, batchSize: 8);
+        var after = reloaded.PredictRaw(sentences, null, MaxTokens, batchSize: 8);
+        Assert.True(before.Distinct().Count() > 2, "the model should not score every sentence alike");
+        Assert.Equal(0f, MaxDifference(before, after));
+    }
+
+    /// <summary>The head of a sentence-transformers export (its Dense module) into a reloaded encoder's classifier, as the README describes.</summary>
+    private static void CopyDenseHead(string export, TextClassificationModel reloaded)
+    {
+        using var dense = SafetensorsReader.Read(Path.Combine(export, "2_Dense", "model.safetensors"));
+        using var noGrad = torch.no_grad();
+        var head = ModuleTensors.Export(reloaded.Network);
+        head["classifier.weight"].copy_(dense["linear.weight"]);
+        head["classifier.bias"].copy_(dense["linear.bias"]);
+    }
+
+    [UseLiteModelFact]
+    public void A_USE_Lite_model_is_refused_by_name_before_anything_is_written()
+    {
+        using var model = TextClassificationModel.LoadPretrained("use-lite", 2);
+        using var folder = new TemporaryDirectory();
+
+        var error = Assert.Throws<InvalidOperationException>(() => HuggingFaceExport.Write(model, ClassesTask(2), folder.File("hf")));
+
+        Assert.Contains("UseLite model has no Hugging Face transformers architecture", error.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(folder.Path));
     }
 
     [SharedFact]
