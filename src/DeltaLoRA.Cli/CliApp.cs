@@ -4,7 +4,7 @@ using DeltaLoRA.Cli.Commands;
 
 namespace DeltaLoRA.Cli;
 
-/// <summary>The <c>deltalora</c> command line: train, evaluate, predict, sweep, fetch-model. <see cref="Run"/> is the whole program.</summary>
+/// <summary>The <c>deltalora</c> command line: train, evaluate, predict, sweep, fetch-model, export. <see cref="Run"/> is the whole program.</summary>
 internal static class CliApp
 {
     public const int Success = 0;
@@ -26,6 +26,7 @@ internal static class CliApp
             PredictCommand.Create(terminal),
             SweepCommand.Create(terminal),
             FetchModelCommand.Create(terminal),
+            ExportCommand.Create(terminal),
         };
 
         var parsed = root.Parse(args);

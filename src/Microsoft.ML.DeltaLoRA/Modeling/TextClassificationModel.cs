@@ -82,6 +82,9 @@ internal sealed class TextClassificationModel : IDisposable
         return new TextClassificationModel(hfTokenizer, hfNetwork, hfFiles, notes);
     }
 
+    /// <summary>The files besides the weights that rebuild the model: the family's <c>config.json</c> and the tokenizer files, by name.</summary>
+    public IReadOnlyDictionary<string, byte[]> ArchitectureFiles => _architectureFiles;
+
     /// <summary>What loading the pretrained model had to assume or initialise afresh (worth a line in the training log each).</summary>
     public IReadOnlyList<string> LoadNotes { get; }
 

@@ -50,7 +50,8 @@ public class TorchPeerForwardTests
         Assert.True(worst <= Tolerance, $"max |peer - transformers| over the last hidden state at real tokens = {worst:E2}");
     }
 
-    private static JsonObject RunPeer(string config, string weights, JsonObject request)
+    /// <summary>One request to the PyTorch peer over <paramref name="config"/> and <paramref name="weights"/>, and its reply.</summary>
+    internal static JsonObject RunPeer(string config, string weights, JsonObject request)
     {
         var start = new ProcessStartInfo(TorchPeerFactAttribute.Python) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in new[] { TorchPeerFactAttribute.Script!, "--config", config, "--weights", weights, "--threads", "1" }) start.ArgumentList.Add(argument);

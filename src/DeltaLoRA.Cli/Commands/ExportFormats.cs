@@ -1,0 +1,28 @@
+using DeltaLoRA.Cli.Training;
+using Microsoft.ML.DeltaLoRA.Export;
+
+namespace DeltaLoRA.Cli.Commands;
+
+/// <summary>
+/// One format <c>deltalora export</c> writes: its <c>--format</c> name, a description for the help, and the writer, which
+/// creates the output folder or file whole (or not at all) and returns a line saying what it wrote.
+/// </summary>
+internal sealed record ExportFormat(string Name, string Description, Func<SavedModel, string, string> Write);
+
+/// <summary>The formats of <c>deltalora export</c>; a new format is one more entry here.</summary>
+internal static class ExportFormats
+{
+    public static IReadOnlyList<ExportFormat> All { get; } =
+    [
+        new("hf", "a Hugging Face transformers folder (config.json, model.safetensors, tokenizer files, README.md)", HuggingFace),
+    ];
+
+    public static ExportFormat? Find(string name) => All.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public static string Names => string.Join(", ", All.Select(f => f.Name));
+
+    private static string HuggingFace(SavedModel model, string folder)
+        => HuggingFaceExport.Write(model.Scorer, folder) == HuggingFaceLayout.SequenceClassification
+            ? "Wrote a transformers ...ForSequenceClassification folder (AutoModelForSequenceClassification.from_pretrained loads it)."
+            : "Wrote the encoder as a transformers BertModel and the head apart: transformers has no class for this model's pooling; the folder's README.md shows how to apply it.";
+}
