@@ -1,0 +1,80 @@
+using Microsoft.ML.DeltaLoRA.Architectures;
+using Microsoft.ML.DeltaLoRA.Checkpoints;
+using Microsoft.ML.DeltaLoRA.Modeling;
+using static Microsoft.ML.DeltaLoRA.Export.OnnxGraphBuilder;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace Microsoft.ML.DeltaLoRA.Export;
+
+/// <summary>
+/// The graph of a BERT or RoBERTa classifier (<c>BertForSequenceClassification</c>, <c>RobertaForSequenceClassification</c>):
+/// embeddings, the encoder layers, the pooling the head reads (BERT: pooler, first token or mean of tokens; RoBERTa: its
+/// dense/tanh/out_proj head on the first token) and the classifier. RoBERTa takes no token types (its single type row is added
+/// to every token) and numbers positions from the padding id over non-padding tokens, as Hugging Face computes them.
+/// </summary>
+internal static class BertOnnxExport
+{
+    public static string Build(OnnxGraphBuilder builder, ExportedWeights weights, EncoderConfig config, SentencePooling pooling,
+        string inputIds, string attentionMask, string? tokenTypeIds)
+    {
+        var roberta = config.Family == ModelFamily.Roberta;
+        var prefix = config.ModelType + ".";
+        var blocks = new OnnxEncoderBlocks(builder, weights, config.NumAttentionHeads, config.HeadSize, (float)config.LayerNormEps);
+
+        var hidden = blocks.LayerNorm(Embeddings(builder, weights, prefix, roberta ? config.PadTokenId : null, inputIds, tokenTypeIds),
+            prefix + "embeddings.LayerNorm");
+        var mask = blocks.AdditiveMask(attentionMask);
+        for (int i = 0; i < config.NumLayers; i++)
+        {
+            var layer = $"{prefix}encoder.layer.{i}.";
+            var context = blocks.SelfAttention(hidden, mask, layer + "attention.self.query", layer + "attention.self.key", layer + "attention.self.value");
+            var attended = blocks.LayerNorm(
+                builder.Node("Add", weights.Linear(context, layer + "attention.output.dense"), hidden), layer + "attention.output.LayerNorm");
+            var expanded = blocks.Gelu(weights.Linear(attended, layer + "intermediate.dense"));
+            hidden = blocks.LayerNorm(builder.Node("Add", weights.Linear(expanded, layer + "output.dense"), attended), layer + "output.LayerNorm");
+        }
+
+        if (roberta)
+        {
+            var dense = builder.Node("Tanh", weights.Linear(blocks.FirstToken(hidden), "classifier.dense"));
+            return weights.Linear(dense, "classifier.out_proj");
+        }
+        var pooled = pooling switch
+        {
+            SentencePooling.Pooler => builder.Node("Tanh", weights.Linear(blocks.FirstToken(hidden), prefix + "pooler.dense")),
+            SentencePooling.ClsToken => blocks.FirstToken(hidden),
+            _ => blocks.MeanOfTokens(hidden, attentionMask),
+        };
+        return weights.Linear(pooled, "classifier");
+    }
+
+    /// <summary>word + token type + position embeddings (before LayerNorm), [batch, sequence, hidden].</summary>
+    private static string Embeddings(OnnxGraphBuilder builder, ExportedWeights weights, string prefix, int? robertaPadTokenId,
+        string inputIds, string? tokenTypeIds)
+    {
+        var words = builder.Node("Gather", weights.AsStored(prefix + "embeddings.word_embeddings.weight"), inputIds);
+        var types = builder.Node("Gather", weights.AsStored(prefix + "embeddings.token_type_embeddings.weight"),
+            tokenTypeIds ?? builder.Int64Constant([0]));
+        var positionIds = robertaPadTokenId is { } pad ? RobertaPositionIds(builder, inputIds, pad) : PositionIds(builder, inputIds);
+        var positions = builder.Node("Gather", weights.AsStored(prefix + "embeddings.position_embeddings.weight"), positionIds);
+        return builder.Node("Add", builder.Node("Add", words, types), positions);
+    }
+
+    /// <summary>0, 1, …, sequence − 1 (a [sequence] vector that broadcasts over the batch).</summary>
+    internal static string PositionIds(OnnxGraphBuilder builder, string inputIds)
+    {
+        var shape = builder.Node("Shape", inputIds);
+        var length = builder.Node("Gather", [shape, builder.Int64Constant([1])], Int("axis", 0));
+        return builder.Node("Range", builder.Int64Constant([0]), length, builder.Int64Constant([1]));
+    }
+
+    /// <summary>RoBERTa's positions: pad + cumsum(ids ≠ pad) · (ids ≠ pad), as <c>BertEmbeddings.RobertaPositionIds</c> computes them.</summary>
+    private static string RobertaPositionIds(OnnxGraphBuilder builder, string inputIds, int padTokenId)
+    {
+        var pad = builder.Int64Constant([padTokenId]);
+        var isPad = builder.Node("Equal", inputIds, pad);
+        var notPad = builder.Node("Cast", [builder.Node("Not", isPad)], Int("to", (long)DataType.Int64));
+        var counted = builder.Node("CumSum", notPad, builder.Int64Constant([1]));
+        return builder.Node("Add", builder.Node("Mul", counted, notPad), pad);
+    }
+}
