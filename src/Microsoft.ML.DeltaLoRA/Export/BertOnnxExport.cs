@@ -60,12 +60,16 @@ internal static class BertOnnxExport
         return builder.Node("Add", builder.Node("Add", words, types), positions);
     }
 
-    /// <summary>0, 1, …, sequence − 1 (a [sequence] vector that broadcasts over the batch).</summary>
+    /// <summary>
+    /// 0, 1, …, sequence − 1 in every row: cumsum(ones like the ids) − 1. Counted from the ids rather than a Range over their
+    /// length so that shape inference sees [batch, sequence] (not an unknown length): ONNX Runtime fuses a residual Add and
+    /// LayerNorm into SkipLayerNormalization only where both shapes are known to agree.
+    /// </summary>
     internal static string PositionIds(OnnxGraphBuilder builder, string inputIds)
     {
-        var shape = builder.Node("Shape", inputIds);
-        var length = builder.Node("Gather", [shape, builder.Int64Constant([1])], Int("axis", 0));
-        return builder.Node("Range", builder.Int64Constant([0]), length, builder.Int64Constant([1]));
+        var ones = builder.Node("Add", builder.Node("Mul", inputIds, builder.Int64Constant([0])), builder.Int64Constant([1]));
+        var counted = builder.Node("CumSum", ones, builder.Int64Constant([1]));
+        return builder.Node("Sub", counted, builder.Int64Constant([1]));
     }
 
     /// <summary>RoBERTa's positions: pad + cumsum(ids ≠ pad) · (ids ≠ pad), as <c>BertEmbeddings.RobertaPositionIds</c> computes them.</summary>

@@ -21,7 +21,10 @@ internal sealed class ExportedWeights(OnnxGraphBuilder builder, IReadOnlyDiction
         return added[name] = builder.Initializer(name, values, shape);
     }
 
-    /// <summary><c>Add(&lt;layer&gt;.bias, MatMul(x, Wᵀ))</c>: the linear layer <paramref name="layer"/> as torch.onnx writes it.</summary>
+    /// <summary>
+    /// <c>Add(MatMul(x, Wᵀ), &lt;layer&gt;.bias)</c>: the linear layer <paramref name="layer"/> as torch.onnx writes it (the product first:
+    /// ONNX Runtime's attention fusion follows the Add's first input to the MatMul).
+    /// </summary>
     public string Linear(string input, string layer)
     {
         var weightName = layer + ".weight";
@@ -31,7 +34,7 @@ internal sealed class ExportedWeights(OnnxGraphBuilder builder, IReadOnlyDiction
             added[weightName] = weight = builder.Initializer(builder.NextName("onnx::MatMul"), values, shape);
         }
         var product = builder.Node("MatMul", input, weight);
-        return builder.Node("Add", AsStored(layer + ".bias"), product);
+        return builder.Node("Add", product, AsStored(layer + ".bias"));
     }
 
     public long[] Shape(string name) => Tensor(name).shape;

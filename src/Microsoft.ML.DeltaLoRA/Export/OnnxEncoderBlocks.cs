@@ -12,15 +12,17 @@ namespace Microsoft.ML.DeltaLoRA.Export;
 internal sealed class OnnxEncoderBlocks(OnnxGraphBuilder builder, ExportedWeights weights, int heads, int headSize, float layerNormEpsilon)
 {
     /// <summary>
-    /// Hugging Face's additive mask, [batch, 1, 1, sequence]: (1 − mask) · float.MinValue, so padding keys get the most negative
-    /// finite float (what <c>AttentionMasks.ToAdditive</c> adds in the TorchSharp network).
+    /// The additive mask, [batch, 1, 1, sequence]: (1 − mask) · −10000, written as BERT's original exports write it (two Unsqueezes,
+    /// Cast, Sub, Mul by −10000), the pattern ONNX Runtime's attention fusion matches. The TorchSharp network adds float.MinValue
+    /// instead; both make a padding key's weight exp(score − 10000 − max) = 0 exactly in float32, so the scores are the same.
     /// </summary>
     public string AdditiveMask(string attentionMask)
     {
-        var expanded = builder.Node("Unsqueeze", attentionMask, builder.Int64Constant([1, 2], 2));
+        var rows = builder.Node("Unsqueeze", attentionMask, builder.Int64Constant([1], 1));
+        var expanded = builder.Node("Unsqueeze", rows, builder.Int64Constant([2], 1));
         var keep = builder.Node("Cast", [expanded], Int("to", (long)DataType.Float));
         var masked = builder.Node("Sub", builder.FloatScalar(1f), keep);
-        return builder.Node("Mul", masked, builder.FloatScalar(float.MinValue));
+        return builder.Node("Mul", masked, builder.FloatScalar(-10000f));
     }
 
     /// <summary>LayerNormalization over the last axis with the weights <c>&lt;prefix&gt;.weight</c> and <c>.bias</c>.</summary>
@@ -40,7 +42,7 @@ internal sealed class OnnxEncoderBlocks(OnnxGraphBuilder builder, ExportedWeight
         var scores = builder.Node("MatMul", q, kTransposed);
         var scaled = builder.Node("Div", scores, builder.FloatScalar(MathF.Sqrt(headSize)));
         var masked = builder.Node("Add", scaled, additiveMask);
-        var probabilities = builder.Node("Softmax", [masked], Int("axis", -1));
+        var probabilities = builder.Node("Softmax", [masked], Int("axis", 3));
         var context = builder.Node("MatMul", probabilities, v);
         var merged = builder.Node("Transpose", [context], Ints("perm", 0, 2, 1, 3));
         return builder.Node("Reshape", merged, builder.Int64Constant([0, 0, heads * headSize], 3));
