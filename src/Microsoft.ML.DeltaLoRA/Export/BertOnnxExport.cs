@@ -9,21 +9,51 @@ namespace Microsoft.ML.DeltaLoRA.Export;
 /// <summary>
 /// The graph of a BERT or RoBERTa classifier (<c>BertForSequenceClassification</c>, <c>RobertaForSequenceClassification</c>):
 /// embeddings, the encoder layers, the pooling the head reads (BERT: pooler, first token or mean of tokens; RoBERTa: its
-/// dense/tanh/out_proj head on the first token) and the classifier. RoBERTa takes no token types (its single type row is added
+/// dense/tanh/out_proj head on the first token) and the classifier, on one sequence or (BERT bi-encoder) a pair. RoBERTa takes no token types (its single type row is added
 /// to every token) and numbers positions from the padding id over non-padding tokens, as Hugging Face computes them.
 /// </summary>
 internal static class BertOnnxExport
 {
+    /// <summary>
+    /// The logits of the classifier on one sequence (<paramref name="second"/> null), or, for a BERT bi-encoder, on the pair of
+    /// sequences encoded separately by the same encoder, whose pooled vectors u and v the classifier reads as [u, v, |u−v|, u⊙v]
+    /// (<c>BiEncoderFeatures</c>).
+    /// </summary>
     public static string Build(OnnxGraphBuilder builder, ExportedWeights weights, EncoderConfig config, SentencePooling pooling,
-        string inputIds, string attentionMask, string? tokenTypeIds)
+        OnnxEncoderInputs first, OnnxEncoderInputs? second)
     {
-        var roberta = config.Family == ModelFamily.Roberta;
         var prefix = config.ModelType + ".";
         var blocks = new OnnxEncoderBlocks(builder, weights, config.NumAttentionHeads, config.HeadSize, (float)config.LayerNormEps);
+        if (config.Family == ModelFamily.Roberta)
+        {
+            var dense = builder.Node("Tanh", weights.Linear(blocks.FirstToken(Encode(builder, weights, blocks, config, first)), "classifier.dense"));
+            return weights.Linear(dense, "classifier.out_proj");
+        }
 
-        var hidden = blocks.LayerNorm(Embeddings(builder, weights, prefix, roberta ? config.PadTokenId : null, inputIds, tokenTypeIds),
-            prefix + "embeddings.LayerNorm");
-        var mask = blocks.AdditiveMask(attentionMask);
+        string Pool(OnnxEncoderInputs inputs)
+        {
+            var hidden = Encode(builder, weights, blocks, config, inputs);
+            return pooling switch
+            {
+                SentencePooling.Pooler => builder.Node("Tanh", weights.Linear(blocks.FirstToken(hidden), prefix + "pooler.dense")),
+                SentencePooling.ClsToken => blocks.FirstToken(hidden),
+                _ => blocks.MeanOfTokens(hidden, inputs.AttentionMask),
+            };
+        }
+        var u = Pool(first);
+        if (second is null) return weights.Linear(u, "classifier");
+        var v = Pool(second);
+        var features = builder.Node("Concat", [u, v, builder.Node("Abs", builder.Node("Sub", u, v)), builder.Node("Mul", u, v)], Int("axis", 1));
+        return weights.Linear(features, "classifier");
+    }
+
+    /// <summary>The last layer's token states, [batch, sequence, hidden].</summary>
+    private static string Encode(OnnxGraphBuilder builder, ExportedWeights weights, OnnxEncoderBlocks blocks, EncoderConfig config, OnnxEncoderInputs inputs)
+    {
+        var prefix = config.ModelType + ".";
+        var robertaPad = config.Family == ModelFamily.Roberta ? config.PadTokenId : (int?)null;
+        var hidden = blocks.LayerNorm(Embeddings(builder, weights, prefix, robertaPad, inputs.InputIds, inputs.TokenTypeIds), prefix + "embeddings.LayerNorm");
+        var mask = blocks.AdditiveMask(inputs.AttentionMask);
         for (int i = 0; i < config.NumLayers; i++)
         {
             var layer = $"{prefix}encoder.layer.{i}.";
@@ -33,19 +63,7 @@ internal static class BertOnnxExport
             var expanded = blocks.Gelu(weights.Linear(attended, layer + "intermediate.dense"));
             hidden = blocks.LayerNorm(builder.Node("Add", weights.Linear(expanded, layer + "output.dense"), attended), layer + "output.LayerNorm");
         }
-
-        if (roberta)
-        {
-            var dense = builder.Node("Tanh", weights.Linear(blocks.FirstToken(hidden), "classifier.dense"));
-            return weights.Linear(dense, "classifier.out_proj");
-        }
-        var pooled = pooling switch
-        {
-            SentencePooling.Pooler => builder.Node("Tanh", weights.Linear(blocks.FirstToken(hidden), prefix + "pooler.dense")),
-            SentencePooling.ClsToken => blocks.FirstToken(hidden),
-            _ => blocks.MeanOfTokens(hidden, attentionMask),
-        };
-        return weights.Linear(pooled, "classifier");
+        return hidden;
     }
 
     /// <summary>word + token type + position embeddings (before LayerNorm), [batch, sequence, hidden].</summary>

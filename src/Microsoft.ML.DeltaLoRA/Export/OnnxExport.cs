@@ -8,16 +8,33 @@ using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace Microsoft.ML.DeltaLoRA.Export;
 
+/// <summary>The graph inputs of one text: token ids, attention mask and (BERT) token types.</summary>
+internal sealed record OnnxEncoderInputs(string InputIds, string AttentionMask, string? TokenTypeIds);
+
 /// <summary>
 /// Writes a fine-tuned (merged) classifier as a standard ONNX model (opset 17) that ONNX Runtime, or any ONNX runtime, scores
 /// without this library: int64 inputs <c>input_ids</c>, <c>attention_mask</c> and, for BERT, <c>token_type_ids</c>, all
 /// [batch, sequence] with both axes dynamic; outputs <c>logits</c> [batch, labels] and, for a classifier (more than one output),
-/// <c>probabilities</c> (their softmax). The graph is written as torch.onnx writes Hugging Face models (see
+/// <c>probabilities</c> (their softmax). A BERT bi-encoder takes a second text as <c>input_ids_2</c>, <c>attention_mask_2</c> and
+/// <c>token_type_ids_2</c>. The graph is written as torch.onnx writes Hugging Face models (see
 /// <see cref="OnnxEncoderBlocks"/>), so ONNX Runtime's optimizer fuses it and our own ONNX reader reads it back.
 /// </summary>
 internal static class OnnxExport
 {
     public const int OpsetVersion = 17;
+
+    /// <summary>
+    /// The int64 [batch, sequence] inputs of one text: <c>input_ids</c>, <c>attention_mask</c>, <c>token_type_ids</c>; a bi-encoder's
+    /// second text has its own, suffixed <c>_2</c>, whose sequence axis is independent of the first's.
+    /// </summary>
+    private static OnnxEncoderInputs Inputs(OnnxGraphBuilder builder, string suffix, bool withTokenTypes)
+    {
+        var sequence = "sequence" + suffix;
+        return new OnnxEncoderInputs(
+            builder.Input("input_ids" + suffix, DataType.Int64, "batch", sequence),
+            builder.Input("attention_mask" + suffix, DataType.Int64, "batch", sequence),
+            withTokenTypes ? builder.Input("token_type_ids" + suffix, DataType.Int64, "batch", sequence) : null);
+    }
 
     /// <summary>ONNX IR version 8: the one that goes with opset 17 (ONNX 1.12).</summary>
     private const long IrVersion = 8;
@@ -62,21 +79,16 @@ internal static class OnnxExport
             throw new InvalidOperationException($"Layer '{adapted.name}' still has an adapter; merge the adapters into the weights before exporting.");
         if (network is not IPretrainedTaskModel { Config: var config })
             throw new NotSupportedException($"The {network.Family} network {network.GetType().Name} has no encoder config; it cannot be exported to ONNX.");
-        if (network.PairEncoding == SentencePairEncoding.BiEncoder)
-            throw new NotSupportedException(
-                "Bi-encoder models cannot be exported to ONNX yet: their head reads [u, v, |u−v|, u⊙v] of two separately encoded texts, " +
-                "and the exporter writes only the one-sequence (cross-encoder) graph. Export a cross-encoder model, or score this one with the library.");
-
         var source = $"the {network.Family} model";
         var builder = new OnnxGraphBuilder();
         var weights = new ExportedWeights(builder, Modeling.ModuleTensors.Export(network), source);
-        var inputIds = builder.Input("input_ids", DataType.Int64, "batch", "sequence");
-        var attentionMask = builder.Input("attention_mask", DataType.Int64, "batch", "sequence");
-        var tokenTypeIds = ModelFamilies.Of(network.Family).UsesTokenTypeIds ? builder.Input("token_type_ids", DataType.Int64, "batch", "sequence") : null;
+        var withTokenTypes = ModelFamilies.Of(network.Family).UsesTokenTypeIds;
+        var first = Inputs(builder, "", withTokenTypes);
+        var second = network.PairEncoding == SentencePairEncoding.BiEncoder ? Inputs(builder, "_2", withTokenTypes) : null;
         var logits = network.Family switch
         {
-            ModelFamily.Bert or ModelFamily.Roberta => BertOnnxExport.Build(builder, weights, config, network.Pooling, inputIds, attentionMask, tokenTypeIds),
-            ModelFamily.DistilBert => DistilBertOnnxExport.Build(builder, weights, config, inputIds, attentionMask),
+            ModelFamily.Bert or ModelFamily.Roberta => BertOnnxExport.Build(builder, weights, config, network.Pooling, first, second),
+            ModelFamily.DistilBert => DistilBertOnnxExport.Build(builder, weights, config, first),
             _ => throw new NotSupportedException($"The {network.Family} family has no ONNX graph writer."),
         };
         builder.Output(builder.Rename(logits, "logits"), DataType.Float, "batch", network.NumLabels);

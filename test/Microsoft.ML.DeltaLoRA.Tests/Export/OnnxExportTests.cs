@@ -2,6 +2,7 @@ using Microsoft.ML.DeltaLoRA.Checkpoints.Onnx;
 using Microsoft.ML.DeltaLoRA.Export;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
+using Microsoft.ML.DeltaLoRA.TextEncoding;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using Microsoft.ML.DeltaLoRA.Tests.Modeling;
 using Microsoft.ML.DeltaLoRA.Tests.Pretrained;
@@ -13,7 +14,8 @@ namespace Microsoft.ML.DeltaLoRA.Tests.Export;
 
 /// <summary>
 /// The ONNX export against ONNX Runtime: the exported graph, run by ORT, gives our transformer's logits (and their softmax) within
-/// 1e-4 on 200 real SST-2 dev sentences and 200 MRPC dev pairs (cross-encoder), for every family and BERT pooling; our own ONNX
+/// 1e-4 on 200 real SST-2 dev sentences and 200 MRPC dev pairs (cross-encoder, and bi-encoder for BERT), for every family and BERT
+/// pooling; our own ONNX
 /// reader reads the export back to the same weights and config; and models that cannot be exported fail clearly, leaving no file.
 /// </summary>
 public class OnnxExportTests(ITestOutputHelper output)
@@ -195,16 +197,20 @@ public class OnnxExportTests(ITestOutputHelper output)
         Assert.True(MaxAbsoluteDifference(adapted, logits) < Tolerance, "the export does not score as the adapted model did before merging");
     }
 
-    [SharedFact]
-    public void ABiEncoderIsRefusedWithTheReason()
+    [SharedTheory]
+    [InlineData(null)]
+    [InlineData(SentencePooling.MeanOfTokens)]
+    public void OnnxRuntimeScoresAnExportedBiEncoderAsOurTransformerDoes(SentencePooling? pooling)
     {
-        using var model = TextClassificationModel.LoadPretrained(FixtureFolder("bert"), numLabels: 2, pairEncoding: SentencePairEncoding.BiEncoder);
-        using var folder = new TemporaryFolder();
+        using var model = TextClassificationModel.LoadPretrained(FixtureFolder("bert"), numLabels: 3, pooling: pooling, pairEncoding: SentencePairEncoding.BiEncoder);
+        AssertExportScoresAsOurs(model, "mrpc", $"bert bi-encoder {pooling?.ToString() ?? "default"} pooling on mrpc");
+    }
 
-        var error = Assert.Throws<NotSupportedException>(() => OnnxExport.Write(model, Path.Combine(folder.Path, "model.onnx")));
-
-        Assert.Contains("Bi-encoder", error.Message);
-        Assert.Empty(Directory.GetFiles(folder.Path));
+    [NamedModelFact("minilm")]
+    public void OnnxRuntimeScoresTheExportedMiniLMBiEncoderAsOurTransformerDoes()
+    {
+        using var model = TextClassificationModel.LoadPretrained("minilm", numLabels: 2, pairEncoding: SentencePairEncoding.BiEncoder);
+        AssertExportScoresAsOurs(model, "mrpc", $"MiniLM bi-encoder ({model.Network.Pooling}) on mrpc");
     }
 
     [NamedModelFact("use-lite")]
@@ -250,13 +256,11 @@ public class OnnxExportTests(ITestOutputHelper output)
         foreach (var chunk in rows.Chunk(25))
         {
             var sequences = chunk.Select(r => model.Encode(r.Text1, r.Text2, MaxSequenceLength)).ToArray();
-            using var batch = BatchCollator.Collate(sequences, model.Tokenizer);
-            var inputs = new List<NamedOnnxValue>
-            {
-                Input("input_ids", batch.InputIds),
-                Input("attention_mask", batch.AttentionMask),
-            };
-            if (batch.TokenTypeIds is { } types) inputs.Add(Input("token_type_ids", types));
+            var inputs = new List<NamedOnnxValue>();
+            var biEncoder = sequences[0].Second is not null;
+            // A bi-encoder's graph takes each text of the pair as its own padded batch (inputs suffixed _2 for the second).
+            AddInputs(inputs, "", biEncoder ? sequences.Select(s => s with { Second = null }).ToArray() : sequences, model);
+            if (biEncoder) AddInputs(inputs, "_2", sequences.Select(s => s.Second!).ToArray(), model);
             using var results = session.Run(inputs);
             foreach (var result in results)
             {
@@ -265,6 +269,14 @@ public class OnnxExportTests(ITestOutputHelper output)
             }
         }
         return (logits.ToArray(), probabilities.Count == 0 ? null : probabilities.ToArray());
+    }
+
+    private static void AddInputs(List<NamedOnnxValue> inputs, string suffix, IReadOnlyList<EncodedSequence> sequences, TextClassificationModel model)
+    {
+        using var batch = BatchCollator.Collate(sequences, model.Tokenizer);
+        inputs.Add(Input("input_ids" + suffix, batch.InputIds));
+        inputs.Add(Input("attention_mask" + suffix, batch.AttentionMask));
+        if (batch.TokenTypeIds is { } types) inputs.Add(Input("token_type_ids" + suffix, types));
     }
 
     private static NamedOnnxValue Input(string name, torch.Tensor values)
