@@ -60,8 +60,7 @@ public class OnnxExportTests(ITestOutputHelper output)
     {
         using var model = TextClassificationModel.LoadPretrained(FixtureFolder("bert"), numLabels: 1);
         using var folder = new TemporaryFolder();
-        var path = Path.Combine(folder.Path, "model.onnx");
-        OnnxExport.Write(model, path);
+        var path = Export(model, folder);
 
         using var session = new InferenceSession(path);
         Assert.Equal(["logits"], session.OutputMetadata.Keys);
@@ -73,15 +72,15 @@ public class OnnxExportTests(ITestOutputHelper output)
     }
 
     [SharedTheory]
-    [InlineData("bert")]
-    [InlineData("roberta")]
-    [InlineData("distilbert")]
-    public void OurOnnxReaderReadsTheExportBack(string family)
+    [InlineData("bert", SentencePairEncoding.CrossEncoder)]
+    [InlineData("bert", SentencePairEncoding.BiEncoder)]
+    [InlineData("roberta", SentencePairEncoding.CrossEncoder)]
+    [InlineData("distilbert", SentencePairEncoding.CrossEncoder)]
+    public void OurOnnxReaderReadsTheExportBack(string family, SentencePairEncoding pairEncoding)
     {
-        using var model = TextClassificationModel.LoadPretrained(FixtureFolder(family), numLabels: 3);
+        using var model = TextClassificationModel.LoadPretrained(FixtureFolder(family), numLabels: 3, pairEncoding: pairEncoding);
         using var folder = new TemporaryFolder();
-        var path = Path.Combine(folder.Path, "model.onnx");
-        OnnxExport.Write(model, path);
+        var path = Export(model, folder);
 
         var (weights, config, _) = OnnxCheckpointReader.ReadWithDerivedConfig(path);
         using (weights)
@@ -117,8 +116,7 @@ public class OnnxExportTests(ITestOutputHelper output)
     {
         using var model = TextClassificationModel.LoadPretrained(FixtureFolder(family), numLabels: 2);
         using var folder = new TemporaryFolder();
-        var path = Path.Combine(folder.Path, "model.onnx");
-        OnnxExport.Write(model, path);
+        var path = Export(model, folder);
         var optimizedPath = Path.Combine(folder.Path, "optimized.onnx");
         using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = optimizedPath })
         using (new InferenceSession(path, options)) { }
@@ -189,8 +187,7 @@ public class OnnxExportTests(ITestOutputHelper output)
         var adapted = model.PredictRaw(texts.Select(t => (string?)t.Text1).ToArray(), null, MaxSequenceLength, batchSize: 8);
         query.MergeAdapter();
         using var folder = new TemporaryFolder();
-        var path = Path.Combine(folder.Path, "model.onnx");
-        OnnxExport.Write(model, path);
+        var path = Export(model, folder);
 
         using var session = new InferenceSession(path);
         var (logits, _) = OnnxRuntimeScores(session, model, texts);
@@ -229,8 +226,7 @@ public class OnnxExportTests(ITestOutputHelper output)
     private void AssertExportScoresAsOurs(TextClassificationModel model, string task, string what)
     {
         using var folder = new TemporaryFolder();
-        var path = Path.Combine(folder.Path, "model.onnx");
-        OnnxExport.Write(model, path);
+        var path = Export(model, folder);
         var rows = GlueRows(task).Take(Rows).ToArray();
         Assert.Equal(Rows, rows.Length);
 
@@ -286,6 +282,14 @@ public class OnnxExportTests(ITestOutputHelper output)
     private static IEnumerable<(string Text1, string? Text2)> GlueRows(string task)
         => File.ReadLines(SharedData.PathOf("data", "glue", task, "dev.tsv")).Skip(1).Select(line => line.Split('\t'))
             .Select(cells => task == "sst2" ? (cells[0].Trim(), (string?)null) : (cells[3], (string?)cells[4]));
+
+    /// <summary>Exports <paramref name="model"/> as <c>model.onnx</c> in <paramref name="folder"/>; returns its path.</summary>
+    private static string Export(TextClassificationModel model, TemporaryFolder folder)
+    {
+        var path = Path.Combine(folder.Path, "model.onnx");
+        OnnxExport.Write(model, path);
+        return path;
+    }
 
     private static string FixtureFolder(string family)
         => HuggingFaceFixtures.ModelFolder(family, HuggingFaceFixtures.ClassName(family, "ForSequenceClassification"));
