@@ -37,8 +37,6 @@ internal sealed class ExportedWeights(OnnxGraphBuilder builder, IReadOnlyDiction
         return builder.Node("Add", product, AsStored(layer + ".bias"));
     }
 
-    public long[] Shape(string name) => Tensor(name).shape;
-
     private Tensor Tensor(string name) => tensors.TryGetValue(name, out var tensor)
         ? tensor
         : throw new InvalidDataException($"The model {source} has no tensor '{name}', which its ONNX graph needs; it is not a complete {source} network.");

@@ -12,8 +12,8 @@ namespace Microsoft.ML.DeltaLoRA.Export;
 internal sealed class OnnxEncoderBlocks(OnnxGraphBuilder builder, ExportedWeights weights, int heads, int headSize, float layerNormEpsilon)
 {
     /// <summary>
-    /// The additive mask, [batch, 1, 1, sequence]: (1 − mask) · −10000, written as BERT's original exports write it (two Unsqueezes,
-    /// Cast, Sub, Mul by −10000), the pattern ONNX Runtime's attention fusion matches. The TorchSharp network adds float.MinValue
+    /// The additive mask, [batch, 1, 1, sequence]: (1 − mask) · −10000, written as torch.onnx wrote Hugging Face's BERT (two Unsqueezes,
+    /// Cast, Sub, Mul by −10000), the mask pattern ONNX Runtime's attention fusions look for. The TorchSharp network adds float.MinValue
     /// instead; both make a padding key's weight exp(score − 10000 − max) = 0 exactly in float32, so the scores are the same.
     /// </summary>
     public string AdditiveMask(string attentionMask)

@@ -23,19 +23,6 @@ internal static class OnnxExport
 {
     public const int OpsetVersion = 17;
 
-    /// <summary>
-    /// The int64 [batch, sequence] inputs of one text: <c>input_ids</c>, <c>attention_mask</c>, <c>token_type_ids</c>; a bi-encoder's
-    /// second text has its own, suffixed <c>_2</c>, whose sequence axis is independent of the first's.
-    /// </summary>
-    private static OnnxEncoderInputs Inputs(OnnxGraphBuilder builder, string suffix, bool withTokenTypes)
-    {
-        var sequence = "sequence" + suffix;
-        return new OnnxEncoderInputs(
-            builder.Input("input_ids" + suffix, DataType.Int64, "batch", sequence),
-            builder.Input("attention_mask" + suffix, DataType.Int64, "batch", sequence),
-            withTokenTypes ? builder.Input("token_type_ids" + suffix, DataType.Int64, "batch", sequence) : null);
-    }
-
     /// <summary>ONNX IR version 8: the one that goes with opset 17 (ONNX 1.12).</summary>
     private const long IrVersion = 8;
 
@@ -109,5 +96,18 @@ internal static class OnnxExport
         };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
         return proto;
+    }
+
+    /// <summary>
+    /// The int64 [batch, sequence] inputs of one text: <c>input_ids</c>, <c>attention_mask</c>, <c>token_type_ids</c>; a bi-encoder's
+    /// second text has its own, suffixed <c>_2</c>, whose sequence axis is independent of the first's.
+    /// </summary>
+    private static OnnxEncoderInputs Inputs(OnnxGraphBuilder builder, string suffix, bool withTokenTypes)
+    {
+        var sequence = "sequence" + suffix;
+        return new OnnxEncoderInputs(
+            builder.Input("input_ids" + suffix, DataType.Int64, "batch", sequence),
+            builder.Input("attention_mask" + suffix, DataType.Int64, "batch", sequence),
+            withTokenTypes ? builder.Input("token_type_ids" + suffix, DataType.Int64, "batch", sequence) : null);
     }
 }
