@@ -105,8 +105,9 @@ public class OnnxExportTests(ITestOutputHelper output)
 
     /// <summary>
     /// ONNX Runtime's own graph optimizations (what any ORT session applies at ORT_ENABLE_ALL) fuse the residual LayerNorms and the
-    /// GELUs of the export. Its runtime attention fusion does not fire (it matches an older opset's pattern); the offline
-    /// <c>onnxruntime.transformers</c> optimizer, which fuses attention in torch.onnx exports, is Python and not run here.
+    /// GELUs of the export. Its runtime attention fusion does not fire: its mask pattern requires Cast-9 and Unsqueeze-1/11 (axes as
+    /// an attribute), which no opset ≥ 13 graph can have. The offline <c>onnxruntime.transformers</c> optimizer, which fuses attention
+    /// in opset 13+ torch.onnx exports, is Python and not run here.
     /// </summary>
     [SharedTheory]
     [InlineData("bert")]
