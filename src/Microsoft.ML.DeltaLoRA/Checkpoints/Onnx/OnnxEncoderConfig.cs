@@ -67,7 +67,9 @@ internal static partial class OnnxEncoderConfig
         var all = names.ToArray();
         if (all.Any(n => n.StartsWith("distilbert.", StringComparison.Ordinal) || n.StartsWith("transformer.layer.", StringComparison.Ordinal)))
             return ModelFamily.DistilBert;
-        // RoBERTa numbers positions from the padding id with a cumulative sum over non-padding tokens; BERT uses 0, 1, 2, ...
+        if (all.Any(n => n.StartsWith("bert.", StringComparison.Ordinal))) return ModelFamily.Bert;
+        // Without a family prefix: RoBERTa numbers positions from the padding id with a cumulative sum over non-padding tokens;
+        // torch.onnx's BERT slices 0, 1, 2, ... (our own BERT export counts them with a CumSum too, but names its weights bert.*).
         if (all.Any(n => n.StartsWith("roberta.", StringComparison.Ordinal)) || graph.Nodes.Any(n => n.OpType == "CumSum"))
             return ModelFamily.Roberta;
         return ModelFamily.Bert;
