@@ -3,7 +3,7 @@
 #   1. PyTorch 2.6 and safetensors from Debian 13 (trixie), with OpenBLAS (OpenMP build) as the system BLAS. Debian's python3-torch
 #      calls whatever libblas.so.3 the system provides; the default is the netlib reference BLAS, which made PyTorch's training step
 #      24× slower than ours (measured), not a peer anyone would pick. The trixie source is the one build/setup-native.sh adds.
-#   2. The benchmark project (restores Microsoft.ML.OnnxRuntime 1.31.1 for the ONNX Runtime peer).
+#   2. The benchmark project (restores Microsoft.ML.OnnxRuntime 1.32.0 for the ONNX Runtime peer).
 #   3. The ML.NET TextClassification peer (mlnet-peer/): built, then its copy of Microsoft.ML.TorchSharp.dll patched with Mono.Cecil
 #      (ModelUtilsPatch.cs) so that it runs on TorchSharp 0.107, and a random-weights NAS-BERT file written in the package's own
 #      format where the package looks before downloading (it cannot download offline).

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Reflection;
 using System.Xml.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -27,14 +28,22 @@ public class PackageConsumerTests
         Assert.Equal("README.md", Value("readme"));
         Assert.NotNull(zip.GetEntry("README.md"));
         Assert.NotNull(zip.GetEntry("lib/net10.0/Microsoft.ML.DeltaLoRA.xml"));
-        var dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => e.Attribute("id")!.Value).Order().ToArray();
+        var dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency")
+            .ToDictionary(e => e.Attribute("id")!.Value, e => e.Attribute("version")!.Value);
         // Managed TorchSharp only (no native backend); OnnxSharp and Google.Protobuf read ONNX exports (Checkpoints/Onnx).
-        Assert.Equal(["Google.Protobuf", "Microsoft.ML", "Microsoft.ML.Tokenizers", "OnnxSharp", "TorchSharp"], dependencies);
+        Assert.Equal(["Google.Protobuf", "Microsoft.ML", "Microsoft.ML.Tokenizers", "OnnxSharp", "TorchSharp"], dependencies.Keys.Order());
+        // The minimum ML.NET the package states (PACKAGE.md, "Requirements"): 6.0.0, and below 7 (it compiles against 6.0.0's internals).
+        Assert.Equal("[6.0.0, 7.0.0)", dependencies["Microsoft.ML"]);
+        Assert.Equal("3.0.0", dependencies["Microsoft.ML.Tokenizers"]);
     }
 
     [SharedFixtureFact]
     public void A_pipeline_fits_saves_loads_and_predicts_the_same()
     {
+        // The app's own Microsoft.ML reference (6.0.0) is what runs: ML.NET's assembly versions stay 1.0.0.0, its informational version does not.
+        var mlnet = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+        Assert.StartsWith("6.0.0+", mlnet);
+
         var ml = new MLContext(seed: 1);
         string[] good = ["a gorgeous, witty film", "a delight from start to finish", "warm and funny", "beautifully acted", "one of the best this year", "a moving story"];
         string[] bad = ["a dull mess", "tedious and far too long", "the plot makes no sense", "badly acted", "a waste of time", "flat and lifeless"];
