@@ -26,9 +26,10 @@ internal sealed class SweepJob(CliTerminal terminal, SweepSettings settings)
         RequireBudget();
         ModelChoice.Require(Input.ModelPath);
         var defaults = TrainingDefaults.For(Input);
-        var model = OutputPaths.For(settings.Out).Model;
+        var model = OutFile.FullPath(settings.Out);
         var stem = Path.ChangeExtension(model, null);
         var (trialsCsv, trialsPlot) = (stem + ".trials.csv", stem + ".trials.png");
+        OutFile.Prepare(settings.Out, InputFiles.Of(Input), (model, "model"), (trialsCsv, "trials table"), (trialsPlot, "trials plot"));
 
         var ml = new MLContext(Input.Seed);
         LibraryLog.Attach(ml, console, Input.Verbose, nameof(DeltaLoRATrainer), nameof(DeltaLoRAExperiment));

@@ -22,7 +22,7 @@ internal sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         var console = terminal.CreateConsole(settings.Json ? terminal.Error : terminal.Output);
         ModelChoice.Require(settings.ModelPath);
         var defaults = TrainingDefaults.For(settings);
-        var outputs = OutputPaths.For(settings.Out);
+        var outputs = OutputPaths.For(settings.Out, InputFiles.Of(settings));
         using var outputLock = outputs.Lock();
         using var interrupt = new InterruptSignal();
 

@@ -61,6 +61,35 @@ public sealed class CliReliabilityTests : IDisposable
         Assert.Equal("", run.Output);
     }
 
+    /// <summary>--out, or the loss curve beside it, naming a data file of the run (directly or through links) would replace the data.</summary>
+    [SharedFact]
+    public void An_out_that_is_an_input_file_is_refused_before_training_and_the_data_is_kept()
+    {
+        var data = _folder.File("t.tsv");
+        File.Copy(CliTrainingFixture.Sst2Train, data);
+        var original = File.ReadAllBytes(data);
+        var linkToData = _folder.File("link.zip");
+        File.CreateSymbolicLink(linkToData, data);
+        var linkedFolder = _folder.File("linked");
+        Directory.CreateSymbolicLink(linkedFolder, _folder.Path);
+
+        foreach (var output in new[] { data, linkToData, Path.Combine(linkedFolder, "t.tsv") })
+        {
+            var run = Train(output, "--dataset", data);
+            run.FailedWith($"--out '{output}' is the --dataset file '{data}', which this run reads; choose another --out");
+            Assert.Equal("", run.Output);
+        }
+        var lossNamed = _folder.File("m.loss.csv");
+        File.Copy(CliTrainingFixture.Sst2Eval, lossNamed);
+        Train(_folder.File("m.zip"), "--dataset", data, "--test-dataset", lossNamed)
+            .FailedWith($"would write its loss curve ('{lossNamed}') over the --test-dataset file");
+        CliRun.Of("sweep", "--model", CliTrainingFixture.RobertaFolder, "--dataset", data, "--out", linkToData, "--max-trials", "1")
+            .FailedWith($"--out '{linkToData}' is the --dataset file");
+
+        Assert.Equal(original, File.ReadAllBytes(data));
+        Assert.False(File.Exists(_folder.File("m.zip")));
+    }
+
     [SharedFact]
     public void A_second_run_with_the_same_out_stops_before_training()
     {
