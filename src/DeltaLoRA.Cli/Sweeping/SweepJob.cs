@@ -43,6 +43,7 @@ internal sealed class SweepJob(CliTerminal terminal, SweepSettings settings)
 
         console.Write(new Rule("deltalora sweep").LeftJustified());
         console.WriteLine($"Data:   {data.Description}{(input.Classes is { } classes ? $"; {classes} classes" : "")}");
+        foreach (var note in data.Notes.Concat(input.LabelWarnings)) terminal.Error.WriteLine($"warning: {note}");
         console.WriteLine($"Model:  {ModelChoice.Describe(Input.ModelPath)}");
         console.WriteLine($"Space:  {Describe(space)}; batch {options.BatchSize}, max length {options.MaxSequenceLength}");
         console.WriteLine(Invariant($"Search: successive halving (η 3, 3 rungs) over Halton samples, validation {metricName} on {(input.Validation is null ? "20% of the training rows" : Input.ValidationDataset)}, seed {Input.Seed}{Budget()}"));

@@ -40,6 +40,7 @@ internal sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
 
         var input = TrainerInput.Prepare(ml, data, settings);
         if (input.Classes is { } classes) console.WriteLine($"Labels: {classes} classes in column '{label}'");
+        foreach (var warning in input.LabelWarnings) terminal.Error.WriteLine($"warning: {warning}");
         options.ValidationSet = input.Validation;
         OptionErrors.Validate(options);
 
