@@ -47,6 +47,13 @@ internal sealed class TabularFile
 
         var text = DataFileText.Read(path, optionName);
         char sep = SeparatorChoice.Resolve(separator, path, text.Text.Split('\n', 2)[0].TrimEnd('\r'));
+        if (SeparatorChoice.AllowsQuoting(sep) && DelimitedRecords.UnclosedQuoteLine(text.Text) is { } quoteLine)
+        {
+            int lines = 1 + text.Text.AsSpan().TrimEnd('\n').Count('\n');
+            throw new UserErrorException(
+                $"{optionName} '{path}': the quote on line {quoteLine} is never closed, so lines {quoteLine}–{lines} would be read as one field " +
+                "and their records lost. Close the quote, or write a quote inside a field as two (\"\"), as RFC 4180 does.");
+        }
         var records = DelimitedRecords.Parse(text.Text, sep, SeparatorChoice.AllowsQuoting(sep));
         if (records.Count == 0) throw new UserErrorException($"{optionName}: the file '{path}' is empty.");
 

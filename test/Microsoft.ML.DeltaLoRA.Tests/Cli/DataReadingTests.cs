@@ -47,6 +47,23 @@ public sealed class DataReadingTests : IDisposable
         Assert.Equal([2, 5, 6], file.Rows.Select(r => r.LineNumber));
     }
 
+    /// <summary>An RFC 4180 reader reads from a quote that is never closed to the end of the file as one field.</summary>
+    [Fact]
+    public void A_csv_whose_quote_is_never_closed_is_refused_naming_the_line()
+    {
+        var rows = Enumerable.Range(1, 255).Select(i => i == 10 ? "\"an opening quote, never closed,pos" : $"row {i} with \"\"quoted\"\" words,{(i % 2 == 0 ? "pos" : "neg")}");
+        var path = Write("unclosed.csv", string.Join('\n', ["text,label", .. rows]) + "\n");
+        var error = Assert.Throws<UserErrorException>(() => TabularFile.Inspect(path, "--dataset", hasHeader: true, separator: null));
+        Assert.Equal($"--dataset '{path}': the quote on line 11 is never closed, so lines 11–256 would be read as one field and their records lost. " +
+            "Close the quote, or write a quote inside a field as two (\"\"), as RFC 4180 does.", error.Message);
+
+        // Quotes closed, or a tab-separated file (quotes are ordinary characters there): every record is read.
+        var closed = Write("closed.csv", "text,label\n\"one, \"\"two\"\"\",pos\n\"three\nfour\",neg\nfive,pos\n");
+        Assert.Equal(3, TabularFile.Inspect(closed, "--dataset", true, null).Rows.Count);
+        var tsv = Write("stray.tsv", "text\tlabel\n\"a stray quote\tpos\nb\tneg\n");
+        Assert.Equal(2, TabularFile.Inspect(tsv, "--dataset", true, null).Rows.Count);
+    }
+
     [Fact]
     public void Rows_without_a_usable_label_are_left_out_and_counted_by_reason()
     {
