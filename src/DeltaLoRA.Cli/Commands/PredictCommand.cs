@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DeltaLoRA.Cli.Data;
 using DeltaLoRA.Cli.Output;
 using DeltaLoRA.Cli.Training;
 using Microsoft.ML;
@@ -31,7 +32,9 @@ internal static class PredictCommand
         if (inputPath is not null)
         {
             if (!File.Exists(inputPath)) throw new UserErrorException($"--input: the file '{inputPath}' does not exist.");
-            lines.AddRange(File.ReadLines(inputPath).Where(line => !string.IsNullOrWhiteSpace(line)));
+            var file = DataFileText.Read(inputPath, "--input");
+            if (file.EncodingWarning is { } encoding) terminal.Error.WriteLine($"warning: {encoding}");
+            lines.AddRange(file.Text.Split('\n').Select(line => line.TrimEnd('\r')).Where(line => !string.IsNullOrWhiteSpace(line)));
         }
         if (lines.Count == 0) throw new UserErrorException("Nothing to predict: give texts as arguments or a file with --input.");
 

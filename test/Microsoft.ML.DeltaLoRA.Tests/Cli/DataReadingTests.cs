@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using DeltaLoRA.Cli;
 using DeltaLoRA.Cli.Data;
@@ -135,6 +136,39 @@ public sealed class DataReadingTests : IDisposable
         File.WriteAllBytes(path, [0x50, 0x4B, 0x03, 0x04, 0x00, 0x00, 0x08, 0x00, .. Enumerable.Repeat((byte)0x41, 100)]);
         var error = Assert.Throws<UserErrorException>(() => TabularFile.Inspect(path, "--dataset", true, null));
         Assert.Contains($"--dataset '{path}' is not a text file", error.Message);
+    }
+
+    /// <summary>
+    /// A pipe or a device has no end a reader can wait for (a writer may never stop, /dev/zero never does): only regular
+    /// files are read. The pipe here has a writer with two rows, which a reader of any file would have taken.
+    /// </summary>
+    [Fact]
+    public void A_pipe_or_a_device_is_refused_unread()
+    {
+        var pipe = _folder.File("rows.tsv");
+        using (var mkfifo = Process.Start("mkfifo", [pipe])) mkfifo.WaitForExit();
+        using var writer = Process.Start("sh", ["-c", $"printf 'text\\tlabel\\na\\tpos\\nb\\tneg\\n' > '{pipe}'"]);
+        try
+        {
+            var error = Assert.Throws<UserErrorException>(() => TabularFile.Inspect(pipe, "--dataset", true, null));
+            Assert.Equal($"--dataset '{pipe}' has nothing to read: it is empty, or not a regular file (a device, a pipe or a /proc file); expected a .tsv or .csv file.", error.Message);
+        }
+        finally
+        {
+            if (!writer.HasExited) writer.Kill();
+        }
+        Assert.Contains("not a regular file", Assert.Throws<UserErrorException>(() => TabularFile.Inspect("/dev/zero", "--dataset", true, null)).Message);
+    }
+
+    [Fact]
+    public void A_line_over_1_MiB_is_refused_naming_the_file_and_the_line()
+    {
+        var path = Write("long.tsv", $"text\tlabel\nshort\tpos\n{new string('x', DataFileText.MaxLineBytes)}\tneg\nshort\tneg\n");
+        var error = Assert.Throws<UserErrorException>(() => TabularFile.Inspect(path, "--dataset", true, null));
+        Assert.Equal($"--dataset '{path}': line 3 is 1,048,580 bytes long, more than the 1,048,576 a line may have; expected a data file of text rows, one per line.", error.Message);
+
+        var longest = Write("longest.tsv", $"text\tlabel\n{new string('x', DataFileText.MaxLineBytes - 4)}\tpos\nb\tneg\n");
+        Assert.Equal(2, TabularFile.Inspect(longest, "--dataset", true, null).Rows.Count);
     }
 
     /// <summary>GLUE's MRPC has a byte order mark and stray quotes inside fields: a tab-separated file is read without quoting.</summary>
