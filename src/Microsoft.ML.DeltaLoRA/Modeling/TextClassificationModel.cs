@@ -119,41 +119,34 @@ internal sealed class TextClassificationModel : IDisposable
         if (!Enum.TryParse<ModelFamily>(manifest.Family, out var family))
             throw new InvalidDataException($"'{ManifestFileName}' in {source} names an unknown model family '{manifest.Family}'.");
 
-        var folder = Directory.CreateTempSubdirectory("deltalora-model-");
+        using var folder = ModelUnpackFolder.Create();
+        foreach (var (name, bytes) in files)
+        {
+            if (name == WeightsFileName || name == ModelUnpackFolder.LockFileName || name != Path.GetFileName(name)) continue;
+            File.WriteAllBytes(Path.Combine(folder.Path, name), bytes);
+        }
+        var architecture = files.Where(f => f.Key != WeightsFileName && f.Key != ManifestFileName).ToDictionary(f => f.Key, f => f.Value);
+        var pairEncoding = ReadPairEncoding(manifest, source);
+        var (tokenizer, network) = family == ModelFamily.UseLite
+            ? BuildUseLite(folder.Path, manifest.NumLabels, pairEncoding, source)
+            : BuildHuggingFace(folder.Path, family, manifest.NumLabels, ReadPooling(manifest, source), pairEncoding);
         try
         {
-            foreach (var (name, bytes) in files)
+            if (!files.TryGetValue(WeightsFileName, out var weightBytes))
+                throw new InvalidDataException($"{source} has no '{WeightsFileName}'.");
+            using (var weights = SafetensorsReader.Read(new MemoryStream(weightBytes), $"{WeightsFileName} in {source}"))
             {
-                if (name == WeightsFileName || name != Path.GetFileName(name)) continue;
-                File.WriteAllBytes(Path.Combine(folder.FullName, name), bytes);
+                RequireFinite(weights, source);
+                ModuleTensors.CopyFrom(network, weights, $"{WeightsFileName} in {source}");
             }
-            var architecture = files.Where(f => f.Key != WeightsFileName && f.Key != ManifestFileName).ToDictionary(f => f.Key, f => f.Value);
-            var pairEncoding = ReadPairEncoding(manifest, source);
-            var (tokenizer, network) = family == ModelFamily.UseLite
-                ? BuildUseLite(folder.FullName, manifest.NumLabels, pairEncoding, source)
-                : BuildHuggingFace(folder.FullName, family, manifest.NumLabels, ReadPooling(manifest, source), pairEncoding);
-            try
-            {
-                if (!files.TryGetValue(WeightsFileName, out var weightBytes))
-                    throw new InvalidDataException($"{source} has no '{WeightsFileName}'.");
-                using (var weights = SafetensorsReader.Read(new MemoryStream(weightBytes), $"{WeightsFileName} in {source}"))
-                {
-                    RequireFinite(weights, source);
-                    ModuleTensors.CopyFrom(network, weights, $"{WeightsFileName} in {source}");
-                }
-                MoveTo(network, device);
-                network.eval();
-                return new TextClassificationModel(tokenizer, network, architecture, []);
-            }
-            catch
-            {
-                network.Dispose();
-                throw;
-            }
+            MoveTo(network, device);
+            network.eval();
+            return new TextClassificationModel(tokenizer, network, architecture, []);
         }
-        finally
+        catch
         {
-            folder.Delete(recursive: true);
+            network.Dispose();
+            throw;
         }
     }
 
