@@ -8,8 +8,10 @@ internal sealed class TabularFile
 {
     private const int SampleRowCount = 200;
 
-    private TabularFile(string path, char separator, bool hasHeader, IReadOnlyList<string> columnNames, IReadOnlyList<DelimitedRecord> rows, string? encodingWarning)
+    private TabularFile(string path, char separator, bool hasHeader, IReadOnlyList<string> columnNames, IReadOnlyList<DelimitedRecord> rows,
+        string? encodingWarning, string? duplicateColumnsWarning)
     {
+        DuplicateColumnsWarning = duplicateColumnsWarning;
         Path = path;
         Separator = separator;
         HasHeader = hasHeader;
@@ -63,7 +65,19 @@ internal sealed class TabularFile
             : first.Select((_, index) => HeaderlessName(index)).ToArray();
         var rows = hasHeader ? records.Skip(1).ToArray() : records.ToArray();
         if (rows.Length == 0) throw new UserErrorException($"{optionName}: the file '{path}' has a header but no data rows.");
-        return new TabularFile(System.IO.Path.GetFullPath(path), sep, hasHeader, names, rows, text.EncodingWarning);
+        var full = System.IO.Path.GetFullPath(path);
+        return new TabularFile(full, sep, hasHeader, names, rows, text.EncodingWarning, DuplicateNames(names, full));
+    }
+
+    /// <summary>Set when the header names a column more than once: a column is found by its name's first column.</summary>
+    public string? DuplicateColumnsWarning { get; }
+
+    private static string? DuplicateNames(IReadOnlyList<string> names, string path)
+    {
+        var repeated = names.Select((name, index) => (name, index)).GroupBy(c => c.name, StringComparer.Ordinal).Where(g => g.Count() > 1).ToArray();
+        if (repeated.Length == 0) return null;
+        var list = string.Join("; ", repeated.Select(g => $"'{g.Key}' (columns {string.Join(", ", g.Select(c => c.index))})"));
+        return $"'{path}' names more than one column alike: {list}. A name finds its first column; name another by its 0-based index.";
     }
 
     /// <summary>The name ML.NET's tools give the columns of a file without a header.</summary>

@@ -29,7 +29,8 @@ internal sealed class SweepJob(CliTerminal terminal, SweepSettings settings)
         var model = OutFile.FullPath(settings.Out);
         var stem = Path.ChangeExtension(model, null);
         var (trialsCsv, trialsPlot) = (stem + ".trials.csv", stem + ".trials.png");
-        OutFile.Prepare(settings.Out, InputFiles.Of(Input), (model, "model"), (trialsCsv, "trials table"), (trialsPlot, "trials plot"));
+        var created = OutFile.Prepare(settings.Out, InputFiles.Of(Input), (model, "model"), (trialsCsv, "trials table"), (trialsPlot, "trials plot"));
+        using var outputLock = OutFile.Lock(model, created);
 
         var ml = new MLContext(Input.Seed);
         LibraryLog.Attach(ml, console, Input.Verbose, nameof(DeltaLoRATrainer), nameof(DeltaLoRAExperiment));

@@ -24,6 +24,7 @@ internal sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         var defaults = TrainingDefaults.For(settings);
         var outputs = OutputPaths.For(settings.Out, InputFiles.Of(settings));
         using var outputLock = outputs.Lock();
+        if (outputs.SharedStemWarning is { } stemWarning) terminal.Error.WriteLine($"warning: {stemWarning}");
         using var interrupt = new InterruptSignal();
 
         var ml = new MLContext(settings.Seed);

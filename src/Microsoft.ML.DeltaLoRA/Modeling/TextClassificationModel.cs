@@ -127,9 +127,7 @@ internal sealed class TextClassificationModel : IDisposable
         }
         var architecture = files.Where(f => f.Key != WeightsFileName && f.Key != ManifestFileName).ToDictionary(f => f.Key, f => f.Value);
         var pairEncoding = ReadPairEncoding(manifest, source);
-        var (tokenizer, network) = family == ModelFamily.UseLite
-            ? BuildUseLite(folder.Path, manifest.NumLabels, pairEncoding, source)
-            : BuildHuggingFace(folder.Path, family, manifest.NumLabels, ReadPooling(manifest, source), pairEncoding);
+        var (tokenizer, network) = Build(folder.Path, family, manifest, pairEncoding, source);
         try
         {
             if (!files.TryGetValue(WeightsFileName, out var weightBytes))
@@ -192,6 +190,25 @@ internal sealed class TextClassificationModel : IDisposable
             : Tokenizer.Encode(text1, text2, maxSequenceLength);
 
     public void Dispose() => Network.Dispose();
+
+    /// <summary>
+    /// The tokenizer and network the unpacked files describe. The config and tokenizer readers name the files they read,
+    /// which are in a temporary folder gone by the time the message is read: the message names <paramref name="source"/> instead.
+    /// </summary>
+    private static (SequenceTokenizer, SequenceClassifier) Build(string folder, ModelFamily family, Manifest manifest, SentencePairEncoding pairEncoding, string source)
+    {
+        try
+        {
+            return family == ModelFamily.UseLite
+                ? BuildUseLite(folder, manifest.NumLabels, pairEncoding, source)
+                : BuildHuggingFace(folder, family, manifest.NumLabels, ReadPooling(manifest, source), pairEncoding);
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or FormatException or IOException)
+        {
+            var message = e.Message.Replace(folder + Path.DirectorySeparatorChar, source + ": ", StringComparison.Ordinal).Replace(folder, source, StringComparison.Ordinal);
+            throw new InvalidDataException(message.Contains(source, StringComparison.Ordinal) ? message : $"{source}: {message}", e);
+        }
+    }
 
     private static (SequenceTokenizer, SequenceClassifier) BuildUseLite(string folder, int numLabels, SentencePairEncoding pairEncoding, string source)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using DeltaLoRA.Cli;
+using Output = DeltaLoRA.Cli.Output;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
@@ -88,6 +89,29 @@ public sealed class CliReliabilityTests : IDisposable
 
         Assert.Equal(original, File.ReadAllBytes(data));
         Assert.False(File.Exists(_folder.File("m.zip")));
+    }
+
+    [SharedFact]
+    public void A_failed_run_leaves_no_folder_it_created_for_out()
+    {
+        var created = _folder.File("new");
+        Train(Path.Combine(created, "deeper", "m.zip"), "--dataset", CliTrainingFixture.Sst2Train, "--label-col", "nope").FailedWith("--label-col 'nope'");
+        Assert.False(Directory.Exists(created), "the folders made for --out were left");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_folder.Path));
+    }
+
+    /// <summary>m.zip and m.bin share m.loss.csv and m.loss.png: a run replacing another model's loss files says so.</summary>
+    [SharedFact]
+    public void Loss_files_of_another_model_with_the_same_stem_are_replaced_with_a_warning()
+    {
+        var (csv, png) = (_folder.WriteFile("m.loss.csv", "another model's"), _folder.WriteFile("m.loss.png", "another model's"));
+        var data = _folder.WriteFile("small.tsv", string.Join('\n', File.ReadLines(CliTrainingFixture.Sst2Train).Take(41)) + "\n");
+        var run = Train(_folder.File("m.bin"), "--dataset", data, "--epochs", "1", "--examples", "0").Succeeded();
+        Assert.Contains($"warning: '{csv}' and '{png}' exist without '{_folder.File("m.bin")}': another model's, with the same name stem? This run replaces them.", run.Error);
+        Assert.StartsWith(Output.LossCurve.CsvHeader, File.ReadAllText(csv));
+
+        var again = Train(_folder.File("m.bin"), "--dataset", data, "--epochs", "1", "--examples", "0").Succeeded();
+        Assert.DoesNotContain("exist without", again.Error); // its own loss files, beside its own model
     }
 
     [SharedFact]

@@ -66,6 +66,16 @@ public sealed class DataReadingTests : IDisposable
     }
 
     [Fact]
+    public void Columns_named_alike_are_named_in_a_note()
+    {
+        var path = Write("twice.tsv", "text\tlabel\ttext\tlabel\tother\na\tpos\tb\tneg\tc\n");
+        var file = TabularFile.Inspect(path, "--dataset", true, null);
+        var rows = TabularData.Load(new MLContext(1), file, TextThenLabel, TaskKind.Classification);
+        var note = Assert.Single(TabularData.RequireRows(rows, file, "--dataset", TextThenLabel, TaskKind.Classification));
+        Assert.Equal($"'{path}' names more than one column alike: 'text' (columns 0, 2); 'label' (columns 1, 3). A name finds its first column; name another by its 0-based index.", note);
+    }
+
+    [Fact]
     public void Rows_without_a_usable_label_are_left_out_and_counted_by_reason()
     {
         var path = Write("gaps.tsv", "text\tlabel\ngood one\tpos\nno label\t\nnan label\tNaN\nshort row\nbad one\tneg\n   \t pos\n");

@@ -105,6 +105,15 @@ public class TextClassificationModelTests
 
         var notOurs = files.Where(f => f.Key != TextClassificationModel.ManifestFileName).ToDictionary();
         Assert.Contains("not a Delta-LoRA model", Assert.Throws<InvalidDataException>(() => TextClassificationModel.FromFiles(notOurs, "zip")).Message);
+
+        // A tampered config is named by the zip it came in, not by the temporary folder it was unpacked into (gone by then).
+        foreach (var config in new[] { "{ not json", "{\"model_type\": \"bert\"}" })
+        {
+            var tampered = new Dictionary<string, byte[]>(files) { ["config.json"] = System.Text.Encoding.UTF8.GetBytes(config) };
+            var message = Assert.Throws<InvalidDataException>(() => TextClassificationModel.FromFiles(tampered, "m.zip")).Message;
+            Assert.Contains("m.zip", message);
+            Assert.DoesNotContain(ModelUnpackFolder.NamePrefix, message);
+        }
     }
 
     [Fact]
