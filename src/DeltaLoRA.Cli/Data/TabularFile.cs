@@ -11,7 +11,6 @@ internal sealed class TabularFile
     private TabularFile(string path, char separator, bool hasHeader, IReadOnlyList<string> columnNames, IReadOnlyList<DelimitedRecord> rows,
         string? encodingWarning, string? duplicateColumnsWarning)
     {
-        DuplicateColumnsWarning = duplicateColumnsWarning;
         Path = path;
         Separator = separator;
         HasHeader = hasHeader;
@@ -19,6 +18,7 @@ internal sealed class TabularFile
         Rows = rows;
         SampleRows = rows.Take(SampleRowCount).Select(r => r.Fields).ToArray();
         EncodingWarning = encodingWarning;
+        DuplicateColumnsWarning = duplicateColumnsWarning;
     }
 
     public string Path { get; }
@@ -35,6 +35,9 @@ internal sealed class TabularFile
 
     /// <summary>Set when the file is not valid UTF-8: which line first has bytes that were read as U+FFFD.</summary>
     public string? EncodingWarning { get; }
+
+    /// <summary>Set when the header names a column more than once: a name finds the first of them.</summary>
+    public string? DuplicateColumnsWarning { get; }
 
     /// <param name="path">The file.</param>
     /// <param name="optionName">The option that named it, for error messages (for example --dataset).</param>
@@ -68,9 +71,6 @@ internal sealed class TabularFile
         var full = System.IO.Path.GetFullPath(path);
         return new TabularFile(full, sep, hasHeader, names, rows, text.EncodingWarning, DuplicateNames(names, full));
     }
-
-    /// <summary>Set when the header names a column more than once: a column is found by its name's first column.</summary>
-    public string? DuplicateColumnsWarning { get; }
 
     private static string? DuplicateNames(IReadOnlyList<string> names, string path)
     {
