@@ -69,6 +69,7 @@ internal sealed class TextClassificationModel : IDisposable
         }
 
         var (config, assumed) = EncoderConfig.LoadWithAssumptions(folder);
+        DeclaredWeights.Require(config, DeclaredWeights.BytesIn(folder), Path.Combine(folder, EncoderConfig.FileName), $"the folder '{folder}'");
         var notes = assumed.Select(note => $"The config of '{folder}' was derived from model.onnx; assumed {note}.").ToList();
         var hfTokenizer = PretrainedTokenizers.Load(folder, config.Family);
         var (hfNetwork, report) = PretrainedModels.LoadSequenceClassifier(
@@ -127,7 +128,7 @@ internal sealed class TextClassificationModel : IDisposable
         }
         var architecture = files.Where(f => f.Key != WeightsFileName && f.Key != ManifestFileName).ToDictionary(f => f.Key, f => f.Value);
         var pairEncoding = ReadPairEncoding(manifest, source);
-        var (tokenizer, network) = Build(folder.Path, family, manifest, pairEncoding, source);
+        var (tokenizer, network) = Build(folder.Path, family, manifest, pairEncoding, source, files.TryGetValue(WeightsFileName, out var packed) ? packed.Length : 0);
         try
         {
             if (!files.TryGetValue(WeightsFileName, out var weightBytes))
@@ -195,13 +196,14 @@ internal sealed class TextClassificationModel : IDisposable
     /// The tokenizer and network the unpacked files describe. The config and tokenizer readers name the files they read,
     /// which are in a temporary folder gone by the time the message is read: the message names <paramref name="source"/> instead.
     /// </summary>
-    private static (SequenceTokenizer, SequenceClassifier) Build(string folder, ModelFamily family, Manifest manifest, SentencePairEncoding pairEncoding, string source)
+    private static (SequenceTokenizer, SequenceClassifier) Build(string folder, ModelFamily family, Manifest manifest, SentencePairEncoding pairEncoding, string source,
+        long weightBytes)
     {
         try
         {
             return family == ModelFamily.UseLite
                 ? BuildUseLite(folder, manifest.NumLabels, pairEncoding, source)
-                : BuildHuggingFace(folder, family, manifest.NumLabels, ReadPooling(manifest, source), pairEncoding);
+                : BuildHuggingFace(folder, family, manifest.NumLabels, ReadPooling(manifest, source), pairEncoding, source, weightBytes);
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or FormatException or IOException)
         {
@@ -222,9 +224,10 @@ internal sealed class TextClassificationModel : IDisposable
     }
 
     private static (SequenceTokenizer, SequenceClassifier) BuildHuggingFace(string folder, ModelFamily family, int numLabels, SentencePooling? pooling,
-        SentencePairEncoding pairEncoding)
+        SentencePairEncoding pairEncoding, string source, long weightBytes)
     {
         var config = EncoderConfig.Load(folder);
+        DeclaredWeights.Require(config, weightBytes, $"{EncoderConfig.FileName} in {source}", $"'{WeightsFileName}' in {source}");
         if (config.Family != family)
             throw new InvalidDataException($"'{EncoderConfig.FileName}' describes a {config.Family} model but the manifest says {family}.");
         return (PretrainedTokenizers.Load(folder, family), PretrainedModels.CreateSequenceClassifier(config, numLabels, pooling: pooling, pairEncoding: pairEncoding));
