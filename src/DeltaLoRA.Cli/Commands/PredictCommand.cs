@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DeltaLoRA.Cli.Data;
 using DeltaLoRA.Cli.Output;
 using DeltaLoRA.Cli.Training;
 using Microsoft.ML;
@@ -31,7 +32,14 @@ internal static class PredictCommand
         if (inputPath is not null)
         {
             if (!File.Exists(inputPath)) throw new UserErrorException($"--input: the file '{inputPath}' does not exist.");
-            lines.AddRange(File.ReadLines(inputPath).Where(line => !string.IsNullOrWhiteSpace(line)));
+            var file = DataFileText.Read(inputPath, "--input");
+            if (file.EncodingWarning is { } encoding) terminal.Error.WriteLine($"warning: {encoding}");
+            var fileLines = file.Text.Split('\n').Select(line => line.TrimEnd('\r')).ToArray();
+            if (fileLines.Length > 0 && fileLines[^1].Length == 0) fileLines = fileLines[..^1]; // the final line break ends a line, not starts one
+            var blank = fileLines.Select((line, index) => (line, number: index + 1)).Where(l => string.IsNullOrWhiteSpace(l.line)).Select(l => l.number).ToArray();
+            if (blank.Length > 0)
+                terminal.Error.WriteLine($"warning: skipped {blank.Length} blank line(s) of '{inputPath}' (first on line {blank[0]}); the other {fileLines.Length - blank.Length} are predicted.");
+            lines.AddRange(fileLines.Where(line => !string.IsNullOrWhiteSpace(line)));
         }
         if (lines.Count == 0) throw new UserErrorException("Nothing to predict: give texts as arguments or a file with --input.");
 
@@ -52,13 +60,17 @@ internal static class PredictCommand
         return new TextInput(line);
     }
 
+    /// <summary>One line per prediction, its fields separated by tabs: a tab or a line break inside the text is escaped (\t, \n, \r, and \\ for \).</summary>
     private static string Line(Prediction p)
     {
-        var text = p.Input.Text2 is null ? p.Input.Text1 : p.Input.Text1 + PairSeparator + p.Input.Text2;
+        var text = Escape(p.Input.Text2 is null ? p.Input.Text1 : p.Input.Text1 + PairSeparator + p.Input.Text2);
         return double.IsNaN(p.Probability)
-            ? $"{p.Predicted}\t{text}"
-            : $"{p.Predicted}\t{p.Probability.ToString("0.0000", CultureInfo.InvariantCulture)}\t{text}";
+            ? $"{Escape(p.Predicted)}\t{text}"
+            : $"{Escape(p.Predicted)}\t{p.Probability.ToString("0.0000", CultureInfo.InvariantCulture)}\t{text}";
     }
+
+    private static string Escape(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal)
+        .Replace("\n", "\\n", StringComparison.Ordinal).Replace("\r", "\\r", StringComparison.Ordinal);
 
     private static string Json(Prediction p)
     {

@@ -27,4 +27,21 @@ internal static class DelimitedRecords
         }
         return records;
     }
+
+    /// <summary>
+    /// The line of a quote that is never closed, or null. An RFC 4180 reader (Sep) reads from an unclosed quote to the end of
+    /// the text as one field, so every record after it would be lost without a word. Quotes open and close anywhere in a
+    /// field, as Sep reads them; inside quotes a doubled quote ("") is a quote character.
+    /// </summary>
+    public static int? UnclosedQuoteLine(string text)
+    {
+        int opening = -1;
+        for (int i = text.IndexOf('"'); i >= 0; i = text.IndexOf('"', i + 1))
+        {
+            if (opening < 0) opening = i;
+            else if (i + 1 < text.Length && text[i + 1] == '"') i++;
+            else opening = -1;
+        }
+        return opening < 0 ? null : 1 + text.AsSpan(0, opening).Count('\n');
+    }
 }

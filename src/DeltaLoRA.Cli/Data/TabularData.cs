@@ -72,6 +72,7 @@ internal static class TabularData
         }
         var notes = new List<string>();
         if (file.EncodingWarning is { } encoding) notes.Add(encoding);
+        if (file.DuplicateColumnsWarning is { } duplicates) notes.Add(duplicates);
         if (rows.Skipped.Count > 0) notes.Add(rows.Skipped.Describe(rows.Total, file.Path));
         return notes;
     }

@@ -8,7 +8,8 @@ internal sealed class TabularFile
 {
     private const int SampleRowCount = 200;
 
-    private TabularFile(string path, char separator, bool hasHeader, IReadOnlyList<string> columnNames, IReadOnlyList<DelimitedRecord> rows, string? encodingWarning)
+    private TabularFile(string path, char separator, bool hasHeader, IReadOnlyList<string> columnNames, IReadOnlyList<DelimitedRecord> rows,
+        string? encodingWarning, string? duplicateColumnsWarning)
     {
         Path = path;
         Separator = separator;
@@ -17,6 +18,7 @@ internal sealed class TabularFile
         Rows = rows;
         SampleRows = rows.Take(SampleRowCount).Select(r => r.Fields).ToArray();
         EncodingWarning = encodingWarning;
+        DuplicateColumnsWarning = duplicateColumnsWarning;
     }
 
     public string Path { get; }
@@ -34,6 +36,9 @@ internal sealed class TabularFile
     /// <summary>Set when the file is not valid UTF-8: which line first has bytes that were read as U+FFFD.</summary>
     public string? EncodingWarning { get; }
 
+    /// <summary>Set when the header names a column more than once: a name finds the first of them.</summary>
+    public string? DuplicateColumnsWarning { get; }
+
     /// <param name="path">The file.</param>
     /// <param name="optionName">The option that named it, for error messages (for example --dataset).</param>
     /// <param name="hasHeader">Whether the first line holds column names.</param>
@@ -47,6 +52,13 @@ internal sealed class TabularFile
 
         var text = DataFileText.Read(path, optionName);
         char sep = SeparatorChoice.Resolve(separator, path, text.Text.Split('\n', 2)[0].TrimEnd('\r'));
+        if (SeparatorChoice.AllowsQuoting(sep) && DelimitedRecords.UnclosedQuoteLine(text.Text) is { } quoteLine)
+        {
+            int lines = 1 + text.Text.AsSpan().TrimEnd('\n').Count('\n');
+            throw new UserErrorException(
+                $"{optionName} '{path}': the quote on line {quoteLine} is never closed, so lines {quoteLine}–{lines} would be read as one field " +
+                "and their records lost. Close the quote, or write a quote inside a field as two (\"\"), as RFC 4180 does.");
+        }
         var records = DelimitedRecords.Parse(text.Text, sep, SeparatorChoice.AllowsQuoting(sep));
         if (records.Count == 0) throw new UserErrorException($"{optionName}: the file '{path}' is empty.");
 
@@ -56,7 +68,16 @@ internal sealed class TabularFile
             : first.Select((_, index) => HeaderlessName(index)).ToArray();
         var rows = hasHeader ? records.Skip(1).ToArray() : records.ToArray();
         if (rows.Length == 0) throw new UserErrorException($"{optionName}: the file '{path}' has a header but no data rows.");
-        return new TabularFile(System.IO.Path.GetFullPath(path), sep, hasHeader, names, rows, text.EncodingWarning);
+        var full = System.IO.Path.GetFullPath(path);
+        return new TabularFile(full, sep, hasHeader, names, rows, text.EncodingWarning, DuplicateNames(names, full));
+    }
+
+    private static string? DuplicateNames(IReadOnlyList<string> names, string path)
+    {
+        var repeated = names.Select((name, index) => (name, index)).GroupBy(c => c.name, StringComparer.Ordinal).Where(g => g.Count() > 1).ToArray();
+        if (repeated.Length == 0) return null;
+        var list = string.Join("; ", repeated.Select(g => $"'{g.Key}' (columns {string.Join(", ", g.Select(c => c.index))})"));
+        return $"'{path}' names more than one column alike: {list}. A name finds its first column; name another by its 0-based index.";
     }
 
     /// <summary>The name ML.NET's tools give the columns of a file without a header.</summary>

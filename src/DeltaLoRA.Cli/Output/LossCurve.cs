@@ -7,7 +7,7 @@ namespace DeltaLoRA.Cli.Output;
 /// <summary>One optimizer step of the loss curve; <see cref="ValidationMetric"/> is set on the last step of an epoch that was validated.</summary>
 internal sealed record LossPoint(int Step, double Epoch, double Loss, double LearningRate, double? ValidationMetric);
 
-/// <summary>Records the trainer's progress reports as one point per optimizer step, and writes them as CSV.</summary>
+/// <summary>Records the trainer's progress reports as one point per optimizer step, and writes them as CSV (whole, or not at all).</summary>
 internal sealed class LossCurve : IProgress<TrainingProgress>
 {
     public const string CsvHeader = "step,epoch,loss,learning_rate,validation_metric";
@@ -36,6 +36,6 @@ internal sealed class LossCurve : IProgress<TrainingProgress>
             text.Append(CultureInfo.InvariantCulture,
                 $"{p.Step},{p.Epoch:0.######},{p.Loss:R},{p.LearningRate:R},{(p.ValidationMetric is { } m ? m.ToString("R", CultureInfo.InvariantCulture) : "")}\n");
         }
-        File.WriteAllText(path, text.ToString());
+        AtomicFile.Write(path, temporary => File.WriteAllText(temporary, text.ToString()));
     }
 }

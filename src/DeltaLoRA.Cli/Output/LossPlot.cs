@@ -62,7 +62,7 @@ internal static class LossPlot
         plot.Axes.Bottom.Label.Text = "optimizer step";
         plot.Axes.Left.Label.Text = "training loss";
         plot.ShowLegend(Edge.Bottom);
-        plot.SavePng(path, Width, Height);
+        AtomicFile.Write(path, temporary => plot.SavePng(temporary, Width, Height));
     }
 
     /// <summary>The steps that end an epoch (a whole epoch count), but the last step.</summary>

@@ -26,9 +26,11 @@ internal sealed class SweepJob(CliTerminal terminal, SweepSettings settings)
         RequireBudget();
         ModelChoice.Require(Input.ModelPath);
         var defaults = TrainingDefaults.For(Input);
-        var model = OutputPaths.For(settings.Out).Model;
+        var model = OutFile.FullPath(settings.Out);
         var stem = Path.ChangeExtension(model, null);
         var (trialsCsv, trialsPlot) = (stem + ".trials.csv", stem + ".trials.png");
+        var created = OutFile.Prepare(settings.Out, InputFiles.Of(Input), (model, "model"), (trialsCsv, "trials table"), (trialsPlot, "trials plot"));
+        using var outputLock = OutFile.Lock(model, created);
 
         var ml = new MLContext(Input.Seed);
         LibraryLog.Attach(ml, console, Input.Verbose, nameof(DeltaLoRATrainer), nameof(DeltaLoRAExperiment));
@@ -42,6 +44,7 @@ internal sealed class SweepJob(CliTerminal terminal, SweepSettings settings)
 
         console.Write(new Rule("deltalora sweep").LeftJustified());
         console.WriteLine($"Data:   {data.Description}{(input.Classes is { } classes ? $"; {classes} classes" : "")}");
+        foreach (var note in data.Notes.Concat(input.LabelWarnings)) terminal.Error.WriteLine($"warning: {note}");
         console.WriteLine($"Model:  {ModelChoice.Describe(Input.ModelPath)}");
         console.WriteLine($"Space:  {Describe(space)}; batch {options.BatchSize}, max length {options.MaxSequenceLength}");
         console.WriteLine(Invariant($"Search: successive halving (η 3, 3 rungs) over Halton samples, validation {metricName} on {(input.Validation is null ? "20% of the training rows" : Input.ValidationDataset)}, seed {Input.Seed}{Budget()}"));

@@ -12,12 +12,8 @@ internal static class LabelCheck
     /// <summary>For classification: <paramref name="keyed"/> is the training data after MapValueToKey of <paramref name="label"/>.</summary>
     public static int RequireClasses(IDataView keyed, string label, long rows, string source)
     {
-        var column = keyed.Schema[label];
-        int classes = column.Type is KeyDataViewType key ? (int)key.Count : 0;
-        var values = default(VBuffer<ReadOnlyMemory<char>>);
-        if (column.Annotations.Schema.GetColumnOrNull("KeyValues") is not null)
-            column.Annotations.GetValue("KeyValues", ref values);
-        var examples = string.Join(", ", values.DenseValues().Take(5).Select(v => $"'{v}'"));
+        int classes = keyed.Schema[label].Type is KeyDataViewType key ? (int)key.Count : 0;
+        var examples = string.Join(", ", ClassNames(keyed, label).Take(5).Select(v => $"'{v}'"));
         if (classes < 2)
             throw new UserErrorException(
                 $"The label column '{label}' of {source} has {classes} distinct value(s){(classes > 0 ? $" ({examples})" : "")}; classification needs at least 2 classes. " +
@@ -27,6 +23,16 @@ internal static class LabelCheck
                 $"The label column '{label}' of {source} has {classes} distinct values in {rows} rows (for example {examples}); it looks like a text or " +
                 "ID column rather than classes. Name the label with --label-col, or use --task regression for numeric targets.");
         return classes;
+    }
+
+    /// <summary>The classes of the label column <paramref name="label"/> of <paramref name="keyed"/> (its key values), in key order.</summary>
+    public static string[] ClassNames(IDataView keyed, string label)
+    {
+        var column = keyed.Schema[label];
+        var values = default(VBuffer<ReadOnlyMemory<char>>);
+        if (column.Annotations.Schema.GetColumnOrNull("KeyValues") is not null)
+            column.Annotations.GetValue("KeyValues", ref values);
+        return values.DenseValues().Select(v => v.ToString()).ToArray();
     }
 
     /// <summary>Rows whose Single column <paramref name="columnName"/> holds a number (not NaN, which is how missing values read).</summary>

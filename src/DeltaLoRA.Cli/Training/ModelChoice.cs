@@ -18,6 +18,11 @@ internal static class ModelChoice
     public static void Require(string? modelPath)
     {
         modelPath ??= DefaultModel;
+        if (NamedModels.Find(modelPath) is null && File.Exists(modelPath))
+            throw new UserErrorException(
+                $"--model '{modelPath}' is a file; expected a model name ({string.Join(", ", NamedModels.All.Select(m => m.Name))}) or a model folder " +
+                "(Hugging Face: config.json or model.onnx, weights, tokenizer files; USE-Lite: model.json, weight shards, vocab.json). " +
+                "A model zip written by 'deltalora train' is read by evaluate and predict.");
         if (NamedModels.Find(modelPath) is null && !Directory.Exists(modelPath))
             throw new UserErrorException(
                 $"--model: the folder '{modelPath}' does not exist; expected a model name ({string.Join(", ", NamedModels.All.Select(m => m.Name))}), " +

@@ -50,7 +50,7 @@ internal sealed record TrainingData(IDataView Train, long TrainRows, IDataView T
         }
         else
         {
-            if (settings.TestFraction is <= 0 or >= 1)
+            if (!(settings.TestFraction > 0 && settings.TestFraction < 1)) // NaN too
                 throw new UserErrorException($"--test-fraction must be between 0 and 1 (exclusive); found {settings.TestFraction.ToString(CultureInfo.InvariantCulture)}.");
             var split = ml.Data.TrainTestSplit(all, settings.TestFraction, seed: settings.Seed);
             (train, test) = (split.TrainSet, split.TestSet);

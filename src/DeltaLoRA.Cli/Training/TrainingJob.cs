@@ -22,8 +22,9 @@ internal sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         var console = terminal.CreateConsole(settings.Json ? terminal.Error : terminal.Output);
         ModelChoice.Require(settings.ModelPath);
         var defaults = TrainingDefaults.For(settings);
-        var outputs = OutputPaths.For(settings.Out);
+        var outputs = OutputPaths.For(settings.Out, InputFiles.Of(settings));
         using var outputLock = outputs.Lock();
+        if (outputs.SharedStemWarning is { } stemWarning) terminal.Error.WriteLine($"warning: {stemWarning}");
         using var interrupt = new InterruptSignal();
 
         var ml = new MLContext(settings.Seed);
@@ -40,6 +41,7 @@ internal sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
 
         var input = TrainerInput.Prepare(ml, data, settings);
         if (input.Classes is { } classes) console.WriteLine($"Labels: {classes} classes in column '{label}'");
+        foreach (var warning in input.LabelWarnings) terminal.Error.WriteLine($"warning: {warning}");
         options.ValidationSet = input.Validation;
         OptionErrors.Validate(options);
 

@@ -108,6 +108,11 @@ internal sealed class EncoderConfigReader(JsonObject root, string source)
     {
         if (config.HiddenAct != "gelu")
             throw new InvalidDataException($"The model configuration '{source}' has activation '{config.HiddenAct}'; only exact 'gelu' is supported.");
+        foreach (var (name, value) in new[] { ("vocab size", config.VocabSize), ("hidden size", config.HiddenSize), ("layer count", config.NumLayers),
+            ("attention head count", config.NumAttentionHeads), ("intermediate size", config.IntermediateSize), ("position count", config.MaxPositionEmbeddings) })
+        {
+            if (value < 1) throw new InvalidDataException($"The model configuration '{source}' has {name} {value}; expected at least 1.");
+        }
         if (config.HiddenSize % config.NumAttentionHeads != 0)
             throw new InvalidDataException(
                 $"The model configuration '{source}' has hidden size {config.HiddenSize}, which is not a multiple of the {config.NumAttentionHeads} attention heads.");

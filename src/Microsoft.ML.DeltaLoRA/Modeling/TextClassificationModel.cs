@@ -69,6 +69,7 @@ internal sealed class TextClassificationModel : IDisposable
         }
 
         var (config, assumed) = EncoderConfig.LoadWithAssumptions(folder);
+        DeclaredWeights.Require(config, DeclaredWeights.BytesIn(folder), Path.Combine(folder, EncoderConfig.FileName), $"the folder '{folder}'");
         var notes = assumed.Select(note => $"The config of '{folder}' was derived from model.onnx; assumed {note}.").ToList();
         var hfTokenizer = PretrainedTokenizers.Load(folder, config.Family);
         var (hfNetwork, report) = PretrainedModels.LoadSequenceClassifier(
@@ -122,41 +123,32 @@ internal sealed class TextClassificationModel : IDisposable
         if (!Enum.TryParse<ModelFamily>(manifest.Family, out var family))
             throw new InvalidDataException($"'{ManifestFileName}' in {source} names an unknown model family '{manifest.Family}'.");
 
-        var folder = Directory.CreateTempSubdirectory("deltalora-model-");
+        using var folder = ModelUnpackFolder.Create();
+        foreach (var (name, bytes) in files)
+        {
+            if (name == WeightsFileName || name == ModelUnpackFolder.LockFileName || name != Path.GetFileName(name)) continue;
+            File.WriteAllBytes(Path.Combine(folder.Path, name), bytes);
+        }
+        var architecture = files.Where(f => f.Key != WeightsFileName && f.Key != ManifestFileName).ToDictionary(f => f.Key, f => f.Value);
+        var pairEncoding = ReadPairEncoding(manifest, source);
+        var (tokenizer, network) = Build(folder.Path, family, manifest, pairEncoding, source, files.TryGetValue(WeightsFileName, out var packed) ? packed.Length : 0);
         try
         {
-            foreach (var (name, bytes) in files)
+            if (!files.TryGetValue(WeightsFileName, out var weightBytes))
+                throw new InvalidDataException($"{source} has no '{WeightsFileName}'.");
+            using (var weights = SafetensorsReader.Read(new MemoryStream(weightBytes), $"{WeightsFileName} in {source}"))
             {
-                if (name == WeightsFileName || name != Path.GetFileName(name)) continue;
-                File.WriteAllBytes(Path.Combine(folder.FullName, name), bytes);
+                RequireFinite(weights, source);
+                ModuleTensors.CopyFrom(network, weights, $"{WeightsFileName} in {source}");
             }
-            var architecture = files.Where(f => f.Key != WeightsFileName && f.Key != ManifestFileName).ToDictionary(f => f.Key, f => f.Value);
-            var pairEncoding = ReadPairEncoding(manifest, source);
-            var (tokenizer, network) = family == ModelFamily.UseLite
-                ? BuildUseLite(folder.FullName, manifest.NumLabels, pairEncoding, source)
-                : BuildHuggingFace(folder.FullName, family, manifest.NumLabels, ReadPooling(manifest, source), pairEncoding);
-            try
-            {
-                if (!files.TryGetValue(WeightsFileName, out var weightBytes))
-                    throw new InvalidDataException($"{source} has no '{WeightsFileName}'.");
-                using (var weights = SafetensorsReader.Read(new MemoryStream(weightBytes), $"{WeightsFileName} in {source}"))
-                {
-                    RequireFinite(weights, source);
-                    ModuleTensors.CopyFrom(network, weights, $"{WeightsFileName} in {source}");
-                }
-                MoveTo(network, device);
-                network.eval();
-                return new TextClassificationModel(tokenizer, network, architecture, []);
-            }
-            catch
-            {
-                network.Dispose();
-                throw;
-            }
+            MoveTo(network, device);
+            network.eval();
+            return new TextClassificationModel(tokenizer, network, architecture, []);
         }
-        finally
+        catch
         {
-            folder.Delete(recursive: true);
+            network.Dispose();
+            throw;
         }
     }
 
@@ -203,6 +195,26 @@ internal sealed class TextClassificationModel : IDisposable
 
     public void Dispose() => Network.Dispose();
 
+    /// <summary>
+    /// The tokenizer and network the unpacked files describe. The config and tokenizer readers name the files they read,
+    /// which are in a temporary folder gone by the time the message is read: the message names <paramref name="source"/> instead.
+    /// </summary>
+    private static (SequenceTokenizer, SequenceClassifier) Build(string folder, ModelFamily family, Manifest manifest, SentencePairEncoding pairEncoding, string source,
+        long weightBytes)
+    {
+        try
+        {
+            return family == ModelFamily.UseLite
+                ? BuildUseLite(folder, manifest.NumLabels, pairEncoding, source)
+                : BuildHuggingFace(folder, family, manifest.NumLabels, ReadPooling(manifest, source), pairEncoding, source, weightBytes);
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or FormatException or IOException)
+        {
+            var message = e.Message.Replace(folder + Path.DirectorySeparatorChar, source + ": ", StringComparison.Ordinal).Replace(folder, source, StringComparison.Ordinal);
+            throw new InvalidDataException(message.Contains(source, StringComparison.Ordinal) ? message : $"{source}: {message}", e);
+        }
+    }
+
     private static (SequenceTokenizer, SequenceClassifier) BuildUseLite(string folder, int numLabels, SentencePairEncoding pairEncoding, string source)
     {
         var configPath = Path.Combine(folder, UseLiteConfigFileName);
@@ -215,9 +227,10 @@ internal sealed class TextClassificationModel : IDisposable
     }
 
     private static (SequenceTokenizer, SequenceClassifier) BuildHuggingFace(string folder, ModelFamily family, int numLabels, SentencePooling? pooling,
-        SentencePairEncoding pairEncoding)
+        SentencePairEncoding pairEncoding, string source, long weightBytes)
     {
         var config = EncoderConfig.Load(folder);
+        DeclaredWeights.Require(config, weightBytes, $"{EncoderConfig.FileName} in {source}", $"'{WeightsFileName}' in {source}");
         if (config.Family != family)
             throw new InvalidDataException($"'{EncoderConfig.FileName}' describes a {config.Family} model but the manifest says {family}.");
         return (PretrainedTokenizers.Load(folder, family), PretrainedModels.CreateSequenceClassifier(config, numLabels, pooling: pooling, pairEncoding: pairEncoding));

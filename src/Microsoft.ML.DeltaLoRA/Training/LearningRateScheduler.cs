@@ -1,10 +1,11 @@
 namespace Microsoft.ML.DeltaLoRA.Training;
 
 /// <summary>
-/// The learning rate of each optimizer step. The linear schedules are Hugging Face's <c>get_linear_schedule_with_warmup</c>
-/// and <c>get_constant_schedule_with_warmup</c>: optimizer step s (1-based) uses the factor at c = s − 1 completed steps,
-/// c / W during warmup, then (T − c) / (T − W) for linear decay (so the first warmup step has rate 0, and the last step is
-/// above 0), with W warmup steps and T total steps.
+/// The learning rate of each optimizer step, with W warmup steps and T total steps. Optimizer step s (1-based) warms up as
+/// s / W, reaching the peak at step W, as fairseq's schedules do; then decays linearly as Hugging Face's
+/// <c>get_linear_schedule_with_warmup</c> does, (T − c) / (T − W) with c = s − 1 completed steps, so the last step is above 0.
+/// Hugging Face's own warmup, c / W, gives the first step a rate of 0: a step that changes nothing, and a run of one
+/// optimizer step (a batch as large as the data) that learns nothing. Here every step's rate is above 0.
 /// </summary>
 internal sealed class LearningRateScheduler(LearningRateSchedule schedule, double peakLearningRate, int warmupSteps, int totalSteps)
 {
@@ -28,7 +29,7 @@ internal sealed class LearningRateScheduler(LearningRateSchedule schedule, doubl
     private double Factor(int completedSteps)
     {
         if (schedule == LearningRateSchedule.Constant) return 1;
-        if (completedSteps < warmupSteps) return (double)completedSteps / warmupSteps;
+        if (completedSteps < warmupSteps) return (double)(completedSteps + 1) / warmupSteps;
         if (schedule == LearningRateSchedule.LinearWarmupConstant) return 1;
         return Math.Max(0, (double)(totalSteps - completedSteps) / Math.Max(1, totalSteps - warmupSteps));
     }

@@ -11,7 +11,7 @@ namespace Microsoft.ML.DeltaLoRA.Tests.Bench;
 /// The spectrum measurement checked against facts that do not come from our own output: the singular values of a matrix
 /// built from known rank-one parts, and the rank bounds that follow from the update rules. LoRA's W_eff − W_0 = s·B_T·A_T has
 /// rank ≤ r; Delta-LoRA's = s·B_T·A_T + λ·s·(B_T·A_T − B_K·A_K) (telescoping sum of the W updates) has rank ≤ 2r, and more
-/// than r when B_K ≠ 0 (K = 4 here: the warmup's first step has learning rate 0, so with K = warmup = 1 B_K·A_K would be 0 and
+/// than r when B_K ≠ 0 (K = 4 here, so that B_K has moved well away from its zero start; with K = 0, B_K·A_K would be 0 and
 /// the change exactly s·(1 + λ)·B_T·A_T); full fine-tuning's Adam steps have no low-rank structure.
 /// </summary>
 public class SpectrumTests

@@ -122,6 +122,24 @@ public class CliEndToEndTests(CliTrainingFixture trained) : IClassFixture<CliTra
         Assert.All(all, p => Assert.Equal(1.0, p.GetProperty("probabilities").EnumerateObject().Sum(c => c.Value.GetDouble()), 5));
     }
 
+    /// <summary>Plain output is one line per input with tab-separated fields, whatever the text holds; blank input lines are counted.</summary>
+    [SharedFact]
+    public void Predict_escapes_tabs_and_line_breaks_and_reports_blank_input_lines()
+    {
+        _ = trained.Train; // the model
+        var run = CliRun.Of("predict", "--model", trained.ModelPath, "a\ttab and\na line break", "back\\slash\r").Succeeded();
+        var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Equal("a\\ttab and\\na line break", lines[0].Split('\t')[2]);
+        Assert.Equal("back\\\\slash\\r", lines[1].Split('\t')[2]);
+
+        var input = Path.Combine(trained.Folder, "with-blanks.txt");
+        File.WriteAllText(input, "first\n\nsecond\n   \nthird\n");
+        var withBlanks = CliRun.Of("predict", "--model", trained.ModelPath, "--input", input).Succeeded();
+        Assert.Equal(3, withBlanks.OutputLines.Length);
+        Assert.Contains($"warning: skipped 2 blank line(s) of '{input}' (first on line 2); the other 3 are predicted.", withBlanks.Error);
+    }
+
     [SharedFact]
     public void A_text_pair_model_trains_on_rte_with_a_validation_set_and_predicts_pairs()
     {

@@ -62,6 +62,21 @@ public sealed class CliInputErrorTests : IDisposable
         => Train("--dataset", Sst2Train, "--max-length", "512").FailedWith("--max-length 512", "at most 64 tokens");
 
     [SharedFact]
+    public void A_model_option_naming_a_file_says_it_is_a_file()
+    {
+        var zip = _folder.WriteFile("m.zip", "not a model folder");
+        CliRun.Of("train", "--dataset", Sst2Train, "--model", zip).FailedWith($"--model '{zip}' is a file; expected a model name", "read by evaluate and predict");
+    }
+
+    [SharedFact]
+    public void A_test_fraction_that_is_not_a_number_gets_one_line()
+    {
+        var run = Train("--dataset", Sst2Train, "--test-fraction", "NaN");
+        run.FailedWith("--test-fraction must be between 0 and 1 (exclusive); found NaN.");
+        Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [SharedFact]
     public void A_missing_model_folder_is_reported()
     {
         var missing = _folder.File("no-model");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using DeltaLoRA.Cli;
+using Output = DeltaLoRA.Cli.Output;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
@@ -59,6 +60,58 @@ public sealed class CliReliabilityTests : IDisposable
         var run = Train("/proc/deltalora-test/m.zip", "--dataset", CliTrainingFixture.Sst2Train);
         run.FailedWith("--out '/proc/deltalora-test/m.zip': the folder '/proc/deltalora-test' cannot be written");
         Assert.Equal("", run.Output);
+    }
+
+    /// <summary>--out, or the loss curve beside it, naming a data file of the run (directly or through links) would replace the data.</summary>
+    [SharedFact]
+    public void An_out_that_is_an_input_file_is_refused_before_training_and_the_data_is_kept()
+    {
+        var data = _folder.File("t.tsv");
+        File.Copy(CliTrainingFixture.Sst2Train, data);
+        var original = File.ReadAllBytes(data);
+        var linkToData = _folder.File("link.zip");
+        File.CreateSymbolicLink(linkToData, data);
+        var linkedFolder = _folder.File("linked");
+        Directory.CreateSymbolicLink(linkedFolder, _folder.Path);
+
+        foreach (var output in new[] { data, linkToData, Path.Combine(linkedFolder, "t.tsv") })
+        {
+            var run = Train(output, "--dataset", data);
+            run.FailedWith($"--out '{output}' is the --dataset file '{data}', which this run reads; choose another --out");
+            Assert.Equal("", run.Output);
+        }
+        var lossNamed = _folder.File("m.loss.csv");
+        File.Copy(CliTrainingFixture.Sst2Eval, lossNamed);
+        Train(_folder.File("m.zip"), "--dataset", data, "--test-dataset", lossNamed)
+            .FailedWith($"would write its loss curve ('{lossNamed}') over the --test-dataset file");
+        CliRun.Of("sweep", "--model", CliTrainingFixture.RobertaFolder, "--dataset", data, "--out", linkToData, "--max-trials", "1")
+            .FailedWith($"--out '{linkToData}' is the --dataset file");
+
+        Assert.Equal(original, File.ReadAllBytes(data));
+        Assert.False(File.Exists(_folder.File("m.zip")));
+    }
+
+    [SharedFact]
+    public void A_failed_run_leaves_no_folder_it_created_for_out()
+    {
+        var created = _folder.File("new");
+        Train(Path.Combine(created, "deeper", "m.zip"), "--dataset", CliTrainingFixture.Sst2Train, "--label-col", "nope").FailedWith("--label-col 'nope'");
+        Assert.False(Directory.Exists(created), "the folders made for --out were left");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_folder.Path));
+    }
+
+    /// <summary>m.zip and m.bin share m.loss.csv and m.loss.png: a run replacing another model's loss files says so.</summary>
+    [SharedFact]
+    public void Loss_files_of_another_model_with_the_same_stem_are_replaced_with_a_warning()
+    {
+        var (csv, png) = (_folder.WriteFile("m.loss.csv", "another model's"), _folder.WriteFile("m.loss.png", "another model's"));
+        var data = _folder.WriteFile("small.tsv", string.Join('\n', File.ReadLines(CliTrainingFixture.Sst2Train).Take(41)) + "\n");
+        var run = Train(_folder.File("m.bin"), "--dataset", data, "--epochs", "1", "--examples", "0").Succeeded();
+        Assert.Contains($"warning: '{csv}' and '{png}' exist without '{_folder.File("m.bin")}': another model's, with the same name stem? This run replaces them.", run.Error);
+        Assert.StartsWith(Output.LossCurve.CsvHeader, File.ReadAllText(csv));
+
+        var again = Train(_folder.File("m.bin"), "--dataset", data, "--epochs", "1", "--examples", "0").Succeeded();
+        Assert.DoesNotContain("exist without", again.Error); // its own loss files, beside its own model
     }
 
     [SharedFact]

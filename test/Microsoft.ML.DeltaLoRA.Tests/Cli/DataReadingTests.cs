@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using DeltaLoRA.Cli;
 using DeltaLoRA.Cli.Data;
@@ -45,6 +46,33 @@ public sealed class DataReadingTests : IDisposable
         Assert.Equal([("pos", "first line\nsecond, line\nthird \"line\""), ("neg", "plain"), ("neg", "a\r\nb")], Read(rows));
         Assert.Equal(0, rows.Skipped.Count);
         Assert.Equal([2, 5, 6], file.Rows.Select(r => r.LineNumber));
+    }
+
+    /// <summary>An RFC 4180 reader reads from a quote that is never closed to the end of the file as one field.</summary>
+    [Fact]
+    public void A_csv_whose_quote_is_never_closed_is_refused_naming_the_line()
+    {
+        var rows = Enumerable.Range(1, 255).Select(i => i == 10 ? "\"an opening quote, never closed,pos" : $"row {i} with \"\"quoted\"\" words,{(i % 2 == 0 ? "pos" : "neg")}");
+        var path = Write("unclosed.csv", string.Join('\n', ["text,label", .. rows]) + "\n");
+        var error = Assert.Throws<UserErrorException>(() => TabularFile.Inspect(path, "--dataset", hasHeader: true, separator: null));
+        Assert.Equal($"--dataset '{path}': the quote on line 11 is never closed, so lines 11–256 would be read as one field and their records lost. " +
+            "Close the quote, or write a quote inside a field as two (\"\"), as RFC 4180 does.", error.Message);
+
+        // Quotes closed, or a tab-separated file (quotes are ordinary characters there): every record is read.
+        var closed = Write("closed.csv", "text,label\n\"one, \"\"two\"\"\",pos\n\"three\nfour\",neg\nfive,pos\n");
+        Assert.Equal(3, TabularFile.Inspect(closed, "--dataset", true, null).Rows.Count);
+        var tsv = Write("stray.tsv", "text\tlabel\n\"a stray quote\tpos\nb\tneg\n");
+        Assert.Equal(2, TabularFile.Inspect(tsv, "--dataset", true, null).Rows.Count);
+    }
+
+    [Fact]
+    public void Columns_named_alike_are_named_in_a_note()
+    {
+        var path = Write("twice.tsv", "text\tlabel\ttext\tlabel\tother\na\tpos\tb\tneg\tc\n");
+        var file = TabularFile.Inspect(path, "--dataset", true, null);
+        var rows = TabularData.Load(new MLContext(1), file, TextThenLabel, TaskKind.Classification);
+        var note = Assert.Single(TabularData.RequireRows(rows, file, "--dataset", TextThenLabel, TaskKind.Classification));
+        Assert.Equal($"'{path}' names more than one column alike: 'text' (columns 0, 2); 'label' (columns 1, 3). A name finds its first column; name another by its 0-based index.", note);
     }
 
     [Fact]
@@ -118,6 +146,39 @@ public sealed class DataReadingTests : IDisposable
         File.WriteAllBytes(path, [0x50, 0x4B, 0x03, 0x04, 0x00, 0x00, 0x08, 0x00, .. Enumerable.Repeat((byte)0x41, 100)]);
         var error = Assert.Throws<UserErrorException>(() => TabularFile.Inspect(path, "--dataset", true, null));
         Assert.Contains($"--dataset '{path}' is not a text file", error.Message);
+    }
+
+    /// <summary>
+    /// A pipe or a device has no end a reader can wait for (a writer may never stop, /dev/zero never does): only regular
+    /// files are read. The pipe here has a writer with two rows, which a reader of any file would have taken.
+    /// </summary>
+    [Fact]
+    public void A_pipe_or_a_device_is_refused_unread()
+    {
+        var pipe = _folder.File("rows.tsv");
+        using (var mkfifo = Process.Start("mkfifo", [pipe])) mkfifo.WaitForExit();
+        using var writer = Process.Start("sh", ["-c", $"printf 'text\\tlabel\\na\\tpos\\nb\\tneg\\n' > '{pipe}'"]);
+        try
+        {
+            var error = Assert.Throws<UserErrorException>(() => TabularFile.Inspect(pipe, "--dataset", true, null));
+            Assert.Equal($"--dataset '{pipe}' has nothing to read: it is empty, or not a regular file (a device, a pipe or a /proc file); expected a .tsv or .csv file.", error.Message);
+        }
+        finally
+        {
+            if (!writer.HasExited) writer.Kill();
+        }
+        Assert.Contains("not a regular file", Assert.Throws<UserErrorException>(() => TabularFile.Inspect("/dev/zero", "--dataset", true, null)).Message);
+    }
+
+    [Fact]
+    public void A_line_over_1_MiB_is_refused_naming_the_file_and_the_line()
+    {
+        var path = Write("long.tsv", $"text\tlabel\nshort\tpos\n{new string('x', DataFileText.MaxLineBytes)}\tneg\nshort\tneg\n");
+        var error = Assert.Throws<UserErrorException>(() => TabularFile.Inspect(path, "--dataset", true, null));
+        Assert.Equal($"--dataset '{path}': line 3 is 1,048,580 bytes long, more than the 1,048,576 a line may have; expected a data file of text rows, one per line.", error.Message);
+
+        var longest = Write("longest.tsv", $"text\tlabel\n{new string('x', DataFileText.MaxLineBytes - 4)}\tpos\nb\tneg\n");
+        Assert.Equal(2, TabularFile.Inspect(longest, "--dataset", true, null).Rows.Count);
     }
 
     /// <summary>GLUE's MRPC has a byte order mark and stray quotes inside fields: a tab-separated file is read without quoting.</summary>

@@ -87,6 +87,34 @@ public class TextClassificationModelTests
         Assert.Contains("q_lin", error.Message);
     }
 
+    /// <summary>A config is data: sizes beyond what the weights present can hold are refused before a network of that size is built.</summary>
+    [SharedFact]
+    public void AConfigDeclaringMoreWeightsThanArePresentIsRefused()
+    {
+        var fixture = HuggingFaceFixtures.ModelFolder("bert", "BertForSequenceClassification");
+        using var folder = new Microsoft.ML.DeltaLoRA.Tests.MLNet.TemporaryDirectory();
+        foreach (var file in Directory.GetFiles(fixture)) File.Copy(file, Path.Combine(folder.Path, Path.GetFileName(file)));
+        var configPath = Path.Combine(folder.Path, "config.json");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        config["num_hidden_layers"] = 2000;
+        File.WriteAllText(configPath, config.ToJsonString());
+        var error = Assert.Throws<InvalidDataException>(() => TextClassificationModel.LoadPretrained(folder.Path, numLabels: 2));
+        Assert.Contains($"The model configuration '{configPath}' declares 2000 layers of hidden size", error.Message);
+        Assert.Contains($"but the folder '{folder.Path}' has ", error.Message);
+
+        using var model = TextClassificationModel.LoadPretrained(fixture, numLabels: 2);
+        var tampered = new Dictionary<string, byte[]>(model.ToFiles()) { ["config.json"] = System.Text.Encoding.UTF8.GetBytes(config.ToJsonString()) };
+        var zipError = Assert.Throws<InvalidDataException>(() => TextClassificationModel.FromFiles(tampered, "m.zip"));
+        Assert.Contains("The model configuration 'config.json in m.zip' declares 2000 layers", zipError.Message);
+        Assert.Contains($"but '{TextClassificationModel.WeightsFileName}' in m.zip has ", zipError.Message);
+
+        // The fixture's own config over links to its files, as in a Hugging Face cache snapshot, loads.
+        using var linked = new Microsoft.ML.DeltaLoRA.Tests.MLNet.TemporaryDirectory();
+        foreach (var file in Directory.GetFiles(fixture)) File.CreateSymbolicLink(Path.Combine(linked.Path, Path.GetFileName(file)), file);
+        using var throughLinks = TextClassificationModel.LoadPretrained(linked.Path, numLabels: 2);
+        Assert.Equal(2, throughLinks.NumLabels);
+    }
+
     [SharedFact]
     public void DamagedFilesAreNamedInErrors()
     {
@@ -105,6 +133,15 @@ public class TextClassificationModelTests
 
         var notOurs = files.Where(f => f.Key != TextClassificationModel.ManifestFileName).ToDictionary();
         Assert.Contains("not a Delta-LoRA model", Assert.Throws<InvalidDataException>(() => TextClassificationModel.FromFiles(notOurs, "zip")).Message);
+
+        // A tampered config is named by the zip it came in, not by the temporary folder it was unpacked into (gone by then).
+        foreach (var config in new[] { "{ not json", "{\"model_type\": \"bert\"}" })
+        {
+            var tampered = new Dictionary<string, byte[]>(files) { ["config.json"] = System.Text.Encoding.UTF8.GetBytes(config) };
+            var message = Assert.Throws<InvalidDataException>(() => TextClassificationModel.FromFiles(tampered, "m.zip")).Message;
+            Assert.Contains("m.zip", message);
+            Assert.DoesNotContain(ModelUnpackFolder.NamePrefix, message);
+        }
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace Microsoft.ML.DeltaLoRA.Tests.Training;
 /// Replays the fine-tuner's optimizer steps with an independent implementation of PyTorch's AdamW algorithm
 /// (torch.optim.AdamW documentation: decoupled decay θ ← θ·(1 − γλ), then θ ← θ − γ·m̂/(√v̂ + ε), β = (0.9, 0.999), ε = 1e-8),
 /// global-norm clipping as torch.nn.utils.clip_grad_norm_ (coefficient max/(‖g‖ + 1e-6), capped at 1) and
-/// Hugging Face's linear warmup/decay, all in float64 on a second copy of the model.
+/// the linear warmup (s/W from the first step) and Hugging Face's linear decay, all in float64 on a second copy of the model.
 /// </summary>
 public class AdamWOracleTests
 {
@@ -36,7 +36,7 @@ public class AdamWOracleTests
         var exactValues = trainable.ToDictionary(p => p.name, p => p.parameter.detach().to_type(ScalarType.Float64));
         var firstMoment = trainable.ToDictionary(p => p.name, p => torch.zeros_like(exactValues[p.name]));
         var secondMoment = trainable.ToDictionary(p => p.name, p => torch.zeros_like(exactValues[p.name]));
-        double[] learningRates = [0, peakLearningRate, peakLearningRate * 2 / 3, peakLearningRate / 3]; // c/W, then (T−c)/(T−W)
+        double[] learningRates = [peakLearningRate, peakLearningRate, peakLearningRate * 2 / 3, peakLearningRate / 3]; // s/W, then (T−c)/(T−W)
         var (sequences, labels) = TinyData.Examples(totalSteps * 6, seed: 12);
         bool clipped = false;
 

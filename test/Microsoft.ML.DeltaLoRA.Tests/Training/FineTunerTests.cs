@@ -116,7 +116,7 @@ public class FineTunerTests
 
         Assert.Equal(Enumerable.Range(1, 6), progress.Reports.Select(r => r.Step));
         Assert.Equal([8 / 20.0, 16 / 20.0, 1, 28 / 20.0, 36 / 20.0, 2], progress.Reports.Select(r => r.Epoch)); // windows of 8, 8, 4 examples
-        double[] expectedRates = [0, 0.5e-3, 1e-3, 0.75e-3, 0.5e-3, 0.25e-3]; // c/W, then (T − c)/(T − W) with T = 6, W = 2
+        double[] expectedRates = [0.5e-3, 1e-3, 1e-3, 0.75e-3, 0.5e-3, 0.25e-3]; // s/W, then (T − c)/(T − W) with T = 6, W = 2, c = s − 1
         Assert.Equal(expectedRates, progress.Reports.Select(r => r.LearningRate), (a, b) => Math.Abs(a - b) < 1e-15);
         Assert.All(progress.Reports, r => Assert.True(r.Loss > 0 && double.IsFinite(r.Loss) && r.ExamplesPerSecond > 0 && r.ValidationMetric is null));
         Assert.Equal(progress.Reports.Select(r => r.Loss), summary.StepLosses);
