@@ -62,7 +62,10 @@ public class FineTuningOptions
     /// <summary>Total number of optimizer steps; overrides <see cref="Epochs"/> when set.</summary>
     public int? MaxSteps { get; set; }
 
-    /// <summary>Longest tokenized input, special tokens included; longer inputs are truncated.</summary>
+    /// <summary>
+    /// Longest tokenized input, special tokens included; longer inputs are truncated. At most the number of positions the
+    /// model numbers (512 for BERT-style models, 128 for USE-Lite); Fit refuses more once the model is read.
+    /// </summary>
     public int MaxSequenceLength { get; set; } = 128;
 
     /// <summary>

@@ -1,7 +1,6 @@
 using Microsoft.ML.DeltaLoRA.Checkpoints;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
-using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace DeltaLoRA.Cli.Training;
 
@@ -51,8 +50,7 @@ internal static class ModelChoice
     public static int MaxTokens(string? modelPath)
     {
         if (IsUseLite(modelPath)) return new UseLiteConfig().MaxPositions;
-        var config = EncoderConfig.Load(NamedModels.ResolveFolder(modelPath));
-        return config.Family == ModelFamily.Roberta ? config.MaxPositionEmbeddings - config.PadTokenId - 1 : config.MaxPositionEmbeddings;
+        return EncoderConfig.Load(NamedModels.ResolveFolder(modelPath)).MaxSequenceLength;
     }
 
     public static string Describe(string? modelPath)

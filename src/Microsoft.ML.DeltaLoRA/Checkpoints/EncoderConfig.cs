@@ -48,6 +48,12 @@ internal sealed record EncoderConfig
 
     public int HeadSize => HiddenSize / NumAttentionHeads;
 
+    /// <summary>
+    /// The longest sequence the position embeddings can number: <c>max_position_embeddings</c>, less the padding offset
+    /// where the family numbers positions from pad + 1 (RoBERTa: 514 − 1 − 1 = 512).
+    /// </summary>
+    public int MaxSequenceLength => ModelFamilies.Of(Family).PositionsFollowPadding ? MaxPositionEmbeddings - PadTokenId - 1 : MaxPositionEmbeddings;
+
     /// <summary>The Hugging Face <c>model_type</c> of the family.</summary>
     public string ModelType => ModelTypeOf(Family);
 

@@ -29,9 +29,11 @@ internal static class TorchSharpFineTuning
         var device = DeviceSelection.Resolve(gpuDeviceId, fallbackToCpu, log);
         var model = TextClassificationModel.LoadPretrained(options.ModelPath, trainingSet.OutputCount, options.DropoutOverride, device, options.Pooling,
             options.PairEncoding);
+        string source = options.ModelPath ?? $"the default model ({NamedModels.Default.Name})";
         try
         {
-            log($"Model: {model.Family} from {options.ModelPath ?? $"the default model ({NamedModels.Default.Name})"}, pooling {model.Network.Pooling}"
+            RequireMaxSequenceLengthFits(model, source, options.MaxSequenceLength);
+            log($"Model: {model.Family} from {source}, pooling {model.Network.Pooling}"
                 + $"{(trainingSet.SecondTexts is null ? "" : $", pairs as a {model.Network.PairEncoding}")}, on {device}.");
             foreach (var note in model.LoadNotes) log(note);
             var sequences = Encode(model, trainingSet, options.MaxSequenceLength);
@@ -67,6 +69,16 @@ internal static class TorchSharpFineTuning
             model.Dispose();
             throw;
         }
+    }
+
+    // Before any row is encoded: a longer input would otherwise fail inside the first step (or, for USE-Lite, be clipped unseen).
+    private static void RequireMaxSequenceLengthFits(TextClassificationModel model, string source, int maxSequenceLength)
+    {
+        int limit = model.Network.MaxSequenceLength;
+        if (maxSequenceLength > limit)
+            throw new ArgumentOutOfRangeException(nameof(DeltaLoRAOptions.MaxSequenceLength), maxSequenceLength,
+                $"MaxSequenceLength is {maxSequenceLength}, but the {model.Family} model from {source} accepts at most {limit} tokens (the positions it numbers); " +
+                $"set MaxSequenceLength to {limit} or less.");
     }
 
     private static List<EncodedSequence> Encode(TextClassificationModel model, TextTrainingSet rows, int maxSequenceLength)

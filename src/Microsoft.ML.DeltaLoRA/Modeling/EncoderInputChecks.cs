@@ -9,16 +9,16 @@ namespace Microsoft.ML.DeltaLoRA.Modeling;
 /// </summary>
 internal static class EncoderInputChecks
 {
-    public static void Check(EncoderBatch batch, EncoderConfig config, long maxSequenceLength)
+    public static void Check(EncoderBatch batch, EncoderConfig config)
     {
         var ids = batch.InputIds;
         if (ids.dim() != 2)
             throw new ArgumentOutOfRangeException(nameof(batch), $"input_ids must have shape [batch, sequence]; found [{string.Join(", ", ids.shape)}].");
         if (ids.dtype != ScalarType.Int64)
             throw new ArgumentOutOfRangeException(nameof(batch), $"input_ids must be int64; found {ids.dtype}.");
-        if (ids.shape[1] > maxSequenceLength)
+        if (ids.shape[1] > config.MaxSequenceLength)
             throw new ArgumentOutOfRangeException(nameof(batch),
-                $"input_ids has sequence length {ids.shape[1]}, but this {config.ModelType} model accepts at most {maxSequenceLength} tokens (max_position_embeddings {config.MaxPositionEmbeddings}).");
+                $"input_ids has sequence length {ids.shape[1]}, but this {config.ModelType} model accepts at most {config.MaxSequenceLength} tokens (max_position_embeddings {config.MaxPositionEmbeddings}).");
         CheckSameShape(batch.AttentionMask, ids, "attention_mask");
         if (batch.TokenTypeIds is { } types)
         {

@@ -16,6 +16,13 @@ internal abstract class SequenceClassifier : Module<EncoderBatch, Tensor>
 
     public abstract ModelFamily Family { get; }
 
+    /// <summary>
+    /// The longest sequence, in tokens, that the encoder numbers positions for: <see cref="Checkpoints.EncoderConfig.MaxSequenceLength"/>
+    /// for the Hugging Face families, <see cref="UseLite.UseLiteConfig.MaxPositions"/> for USE-Lite (whose graph would clip longer
+    /// inputs). Fit refuses a longer MaxSequenceLength.
+    /// </summary>
+    public abstract int MaxSequenceLength { get; }
+
     /// <summary>Number of outputs of the task head (classes, or 1 for regression).</summary>
     public abstract int NumLabels { get; }
 

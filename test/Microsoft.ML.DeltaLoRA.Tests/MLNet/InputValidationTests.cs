@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
+using Microsoft.ML.DeltaLoRA.Tests.Modeling;
 using static Microsoft.ML.DeltaLoRA.Tests.MLNet.MLNetTestData;
 using Microsoft.ML.DeltaLoRA.MLNet;
 
@@ -193,6 +194,44 @@ public class InputValidationTests
         Assert.Equal(5, model.OutputCount);
         Assert.Equal(new KeyDataViewType(typeof(uint), 5), model.GetOutputSchema(rows.Schema)["PredictedLabel"].Type);
         Assert.Equal(4, ReadScores(model.Transform(rows)).Count(s => s.Length == 5));
+    }
+
+    /// <summary>
+    /// The tiny fixtures number 64 positions (BERT and DistilBERT: max_position_embeddings 64; RoBERTa: 66, counted from
+    /// pad + 1 = 2). A longer MaxSequenceLength is refused once the model is read, before any row is encoded or any step runs;
+    /// 64 trains, on rows long enough to fill all 64 positions.
+    /// </summary>
+    [SharedTheory]
+    [InlineData("bert", 128)]
+    [InlineData("distilbert", 65)]
+    [InlineData("roberta", 65)]
+    public void A_MaxSequenceLength_beyond_the_models_positions_is_refused_before_training(string family, int tooLong)
+    {
+        var ml = new MLContext(seed: 1);
+        string longText = string.Join(" ", Enumerable.Repeat("a long and rather good film", 30));
+        var rows = ml.Data.LoadFromEnumerable(new[]
+        {
+            new SparseKeyRow { Sentence1 = longText, Label = 0 },
+            new SparseKeyRow { Sentence1 = "short", Label = 1 },
+        });
+        var reports = new List<TrainingProgress>();
+        var options = ClassificationOptions();
+        options.ModelPath = HuggingFaceFixtures.ModelFolder(family, HuggingFaceFixtures.ClassName(family, "ForSequenceClassification"));
+        options.MaxSequenceLength = tooLong;
+        options.Progress = new SynchronousProgress(reports.Add);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Classifier(ml, options).Fit(rows));
+
+        Assert.Equal(nameof(DeltaLoRAOptions.MaxSequenceLength), error.ParamName);
+        Assert.Contains($"MaxSequenceLength is {tooLong}, but the ", error.Message);
+        Assert.Contains($"from {options.ModelPath} accepts at most 64 tokens", error.Message);
+        Assert.Contains("set MaxSequenceLength to 64 or less", error.Message);
+        Assert.Empty(reports);
+
+        options.MaxSequenceLength = 64;
+        using var model = Classifier(ml, options).Fit(rows);
+        Assert.NotEmpty(reports);
+        Assert.Equal(2, ReadScores(model.Transform(rows)).Length);
     }
 
     [Fact]

@@ -37,6 +37,8 @@ internal sealed class TinyClassifier : SequenceClassifier
 
     public override ModelFamily Family => ModelFamily.Bert;
     public override int NumLabels => _numLabels;
+    /// <summary>No position embeddings: any length.</summary>
+    public override int MaxSequenceLength => int.MaxValue;
     public override IReadOnlyList<string> HeadParameterPrefixes => ["classifier."];
     public override IReadOnlyList<string> DefaultAdapterTargets => ["query", "value"];
 

@@ -38,11 +38,6 @@ internal sealed class BertEmbeddings : HuggingFaceModule<Tensor, Tensor?, Tensor
     /// <summary>The word embedding matrix [vocabulary, hidden], which masked-LM decoders share.</summary>
     public Tensor WordEmbeddingWeight => wordEmbeddings.weight!;
 
-    /// <summary>The longest sequence these embeddings can number.</summary>
-    public long MaxSequenceLength => PositionsFollowPadding
-        ? config.MaxPositionEmbeddings - config.PadTokenId - 1
-        : config.MaxPositionEmbeddings;
-
     public override Tensor forward(Tensor inputIds, Tensor? tokenTypeIds)
     {
         using var scope = torch.NewDisposeScope();

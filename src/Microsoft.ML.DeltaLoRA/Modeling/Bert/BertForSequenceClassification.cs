@@ -45,6 +45,7 @@ internal sealed class BertForSequenceClassification : SequenceClassifier, IPretr
 
     public override ModelFamily Family => ModelFamily.Bert;
     public override int NumLabels { get; }
+    public override int MaxSequenceLength => Config.MaxSequenceLength;
     public override SentencePooling Pooling { get; }
     public override SentencePairEncoding PairEncoding { get; }
     public override IReadOnlyList<string> HeadParameterPrefixes { get; }

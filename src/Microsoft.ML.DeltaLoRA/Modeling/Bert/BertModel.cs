@@ -34,7 +34,7 @@ internal class BertModel : PretrainedEncoder
 
     public override EncoderOutput Encode(EncoderBatch batch, bool outputHiddenStates = false)
     {
-        if (CheckInputs) EncoderInputChecks.Check(batch, Config, Embeddings.MaxSequenceLength);
+        if (CheckInputs) EncoderInputChecks.Check(batch, Config);
         var hiddenStates = outputHiddenStates ? new List<Tensor>() : null;
         Tensor? last = null;
         try

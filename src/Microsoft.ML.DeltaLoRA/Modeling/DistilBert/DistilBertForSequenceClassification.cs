@@ -42,6 +42,7 @@ internal sealed class DistilBertForSequenceClassification : SequenceClassifier, 
 
     public override ModelFamily Family => ModelFamily.DistilBert;
     public override int NumLabels { get; }
+    public override int MaxSequenceLength => Config.MaxSequenceLength;
 
     public override Tensor forward(EncoderBatch batch)
     {

@@ -23,7 +23,7 @@ internal sealed class DistilBertModel : PretrainedEncoder
 
     public override EncoderOutput Encode(EncoderBatch batch, bool outputHiddenStates = false)
     {
-        if (CheckInputs) EncoderInputChecks.Check(batch, Config, Config.MaxPositionEmbeddings);
+        if (CheckInputs) EncoderInputChecks.Check(batch, Config);
         var hiddenStates = outputHiddenStates ? new List<Tensor>() : null;
         Tensor? last = null;
         try

@@ -31,6 +31,7 @@ internal sealed class RobertaForSequenceClassification : SequenceClassifier, IPr
 
     public override ModelFamily Family => ModelFamily.Roberta;
     public override int NumLabels { get; }
+    public override int MaxSequenceLength => Config.MaxSequenceLength;
 
     public override Tensor forward(EncoderBatch batch)
     {

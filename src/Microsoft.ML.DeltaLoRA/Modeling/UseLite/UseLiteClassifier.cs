@@ -47,6 +47,7 @@ internal sealed class UseLiteClassifier : SequenceClassifier
     public override ModelFamily Family => ModelFamily.UseLite;
 
     public override int NumLabels { get; }
+    public override int MaxSequenceLength => encoder.Config.MaxPositions;
 
     /// <summary>USE-Lite's encoder itself averages the token states into its sentence vector.</summary>
     public override SentencePooling Pooling => SentencePooling.MeanOfTokens;
