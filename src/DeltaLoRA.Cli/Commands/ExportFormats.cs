@@ -29,7 +29,14 @@ internal static class ExportFormats
 
     private static string Onnx(SavedModel model, string folder)
     {
-        OnnxFolderExport.Write(model.Scorer, folder);
+        try
+        {
+            OnnxFolderExport.Write(model.Scorer, folder);
+        }
+        catch (NotSupportedException unsupported) // a network with no ONNX graph writer (USE-Lite): the user's choice of model, not a bug
+        {
+            throw new UserErrorException(unsupported.Message);
+        }
         return "Wrote an ONNX model (model.onnx) with its tokenizer files and labels.json; the folder's README.md shows how to score it with ONNX Runtime.";
     }
 }

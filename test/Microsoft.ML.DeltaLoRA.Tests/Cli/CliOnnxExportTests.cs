@@ -8,6 +8,7 @@ using Microsoft.ML.DeltaLoRA.TextEncoding;
 using Microsoft.ML.DeltaLoRA.Tests.Export;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using Microsoft.ML.DeltaLoRA.Tests.MLNet;
+using Microsoft.ML.DeltaLoRA.Tests.Pretrained;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Tokenizers;
@@ -17,7 +18,7 @@ namespace Microsoft.ML.DeltaLoRA.Tests.Cli;
 /// <summary>
 /// <c>deltalora export --format onnx</c> on a model the CLI fine-tuned from the tiny BERT fixture on SST-2: ONNX Runtime, fed
 /// what our tokenizer makes of the exported tokenizer files, gives the zip's predicted classes (through labels.json) and its
-/// probabilities; and a bad --model or an existing --out leaves nothing behind.
+/// probabilities; and a bad --model, an existing --out or a USE-Lite model is one line that leaves nothing behind.
 /// </summary>
 public class CliOnnxExportTests(CliOnnxExportTests.BertTraining trained) : IClassFixture<CliOnnxExportTests.BertTraining>
 {
@@ -91,6 +92,20 @@ public class CliOnnxExportTests(CliOnnxExportTests.BertTraining trained) : IClas
         Assert.Single(run.Error.Trim().Split('\n'));
         Assert.Equal([Path.Combine(existing, "mine.txt")], Directory.GetFileSystemEntries(existing));
         Assert.Equal([existing], Directory.GetFileSystemEntries(folder.Path));
+    }
+
+    [NamedModelFact("use-lite")]
+    public void A_use_lite_model_is_one_line_saying_why_and_writes_nothing()
+    {
+        using var folder = new TemporaryDirectory();
+        var rows = folder.WriteFile("train.tsv", string.Join("\n", File.ReadLines(CliTrainingFixture.Sst2Train).Take(17)) + "\n");
+        CliRun.Of("train", "--dataset", rows, "--model", "use-lite", "--epochs", "1", "--out", folder.File("m.zip")).Succeeded();
+
+        var run = CliRun.Of("export", "--model", folder.File("m.zip"), "--format", "onnx", "--out", folder.File("out"));
+
+        run.FailedWith("USE-Lite models cannot be exported to ONNX");
+        Assert.Single(run.Error.Trim().Split('\n'));
+        Assert.All(Directory.GetFileSystemEntries(folder.Path), entry => Assert.DoesNotContain("out", Path.GetFileName(entry)));
     }
 
     [Theory]
