@@ -15,6 +15,7 @@ internal static class ExportFormats
     public static IReadOnlyList<ExportFormat> All { get; } =
     [
         new("hf", "a Hugging Face transformers folder (config.json, model.safetensors, tokenizer files, README.md)", HuggingFace),
+        new("onnx", "an ONNX folder (model.onnx, tokenizer files, labels.json, README.md with a C# scoring snippet)", Onnx),
     ];
 
     public static ExportFormat? Find(string name) => All.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -25,4 +26,17 @@ internal static class ExportFormats
         => HuggingFaceExport.Write(model.Scorer, folder) == HuggingFaceLayout.SequenceClassification
             ? "Wrote a transformers ...ForSequenceClassification folder (AutoModelForSequenceClassification.from_pretrained loads it)."
             : "Wrote the encoder as a transformers BertModel and the head apart: transformers has no class for this model's pooling; the folder's README.md shows how to apply it.";
+
+    private static string Onnx(SavedModel model, string folder)
+    {
+        try
+        {
+            OnnxFolderExport.Write(model.Scorer, folder);
+        }
+        catch (NotSupportedException unsupported) // a network with no ONNX graph writer (USE-Lite): the user's choice of model, not a bug
+        {
+            throw new UserErrorException(unsupported.Message);
+        }
+        return "Wrote an ONNX model (model.onnx) with its tokenizer files and labels.json; the folder's README.md shows how to score it with ONNX Runtime.";
+    }
 }

@@ -26,6 +26,13 @@ internal static class HuggingFaceExport
     /// <summary>The fitted model of an ML.NET pipeline, with the class names of its label's key values.</summary>
     public static HuggingFaceLayout Write(DeltaLoRATransformer transformer, string folder)
     {
+        var (model, task) = ModelAndTask(transformer);
+        return Write(model, task, folder);
+    }
+
+    /// <summary>The TorchSharp network of a fitted pipeline's model, and what it predicts: its label's class names, its pairs, its token limit.</summary>
+    public static (TextClassificationModel Model, ExportedTask Task) ModelAndTask(DeltaLoRATransformer transformer)
+    {
         ArgumentNullException.ThrowIfNull(transformer);
         if (transformer.Scorer.Engine is not TorchSharpScoringEngine engine)
             throw new InvalidOperationException($"This model scores with the '{transformer.Scorer.Engine.FormatTag}' engine, which holds no TorchSharp network to export.");
@@ -33,7 +40,7 @@ internal static class HuggingFaceExport
         var classNames = columns.Task == PredictionTask.Regression
             ? null
             : columns.ClassNames ?? Enumerable.Range(0, columns.OutputCount).Select(i => $"LABEL_{i}").ToArray();
-        return Write(engine.Model, new ExportedTask(classNames, columns.Sentence2ColumnName is not null, engine.MaxSequenceLength), folder);
+        return (engine.Model, new ExportedTask(classNames, columns.Sentence2ColumnName is not null, engine.MaxSequenceLength));
     }
 
     public static HuggingFaceLayout Write(TextClassificationModel model, ExportedTask task, string folder)
@@ -91,7 +98,7 @@ internal static class HuggingFaceExport
     }
 
     /// <summary>The tokenizer files stored with the model (the family's required files and the optional configs), as transformers reads them.</summary>
-    private static IReadOnlyList<KeyValuePair<string, byte[]>> TokenizerFiles(TextClassificationModel model)
+    public static IReadOnlyList<KeyValuePair<string, byte[]>> TokenizerFiles(TextClassificationModel model)
     {
         var stored = model.ArchitectureFiles;
         var missing = PretrainedTokenizers.RequiredFileNames(model.Family).Where(name => !stored.ContainsKey(name)).ToArray();

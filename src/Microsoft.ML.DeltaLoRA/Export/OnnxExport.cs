@@ -34,7 +34,14 @@ internal static class OnnxExport
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var proto = Build(model);
+        Write(Build(model), path);
+    }
+
+    /// <summary>Writes a graph <see cref="Build"/> made, as <see cref="Write(TextClassificationModel, string)"/> does.</summary>
+    public static void Write(ModelProto proto, string path)
+    {
+        ArgumentNullException.ThrowIfNull(proto);
+        ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
         var temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try

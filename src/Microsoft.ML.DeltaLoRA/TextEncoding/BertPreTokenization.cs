@@ -16,8 +16,10 @@ internal static class BertPreTokenization
 {
     private const string Punctuation = @"!-/:-@\[-`{-~\p{P}";
 
-    private static readonly Regex WordsAndPunctuation = new(
-        $@"[{Punctuation}]|[^\s{Punctuation}]+", RegexOptions.Compiled | RegexOptions.CultureInvariant);
+    /// <summary>A punctuation character, or a run of characters that are neither whitespace nor punctuation.</summary>
+    public const string Pattern = $@"[{Punctuation}]|[^\s{Punctuation}]+";
+
+    private static readonly Regex WordsAndPunctuation = new(Pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
     /// <summary>A pre-tokenizer that also keeps <paramref name="specialTokens"/> (as they appear after normalization) whole.</summary>
     public static PreTokenizer Create(IReadOnlyDictionary<string, int> specialTokens) => new RegexPreTokenizer(WordsAndPunctuation, specialTokens);

@@ -31,6 +31,9 @@ internal sealed class ByteLevelBpeSequenceTokenizer : SequenceTokenizer
 
     public override bool UsesTokenTypeIds => false;
 
+    /// <summary><c>add_prefix_space</c>: a text not starting with a space gets one, so its first word encodes as any later word does.</summary>
+    public bool AddsPrefixSpace => _addPrefixSpace;
+
     /// <exception cref="FileNotFoundException">A vocabulary file does not exist.</exception>
     /// <exception cref="InvalidDataException">A file cannot be read as a BPE vocabulary, or a special token is not in it.</exception>
     public static ByteLevelBpeSequenceTokenizer Create(string vocabPath, string mergesPath, ByteLevelBpeSettings? settings = null)
