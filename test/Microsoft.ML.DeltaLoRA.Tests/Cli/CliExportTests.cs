@@ -66,14 +66,16 @@ public class CliExportTests(CliTrainingFixture trained) : IClassFixture<CliTrain
     }
 
     [Theory]
-    [InlineData("missing.zip", "does not exist")]
-    [InlineData("not-a-model.zip", "is not an ML.NET model zip")]
-    public void A_bad_model_is_one_line_and_writes_nothing(string name, string message)
+    [InlineData("hf", "missing.zip", "does not exist")]
+    [InlineData("hf", "not-a-model.zip", "is not an ML.NET model zip")]
+    [InlineData("onnx", "missing.zip", "does not exist")]
+    [InlineData("onnx", "not-a-model.zip", "is not an ML.NET model zip")]
+    public void A_bad_model_is_one_line_and_writes_nothing(string format, string name, string message)
     {
         using var folder = new TemporaryDirectory();
         if (name == "not-a-model.zip") folder.WriteFile(name, "plain text, not a zip");
 
-        var run = CliRun.Of("export", "--model", folder.File(name), "--format", "hf", "--out", folder.File("out"));
+        var run = CliRun.Of("export", "--model", folder.File(name), "--format", format, "--out", folder.File("out"));
 
         run.FailedWith(message);
         Assert.Single(run.Error.Trim().Split('\n'));

@@ -108,21 +108,6 @@ public class CliOnnxExportTests(CliOnnxExportTests.BertTraining trained) : IClas
         Assert.All(Directory.GetFileSystemEntries(folder.Path), entry => Assert.DoesNotContain("out", Path.GetFileName(entry)));
     }
 
-    [Theory]
-    [InlineData("missing.zip", "does not exist")]
-    [InlineData("not-a-model.zip", "is not an ML.NET model zip")]
-    public void A_bad_model_is_one_line_and_writes_nothing(string name, string message)
-    {
-        using var folder = new TemporaryDirectory();
-        if (name == "not-a-model.zip") folder.WriteFile(name, "plain text, not a zip");
-
-        var run = CliRun.Of("export", "--model", folder.File(name), "--format", "onnx", "--out", folder.File("out"));
-
-        run.FailedWith(message);
-        Assert.Single(run.Error.Trim().Split('\n'));
-        Assert.All(Directory.GetFileSystemEntries(folder.Path), entry => Assert.EndsWith(name, entry));
-    }
-
     /// <summary>ORT's probabilities per sentence, fed padded batches of 16 of what <paramref name="tokenizer"/> makes of them.</summary>
     private static float[][] OnnxRuntimeProbabilities(InferenceSession session, SequenceTokenizer tokenizer, string[] sentences, int maxSequenceLength)
     {
