@@ -60,6 +60,7 @@ tar -C artifacts/cuda -xzf "$bundle_archive" || { log "cannot unpack $bundle_arc
 
 {
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"; echo "cores: $(nproc)"
+  grep -m 1 'model name' /proc/cpuinfo; echo "load average: $(cat /proc/loadavg)"
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1
   python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' 2>&1
   python3 -c 'import transformers, peft; print("transformers", transformers.__version__, "peft", peft.__version__)' 2>&1

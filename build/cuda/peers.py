@@ -95,6 +95,18 @@ def measure(shape, method, dtype, device, batch, length, warmup, steps):
             "peak_bytes": peak, "trainable_parameters": trainable, "last_loss": loss}
 
 
+def cpu_model():
+    """The processor's model name (platform.processor() is empty on most Linux systems)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu")
@@ -136,7 +148,9 @@ def main():
 
     report = {
         "device": str(device),
-        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_model(),
+        # Step times depend on the processor and on what else runs: name both.
+        "cpu_model": cpu_model(), "load_average": os.getloadavg(),
         "torch": torch.__version__, "transformers": transformers.__version__, "peft": peft.__version__,
         "threads": torch.get_num_threads(), "steps": args.steps, "warmup": args.warmup, "results": results,
     }

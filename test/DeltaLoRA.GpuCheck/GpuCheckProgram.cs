@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Microsoft.ML.DeltaLoRA.Benchmarks;
 using TorchSharp;
 
 namespace Microsoft.ML.DeltaLoRA.GpuCheck;
@@ -26,8 +27,10 @@ internal static class GpuCheckProgram
         var report = new CheckReport
         {
             Device = options.DeviceName,
-            Machine = $"{RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, "
-                + $"CUDA devices {(torch.cuda.is_available() ? torch.cuda.device_count() : 0)}, .NET {Environment.Version}",
+            // Step times depend on the processor and on what else runs: name both (our machines are not all the same CPU).
+            Machine = $"{MachineState.CpuModel()}, {Environment.ProcessorCount} cores, load average {MachineState.LoadAverage()}, "
+                + $"torch threads {torch.get_num_threads()}, CUDA devices {(torch.cuda.is_available() ? torch.cuda.device_count() : 0)}, "
+                + $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}",
             StartedUtc = DateTime.UtcNow,
         };
         string work = Path.Combine(options.OutputFolder, "work");
