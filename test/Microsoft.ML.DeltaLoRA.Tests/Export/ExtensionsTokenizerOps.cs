@@ -18,8 +18,9 @@ internal sealed class ExtensionsTokenizerOps : IDisposable
     private readonly SessionOptions options;
     private readonly InferenceSession session;
 
-    internal ExtensionsTokenizerOps(ModelProto model)
+    private ExtensionsTokenizerOps(ModelProto model)
     {
+        Proto = model;
         options = new SessionOptions();
         options.RegisterOrtExtensions();
         session = new InferenceSession(model.ToByteArray(), options);
@@ -31,7 +32,7 @@ internal sealed class ExtensionsTokenizerOps : IDisposable
     /// <paramref name="maxLength"/> tokens.
     /// </summary>
     public static ExtensionsTokenizerOps Bert(string vocabPath, bool lowerCase, int maxLength)
-        => new(Model("BertTokenizer", ["input_ids", "token_type_ids", "attention_mask"],
+        => new(Model("BertTokenizer", ["input_ids", "token_type_ids", "attention_mask"], ["sequence"],
             StringAttribute("vocab_file", File.ReadAllText(vocabPath)),
             IntAttribute("do_lower_case", lowerCase ? 1 : 0),
             IntAttribute("strip_accents", lowerCase ? 1 : 0),
@@ -39,18 +40,21 @@ internal sealed class ExtensionsTokenizerOps : IDisposable
 
     /// <summary>
     /// A byte-level BPE op (<c>GPT2Tokenizer</c>: no special tokens; <c>RobertaTokenizer</c>: &lt;s&gt; … &lt;/s&gt;) over
-    /// <c>vocab.json</c> and <c>merges.txt</c>: a batch of strings in, <c>input_ids</c> and <c>attention_mask</c> [batch, longest] out.
+    /// <c>vocab.json</c> and <c>merges.txt</c>: a batch of strings in, <c>input_ids</c> and <c>attention_mask</c> [1, texts, longest] out.
     /// </summary>
     public static ExtensionsTokenizerOps ByteLevelBpe(string opType, string vocabPath, string mergesPath, int paddingLength = -1)
-        => new(Model(opType, ["input_ids", "attention_mask"],
+        => new(Model(opType, ["input_ids", "attention_mask"], ["rows", "texts", "sequence"],
             StringAttribute("vocab", File.ReadAllText(vocabPath)),
             StringAttribute("merges", File.ReadAllText(mergesPath)),
             IntAttribute("padding_length", paddingLength)));
 
+    /// <summary>The one-node model; its text input is [1, texts], the shape ML.NET's ApplyOnnxModel gives a row's text.</summary>
+    public ModelProto Proto { get; }
+
     /// <summary>Runs the op on <paramref name="texts"/>; returns each output's values and shape by name.</summary>
     public IReadOnlyDictionary<string, (long[] Values, int[] Shape)> Run(params string[] texts)
     {
-        var input = NamedOnnxValue.CreateFromTensor("text", new DenseTensor<string>(texts, [texts.Length]));
+        var input = NamedOnnxValue.CreateFromTensor("text", new DenseTensor<string>(texts, [1, texts.Length]));
         using var results = session.Run([input]);
         return results.ToDictionary(r => r.Name, r =>
         {
@@ -65,7 +69,7 @@ internal sealed class ExtensionsTokenizerOps : IDisposable
         options.Dispose();
     }
 
-    internal static ModelProto Model(string opType, string[] outputs, params AttributeProto[] attributes)
+    private static ModelProto Model(string opType, string[] outputs, string[] outputDimensions, params AttributeProto[] attributes)
     {
         var node = new NodeProto { OpType = opType, Domain = Domain, Name = opType };
         node.Input.Add("text");
@@ -73,16 +77,21 @@ internal sealed class ExtensionsTokenizerOps : IDisposable
         node.Attribute.AddRange(attributes);
         var graph = new GraphProto { Name = opType.ToLowerInvariant() };
         graph.Node.Add(node);
-        graph.Input.Add(Value("text", DataType.String));
-        foreach (var output in outputs) graph.Output.Add(Value(output, DataType.Int64));
+        graph.Input.Add(Value("text", DataType.String, new TensorShapeProto.Types.Dimension { DimValue = 1 }, new TensorShapeProto.Types.Dimension { DimParam = "texts" }));
+        var dimensions = outputDimensions.Select(name => new TensorShapeProto.Types.Dimension { DimParam = name }).ToArray();
+        foreach (var output in outputs) graph.Output.Add(Value(output, DataType.Int64, dimensions));
         var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "Microsoft.ML.DeltaLoRA.Tests" };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = Domain, Version = 1 });
         return model;
     }
 
-    private static ValueInfoProto Value(string name, DataType type)
-        => new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } };
+    private static ValueInfoProto Value(string name, DataType type, params TensorShapeProto.Types.Dimension[] dimensions)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.AddRange(dimensions);
+        return new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } };
+    }
 
     private static AttributeProto StringAttribute(string name, string value)
         => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
