@@ -3,6 +3,7 @@ using Microsoft.ML.DeltaLoRA.Export;
 using Microsoft.ML.DeltaLoRA.MLNet;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
+using Microsoft.ML.DeltaLoRA.Tests.Modeling;
 using Microsoft.ML.DeltaLoRA.TextEncoding;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -14,8 +15,8 @@ namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 /// <summary>
 /// ONNX from ML.NET. <c>mlContext.Model.ConvertToOnnx</c> on a MapValueToKey → DeltaLoRA → MapKeyToValue pipeline refuses with the
 /// reason (it cannot carry text through our tokenization; docs/onnx.md) instead of writing a graph of MapKeyToValue alone; the
-/// alternative it names, <c>transformer.SaveAsOnnx</c>, scores the GLUE dev rows (872 SST-2 sentences, 408 MRPC pairs) as the fitted
-/// transformer does within 1e-4, both in ONNX Runtime and through <c>mlContext.Transforms.ApplyOnnxModel</c> fed token-id columns.
+/// alternative it names, <c>transformer.SaveAsOnnx</c>, scores the GLUE dev rows (872 SST-2 sentences, 408 MRPC pairs; RoBERTa and
+/// BERT fixtures) as the fitted transformer does within 1e-4, both in ONNX Runtime and through <c>mlContext.Transforms.ApplyOnnxModel</c> fed token-id columns.
 /// </summary>
 public class OnnxConversionTests(ITestOutputHelper output)
 {
@@ -37,15 +38,18 @@ public class OnnxConversionTests(ITestOutputHelper output)
         Assert.Equal(0, stream.Length);
     }
 
+    /// <summary>RoBERTa (the ML.NET tests' fixture) on single texts and pairs; BERT on pairs, whose graph also takes token types.</summary>
     [SharedTheory]
-    [InlineData("sst2")]
-    [InlineData("mrpc")]
-    public void SaveAsOnnxScoresTheDevRowsAsTheTransformerDoes(string task)
+    [InlineData("roberta", "sst2")]
+    [InlineData("roberta", "mrpc")]
+    [InlineData("bert", "mrpc")]
+    public void SaveAsOnnxScoresTheDevRowsAsTheTransformerDoes(string family, string task)
     {
         var ml = new MLContext(seed: 1);
         var (loader, train, options) = task == "sst2"
             ? (Sst2Loader(ml), Sst2Train, ClassificationOptions())
             : (MrpcLoader(ml), MrpcTrain, ClassificationOptions(sentence2: "Sentence2"));
+        options.ModelPath = HuggingFaceFixtures.ModelFolder(family, HuggingFaceFixtures.ClassName(family, "ForSequenceClassification"));
         var model = FitPipeline(ml, loader.Load(train), options);
         var transformer = model.OfType<DeltaLoRATransformer>().Single();
         var dev = loader.Load(SharedData.PathOf("data", "glue", task, "dev.tsv"));
@@ -68,7 +72,7 @@ public class OnnxConversionTests(ITestOutputHelper output)
 
         var ortDifference = MaxDifference(ours, ortScores);
         var mlnetDifference = MaxDifference(ours, mlnetScores);
-        output.WriteLine($"{task}: {texts.Length} rows, max |Score - probabilities| ORT {ortDifference:E2}, ApplyOnnxModel {mlnetDifference:E2}");
+        output.WriteLine($"{family} {task}: {texts.Length} rows, max |Score - probabilities| ORT {ortDifference:E2}, ApplyOnnxModel {mlnetDifference:E2}");
         Assert.True(ortDifference < Tolerance, $"ORT's probabilities differ from the Score column by up to {ortDifference:E3}");
         Assert.True(mlnetDifference < Tolerance, $"ApplyOnnxModel's probabilities differ from the Score column by up to {mlnetDifference:E3}");
         Assert.True(ours.Select(s => s.Max() - s.Min()).Max() > 1e-3, "the scores are all equal; the comparison would prove nothing");
