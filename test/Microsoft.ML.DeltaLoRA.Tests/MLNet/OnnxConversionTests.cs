@@ -113,6 +113,29 @@ public class OnnxConversionTests(ITestOutputHelper output)
         Assert.Equal(texts.Select(t => ours.Encode(t, null, 64).InputIds.Select(id => (long)id).ToArray()), ids);
     }
 
+    /// <summary>
+    /// Not what stops ConvertToOnnx: ML.NET's converter writes the opset imports itself ("" at most 12 and ai.onnx.ml 2, never
+    /// ai.onnx.contrib), yet ONNX Runtime runs an ai.onnx.contrib node in such a model once the Extensions ops are registered.
+    /// </summary>
+    [SharedFact]
+    public void OnnxRuntimeRunsAnExtensionsNodeWithoutItsOpsetImport()
+    {
+        var vocabulary = SharedData.PathOf("fixtures", "tokenizers", "bert-base-uncased-vocab.txt");
+        using var op = Export.ExtensionsTokenizerOps.Bert(vocabulary, lowerCase: true, maxLength: 64);
+        var model = op.Proto.Clone();
+        model.OpsetImport.Clear();
+        model.OpsetImport.Add(new Onnx.OperatorSetIdProto { Domain = "ai.onnx.ml", Version = 2 });
+        model.OpsetImport.Add(new Onnx.OperatorSetIdProto { Domain = "", Version = 12 });
+        using var options = new SessionOptions();
+        options.RegisterOrtExtensions();
+
+        using var session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model), options);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("text", new DenseTensor<string>(new[] { "hello world" }, [1, 1]))], ["input_ids"]);
+
+        var ours = WordPieceSequenceTokenizer.Create(vocabulary, new WordPieceSettings { LowerCase = true });
+        Assert.Equal(ours.Encode("hello world", null, 64).InputIds.Select(id => (long)id), results.Single().AsEnumerable<long>());
+    }
+
     private sealed class TextRow
     {
         public string text { get; set; } = "";
