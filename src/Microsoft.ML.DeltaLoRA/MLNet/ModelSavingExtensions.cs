@@ -1,9 +1,15 @@
+using Google.Protobuf;
+using Microsoft.ML.DeltaLoRA.Export;
+using Microsoft.ML.DeltaLoRA.MLNet;
+
 namespace Microsoft.ML;
 
 /// <summary>
-/// <c>MLContext.Model.Save(model, schema, path)</c> creates the file first and writes into it, so a failure part-way
-/// (a full disk, a model that cannot be saved) leaves a truncated zip at <c>path</c>. This writes a temporary file beside
-/// it and moves it into place only once the save succeeded.
+/// Saving a model whole or not at all. <c>MLContext.Model.Save(model, schema, path)</c> creates the file first and writes into
+/// it, so a failure part-way (a full disk, a model that cannot be saved) leaves a truncated zip at <c>path</c>;
+/// <see cref="SaveAtomically"/> writes a temporary file beside it and moves it into place only once the save succeeded.
+/// <see cref="SaveAsOnnx(DeltaLoRATransformer, Stream)"/> writes the fine-tuned model as an ONNX graph, which
+/// <c>mlContext.Model.ConvertToOnnx</c> cannot do for these models (docs/onnx.md).
 /// </summary>
 public static class ModelSavingExtensions
 {
@@ -33,6 +39,25 @@ public static class ModelSavingExtensions
             if (File.Exists(temporary)) File.Delete(temporary);
         }
     }
+
+    /// <summary>
+    /// Writes the fine-tuned model as a standard ONNX graph (opset 17, adapters merged) to <paramref name="stream"/>: int64
+    /// [batch, sequence] inputs <c>input_ids</c>, <c>attention_mask</c> and, for BERT, <c>token_type_ids</c> (a bi-encoder adds
+    /// the second text's, suffixed <c>_2</c>); outputs <c>logits</c> and, for a classifier, <c>probabilities</c>, in the order
+    /// of the Score column. Text is tokenized outside the graph (docs/onnx.md). Nothing is written when the model cannot be
+    /// exported.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A USE-Lite model (no ONNX graph writer for its network).</exception>
+    /// <exception cref="InvalidOperationException">The model scores with an engine that holds no TorchSharp network.</exception>
+    public static void SaveAsOnnx(this DeltaLoRATransformer transformer, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        OnnxExport.Build(HuggingFaceExport.ModelAndTask(transformer).Model).WriteTo(stream);
+    }
+
+    /// <summary>As <see cref="SaveAsOnnx(DeltaLoRATransformer, Stream)"/>, to <paramref name="filePath"/>, whole or not at all.</summary>
+    public static void SaveAsOnnx(this DeltaLoRATransformer transformer, string filePath)
+        => OnnxExport.Write(HuggingFaceExport.ModelAndTask(transformer).Model, filePath);
 
     private static string TemporaryPrefix(string fullPath)
         => Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.");

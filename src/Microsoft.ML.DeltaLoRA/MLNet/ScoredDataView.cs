@@ -5,9 +5,13 @@ namespace Microsoft.ML.DeltaLoRA.MLNet;
 /// <summary>
 /// The lazy result of <see cref="DeltaLoRATransformer.Transform"/>: nothing is scored until a cursor reads an added column.
 /// Row order is the source's; shuffling is not offered (scoring reads the source twice in the same order).
+/// It answers ML.NET's ONNX converter in ScoredDataView.Onnx.cs.
 /// </summary>
-internal sealed class ScoredDataView(IDataView source, ScoringRowMapper mapper) : IDataView
+internal sealed partial class ScoredDataView(IDataView source, ScoringRowMapper mapper) : IDataView
 {
+    /// <summary>The scored input (<c>IDataTransform.Source</c>, which ML.NET's ONNX converter walks back through).</summary>
+    public IDataView Source => source;
+
     public DataViewSchema Schema => mapper.OutputSchema;
 
     public bool CanShuffle => false;
