@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML.DeltaLoRA.Checkpoints;
+using Microsoft.ML.DeltaLoRA.MLNet;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
 using TorchSharp;
@@ -23,6 +24,16 @@ namespace Microsoft.ML.DeltaLoRA.Export;
 internal static class PeftAdapterExport
 {
     public const string ReadmeFileName = "README.md";
+
+    /// <summary>
+    /// Writes the adapter folder of a fitted pipeline's model, whose fine-tune changed its base by <paramref name="delta"/>;
+    /// the README's loading snippet names its classes.
+    /// </summary>
+    public static void Write(DeltaLoRATransformer transformer, FineTuneDelta delta, string baseModelNameOrPath, string folder)
+    {
+        var (model, task) = HuggingFaceExport.ModelAndTask(transformer);
+        Write(delta, model.Network, baseModelNameOrPath, folder, task.ClassNames);
+    }
 
     /// <summary>
     /// Writes the adapter folder. <paramref name="network"/> is the fine-tuned model's architecture (its layer names, shapes and

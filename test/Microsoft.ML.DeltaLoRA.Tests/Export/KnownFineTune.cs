@@ -40,7 +40,7 @@ internal sealed class KnownFineTune : IDisposable
                 using var scope = torch.NewDisposeScope();
                 var s = layer.Scaling;
                 using var sScalar = s.ToScalar();
-                using var spread = 0.3.ToScalar();
+                using var spread = 0.1.ToScalar();
                 layer.lora_A!.copy_(torch.randn(layer.lora_A.shape).mul_(spread));
                 layer.lora_B!.copy_(torch.randn(layer.lora_B.shape).mul_(spread));
                 Tensor left, right;

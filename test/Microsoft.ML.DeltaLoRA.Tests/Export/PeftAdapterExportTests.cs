@@ -7,6 +7,7 @@ using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
 using Microsoft.ML.DeltaLoRA.Tests.Checkpoints;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
+using Microsoft.ML.DeltaLoRA.Tests.Modeling;
 using Microsoft.ML.DeltaLoRA.Tests.MLNet;
 using Xunit.Abstractions;
 
@@ -196,6 +197,34 @@ public class PeftAdapterExportTests(ITestOutputHelper output)
         var before = File.ReadAllBytes(adapter.WeightsFile);
         Assert.Throws<IOException>(() => PeftAdapterExport.Write(fineTune.Delta, fineTune.Model.Network, fineTune.Fixture, adapter.Folder));
         Assert.Equal(before, File.ReadAllBytes(adapter.WeightsFile));
+    }
+
+    [SharedFact]
+    public void A_fitted_pipeline_model_exports_with_its_class_names_in_the_loading_snippet()
+    {
+        // Three classes, as the BERT fixture's head (the labels are arbitrary: only their names reach the README).
+        string[] classes = ["negative", "neutral", "positive"];
+        var rows = HuggingFaceExportTests.Sst2Sentences(48).Select((text, i) => new LabelledText { Text = text, Label = classes[i % 3] }).ToList();
+        var ml = new MLContext(seed: 1);
+        var options = MLNetTestData.ClassificationOptions();
+        options.ModelPath = HuggingFaceFixtures.ModelFolder("bert", "BertForSequenceClassification");
+        options.Sentence1ColumnName = nameof(LabelledText.Text);
+        options.Pooling = SentencePooling.Pooler;
+        options.Method = FineTuningMethod.LoRA;
+        var fitted = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.MulticlassClassification.Trainers.DeltaLoRA(options)).Fit(ml.Data.LoadFromEnumerable(rows));
+        using var fineTune = new KnownFineTune("bert", 0.0); // a delta of this architecture (the fit's own delta is the compact save's to capture)
+        using var folder = new TemporaryDirectory();
+        var target = folder.File("adapter");
+        PeftAdapterExport.Write(fitted.LastTransformer, fineTune.Delta, fineTune.Fixture, target);
+        var readme = File.ReadAllText(Path.Combine(target, PeftAdapterExport.ReadmeFileName));
+        Assert.Contains("id2label={0: \"negative\", 1: \"neutral\", 2: \"positive\"}", readme);
+        Assert.Contains($"from_pretrained(\"{fineTune.Fixture}\"", readme);
+    }
+
+    public sealed class LabelledText
+    {
+        public string Text { get; set; } = "";
+        public string Label { get; set; } = "";
     }
 
     /// <summary>Every module that holds <paramref name="tensorName"/>: <c>a</c>, <c>a.b</c> for <c>a.b.weight</c>.</summary>
