@@ -115,7 +115,7 @@ internal sealed class TextClassificationModel : IDisposable
     public static ModelFamily FamilyOf(string? modelPath)
     {
         var folder = NamedModels.ResolveFolder(modelPath);
-        if (PeftNames.IsAdapterFolder(folder)) return PeftAdapterImport.BaseFamily(folder);
+        if (PeftNames.IsAdapterFolder(folder)) return EncoderConfig.Load(PeftAdapterImport.BaseFolder(folder)).Family;
         return UseLiteModelFiles.IsModelFolder(folder) ? ModelFamily.UseLite : EncoderConfig.Load(folder).Family;
     }
 

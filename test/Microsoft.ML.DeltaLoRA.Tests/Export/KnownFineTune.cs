@@ -23,12 +23,15 @@ internal sealed class KnownFineTune : IDisposable
     public const double Alpha = 8;
     public const int MaxTokens = 48;
 
-    public KnownFineTune(string family, double updateRatio)
+    /// <param name="family">The fixture family: bert, roberta or distilbert.</param>
+    /// <param name="updateRatio">λ: 0 for LoRA.</param>
+    /// <param name="numLabels">The head's outputs; null: the fixture's own (3).</param>
+    public KnownFineTune(string family, double updateRatio, int? numLabels = null)
     {
         Fixture = HuggingFaceFixtures.ModelFolder(family, HuggingFaceFixtures.ClassName(family, "ForSequenceClassification"));
         var config = EncoderConfig.Load(Fixture);
         torch.random.manual_seed(20261206);
-        Model = TextClassificationModel.LoadPretrained(Fixture, config.NumLabels, pooling: PeftAdapterImport.TransformersPooling(config.Family));
+        Model = TextClassificationModel.LoadPretrained(Fixture, numLabels ?? config.NumLabels, pooling: PeftAdapterImport.TransformersPooling(config.Family));
         var network = Model.Network;
         AdapterInjector.Inject(network, new AdapterConfig(Rank, Alpha, RankStabilized: false, TargetModules: null));
 

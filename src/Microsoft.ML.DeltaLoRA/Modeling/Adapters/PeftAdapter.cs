@@ -62,7 +62,7 @@ internal sealed class PeftAdapter : IDisposable
                     continue;
                 }
                 var (module, isA) = PeftNames.ParseLora(key)
-                    ?? throw new NotSupportedException(
+                    ?? throw new InvalidDataException(
                         $"The tensor '{key}' in '{file}' is not a LoRA factor of a linear layer (<module>.lora_A.weight or .lora_B.weight); " +
                         "DoRA magnitudes and LoRA on embeddings are not supported.");
                 var pair = factors.GetValueOrDefault(module);

@@ -7,7 +7,8 @@ namespace Microsoft.ML.DeltaLoRA.Modeling.Adapters;
 /// <summary>
 /// The part of a Hugging Face PEFT LoRA adapter's <c>adapter_config.json</c> that decides what the adapter computes, read with
 /// every option this library does not reproduce refused (DoRA, fan_in_fan_out, trained biases, per-layer rank or α patterns,
-/// layer selections): an adapter is applied exactly, or not at all.
+/// layer selections): an adapter is applied exactly, or not at all. Refusals are <see cref="InvalidDataException"/>s, as for any
+/// file the library cannot read, naming the file and the option.
 /// </summary>
 /// <param name="TaskType">PEFT's <c>task_type</c>: <c>SEQ_CLS</c>, or null.</param>
 /// <param name="Rank">r: the rows of every lora_A and the columns of every lora_B.</param>
@@ -76,23 +77,23 @@ internal sealed record PeftAdapterConfig(
     {
         var peftType = String(root, "peft_type", file);
         if (peftType != "LORA")
-            throw new NotSupportedException($"'{file}' describes a PEFT adapter of type '{peftType ?? "(none)"}'; only LoRA adapters (peft_type \"LORA\") can be loaded.");
+            throw new InvalidDataException($"'{file}' describes a PEFT adapter of type '{peftType ?? "(none)"}'; only LoRA adapters (peft_type \"LORA\") can be loaded.");
         var taskType = String(root, "task_type", file);
         if (taskType is not null && taskType != SequenceClassificationTask)
-            throw new NotSupportedException(
+            throw new InvalidDataException(
                 $"'{file}' has task_type \"{taskType}\"; only sequence-classification adapters (\"{SequenceClassificationTask}\", PeftModelForSequenceClassification) can be loaded.");
         RequireUnset(root, "use_dora", JsonValueKind.True, "DoRA (use_dora true) rescales each weight column; only plain LoRA is supported", file);
         RequireUnset(root, "fan_in_fan_out", JsonValueKind.True, "fan_in_fan_out true stores GPT-2-style Conv1D weights; BERT, RoBERTa and DistilBERT use nn.Linear", file);
         var bias = String(root, "bias", file) ?? "none";
         if (bias != "none")
-            throw new NotSupportedException($"'{file}' has bias \"{bias}\": the adapter trained biases too; only bias \"none\" adapters are supported.");
+            throw new InvalidDataException($"'{file}' has bias \"{bias}\": the adapter trained biases too; only bias \"none\" adapters are supported.");
         foreach (var pattern in new[] { "rank_pattern", "alpha_pattern" })
         {
             if (root[pattern] is JsonObject { Count: > 0 })
-                throw new NotSupportedException($"'{file}' sets {pattern} (a rank or α per layer); only adapters with one r and one lora_alpha are supported.");
+                throw new InvalidDataException($"'{file}' sets {pattern} (a rank or α per layer); only adapters with one r and one lora_alpha are supported.");
         }
         if (root["layers_to_transform"] is JsonNode layers && !(layers is JsonArray { Count: 0 }))
-            throw new NotSupportedException($"'{file}' sets layers_to_transform; only adapters on every layer its target_modules name are supported.");
+            throw new InvalidDataException($"'{file}' sets layers_to_transform; only adapters on every layer its target_modules name are supported.");
 
         int rank = root["r"] is JsonValue r && r.TryGetValue<int>(out var rValue) && rValue > 0
             ? rValue
@@ -134,6 +135,6 @@ internal sealed record PeftAdapterConfig(
     private static void RequireUnset(JsonObject root, string key, JsonValueKind refused, string why, string file)
     {
         if (root[key] is JsonValue value && value.GetValueKind() == refused)
-            throw new NotSupportedException($"'{file}' sets {key}: {why}.");
+            throw new InvalidDataException($"'{file}' sets {key}: {why}.");
     }
 }

@@ -51,12 +51,12 @@ internal static class PeftAdapterImport
         }
     }
 
-    /// <summary>The family of the base model named by the adapter folder's config, read without loading weights.</summary>
-    public static ModelFamily BaseFamily(string adapterFolder)
+    /// <summary>The folder of the base model named by the adapter folder's config (its base_model_name_or_path), found without loading weights.</summary>
+    public static string BaseFolder(string adapterFolder)
     {
         var reference = PeftAdapterConfig.Read(adapterFolder).BaseModelNameOrPath
             ?? throw new InvalidDataException($"'{Path.Combine(adapterFolder, PeftAdapterConfig.FileName)}' has no base_model_name_or_path.");
-        return EncoderConfig.Load(ResolveBase(reference, adapterFolder, explicitBase: false)).Family;
+        return ResolveBase(reference, adapterFolder, explicitBase: false);
     }
 
     /// <summary>
@@ -70,7 +70,7 @@ internal static class PeftAdapterImport
     {
         ModelFamily.Roberta => "classifier.out_proj.weight",
         ModelFamily.Bert or ModelFamily.DistilBert => "classifier.weight",
-        _ => throw new NotSupportedException($"PEFT adapters apply to transformers models (BERT, RoBERTa, DistilBERT); the base is a {family} model."),
+        _ => throw new InvalidDataException($"PEFT adapters apply to transformers models (BERT, RoBERTa, DistilBERT); the base is a {family} model."),
     };
 
     /// <summary>
@@ -90,7 +90,7 @@ internal static class PeftAdapterImport
         if (PeftNames.IsAdapterFolder(folder))
             throw new InvalidDataException($"{source} is itself a PEFT adapter folder; the base must be a full model.");
         if (UseLiteModelFiles.IsModelFolder(folder))
-            throw new NotSupportedException($"{source} is a USE-Lite model; PEFT adapters apply to transformers models (BERT, RoBERTa, DistilBERT).");
+            throw new InvalidDataException($"{source} is a USE-Lite model; PEFT adapters apply to transformers models (BERT, RoBERTa, DistilBERT).");
         return folder;
     }
 }
