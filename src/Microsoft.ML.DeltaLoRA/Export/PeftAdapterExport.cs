@@ -53,6 +53,8 @@ internal static class PeftAdapterExport
         var linear = network.named_modules().Where(m => m.module is LoRALinear).ToDictionary(m => m.name, m => (LoRALinear)m.module, StringComparer.Ordinal);
         var parameters = ModuleTensors.Export(network);
         var modules = delta.AdaptedWeights.Select(w => AdaptedModule(w, linear)).ToArray();
+        var repeated = modules.GroupBy(m => m, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null) throw new ArgumentException($"The fine-tune lists the adapted weight '{repeated.Key}.weight' twice.", nameof(delta));
         var modulesToSave = ModulesToSave(delta, network, parameters);
         int rank = delta.AdaptedWeights.Max(w => w.Rank);
         var baseName = NamedModels.Find(baseModelNameOrPath)?.HubId ?? baseModelNameOrPath;

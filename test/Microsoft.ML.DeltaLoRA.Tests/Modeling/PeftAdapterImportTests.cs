@@ -94,6 +94,21 @@ public class PeftAdapterImportTests
         Assert.True(HuggingFaceExportTests.MaxDifference(Logits(baseModel), Logits(imported)) > 1e-2);
     }
 
+    [SharedFact]
+    public void Target_modules_as_a_regular_expression_selects_as_the_list_does()
+    {
+        using var listed = new HandMadeAdapter();
+        using var fromList = PeftAdapterImport.Load(listed.Write());
+        using var pattern = new HandMadeAdapter();
+        pattern.Config["target_modules"] = @".*\.attention\.self\.(query|value)";
+        using var fromPattern = PeftAdapterImport.Load(pattern.Write());
+        Assert.Equal(Logits(fromList), Logits(fromPattern));
+
+        using var narrow = new HandMadeAdapter();
+        narrow.Config["target_modules"] = @".*\.query";
+        Assert.Contains("does not select", Assert.Throws<InvalidDataException>(() => PeftAdapterImport.Load(narrow.Write()).Dispose()).Message);
+    }
+
     public static TheoryData<string, Action<HandMadeAdapterEdit>, Type, string[]> BadAdapters() => new()
     {
         { "wrong rank", a => a.Config["r"] = 4, typeof(InvalidDataException), ["r = 4", "lora_A [2, 32]", PeftNames.WeightsFileName] },
@@ -120,6 +135,7 @@ public class PeftAdapterImportTests
         { "another PEFT method", a => a.Config["peft_type"] = "IA3", typeof(InvalidDataException), ["'IA3'", "LORA"] },
         { "another task", a => a.Config["task_type"] = "CAUSAL_LM", typeof(InvalidDataException), ["\"CAUSAL_LM\"", "SEQ_CLS"] },
         { "a rank per layer", a => a.Config["rank_pattern"] = new JsonObject { ["query"] = 8 }, typeof(InvalidDataException), ["rank_pattern"] },
+        { "a target pattern that does not parse", a => a.Config["target_modules"] = "(query", typeof(InvalidDataException), ["target_modules regular expression"] },
         { "an unknown base", a => a.Config["base_model_name_or_path"] = "nobody/no-such-model", typeof(DirectoryNotFoundException),
             ["'nobody/no-such-model'", "neither a folder nor", "sentence-transformers/all-MiniLM-L6-v2"] },
     };

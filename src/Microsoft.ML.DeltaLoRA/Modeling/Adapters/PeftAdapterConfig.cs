@@ -43,11 +43,12 @@ internal sealed record PeftAdapterConfig(
 
     /// <summary>
     /// Whether PEFT puts a LoRA adapter on the module named <paramref name="moduleName"/> (PEFT's <c>check_target_module_exists</c>):
-    /// a list entry matches the whole name or a suffix at a dot boundary; a string is a regular expression for the whole name.
+    /// a list entry matches the whole name or a suffix at a dot boundary; a string is a regular expression for the whole name
+    /// (matched under a time limit: the file may come from anyone).
     /// </summary>
     public bool Targets(string moduleName)
         => TargetModulesPattern is not null
-            ? Regex.IsMatch(moduleName, $"^(?:{TargetModulesPattern})$", RegexOptions.CultureInvariant)
+            ? Regex.IsMatch(moduleName, $"^(?:{TargetModulesPattern})$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1))
             : TargetModules!.Any(target => PeftNames.MatchesTarget(moduleName, target));
 
     /// <summary>
@@ -108,6 +109,14 @@ internal sealed record PeftAdapterConfig(
         switch (root["target_modules"])
         {
             case JsonValue value when value.TryGetValue<string>(out var pattern):
+                try
+                {
+                    _ = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                }
+                catch (ArgumentException e)
+                {
+                    throw new InvalidDataException($"'{file}' has a target_modules regular expression that does not parse: {e.Message}", e);
+                }
                 targetPattern = pattern;
                 break;
             case JsonArray array when array.Count > 0:
