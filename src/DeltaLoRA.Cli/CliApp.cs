@@ -27,6 +27,7 @@ internal static class CliApp
             SweepCommand.Create(terminal),
             FetchModelCommand.Create(terminal),
             ExportCommand.Create(terminal),
+            ImportPeftCommand.Create(terminal),
         };
 
         var parsed = root.Parse(args);

@@ -1,5 +1,6 @@
 using DeltaLoRA.Cli.Training;
 using Microsoft.ML.DeltaLoRA.Export;
+using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
 
 namespace DeltaLoRA.Cli.Commands;
 
@@ -16,6 +17,7 @@ internal static class ExportFormats
     [
         new("hf", "a Hugging Face transformers folder (config.json, model.safetensors, tokenizer files, README.md)", HuggingFace),
         new("onnx", "an ONNX folder (model.onnx, tokenizer files, labels.json, README.md with a C# scoring snippet)", Onnx),
+        new("peft", "a Hugging Face PEFT LoRA adapter folder for the model's base (adapter_config.json, adapter_model.safetensors, README.md); LoRA and Delta-LoRA models saved with their fine-tune delta", Peft),
     ];
 
     public static ExportFormat? Find(string name) => All.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -39,4 +41,26 @@ internal static class ExportFormats
         }
         return "Wrote an ONNX model (model.onnx) with its tokenizer files and labels.json; the folder's README.md shows how to score it with ONNX Runtime.";
     }
+
+    private static string Peft(SavedModel model, string folder)
+    {
+        var (delta, baseModel) = SavedFineTune(model) ?? throw new UserErrorException(
+            "--format peft: this model zip holds the fine-tuned network only, not what the fine-tune changed in its base; a LoRA or Delta-LoRA model " +
+            "saved with its delta carries that (a full fine-tune has none). Export this model with --format hf.");
+        try
+        {
+            PeftAdapterExport.Write(model.Scorer, delta, baseModel, folder);
+        }
+        catch (NotSupportedException unsupported) // a head transformers cannot compute (mean pooling): the user's choice of model, not a bug
+        {
+            throw new UserErrorException(unsupported.Message);
+        }
+        return "Wrote a PEFT LoRA adapter (adapter_config.json, adapter_model.safetensors); the folder's README.md shows how PeftModel.from_pretrained applies it to its base.";
+    }
+
+    /// <summary>
+    /// The fine-tune's delta and its base model's reference, as the model zip stores them. Storing them is the compact save's
+    /// (issue #25, item 1); until it is merged no zip carries them, and this returns null.
+    /// </summary>
+    private static (FineTuneDelta Delta, string BaseModel)? SavedFineTune(SavedModel model) => null;
 }

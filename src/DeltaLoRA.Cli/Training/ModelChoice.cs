@@ -1,12 +1,13 @@
 using Microsoft.ML.DeltaLoRA.Checkpoints;
 using Microsoft.ML.DeltaLoRA.Modeling;
+using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
 using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 
 namespace DeltaLoRA.Cli.Training;
 
 /// <summary>
 /// The pretrained model --model names: a Hugging Face folder, a USE-Lite folder, a model name from the model cache
-/// (minilm, arctic-xs, use-lite), or (null) the default model.
+/// (minilm, arctic-xs, use-lite), a PEFT LoRA adapter folder (its base with the adapter merged), or (null) the default model.
 /// </summary>
 internal static class ModelChoice
 {
@@ -50,7 +51,8 @@ internal static class ModelChoice
     public static int MaxTokens(string? modelPath)
     {
         if (IsUseLite(modelPath)) return new UseLiteConfig().MaxPositions;
-        return EncoderConfig.Load(NamedModels.ResolveFolder(modelPath)).MaxSequenceLength;
+        var folder = NamedModels.ResolveFolder(modelPath);
+        return EncoderConfig.Load(PeftNames.IsAdapterFolder(folder) ? PeftAdapterImport.BaseFolder(folder) : folder).MaxSequenceLength;
     }
 
     public static string Describe(string? modelPath)

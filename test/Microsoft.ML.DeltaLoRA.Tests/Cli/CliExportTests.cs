@@ -51,6 +51,16 @@ public class CliExportTests(CliTrainingFixture trained) : IClassFixture<CliTrain
     }
 
     [SharedFact]
+    public void Export_peft_of_a_zip_without_the_fine_tunes_delta_is_one_line_and_writes_nothing()
+    {
+        trained.Train.Succeeded();
+        using var folder = new TemporaryDirectory();
+        CliRun.Of("export", "--model", trained.ModelPath, "--format", "peft", "--out", folder.File("adapter"))
+            .FailedWith("--format peft", "not what the fine-tune changed", "--format hf");
+        Assert.Empty(Directory.GetFileSystemEntries(folder.Path));
+    }
+
+    [SharedFact]
     public void An_existing_out_is_refused_and_left_as_it_was()
     {
         trained.Train.Succeeded();
@@ -70,6 +80,8 @@ public class CliExportTests(CliTrainingFixture trained) : IClassFixture<CliTrain
     [InlineData("hf", "not-a-model.zip", "is not an ML.NET model zip")]
     [InlineData("onnx", "missing.zip", "does not exist")]
     [InlineData("onnx", "not-a-model.zip", "is not an ML.NET model zip")]
+    [InlineData("peft", "missing.zip", "does not exist")]
+    [InlineData("peft", "not-a-model.zip", "is not an ML.NET model zip")]
     public void A_bad_model_is_one_line_and_writes_nothing(string format, string name, string message)
     {
         using var folder = new TemporaryDirectory();
