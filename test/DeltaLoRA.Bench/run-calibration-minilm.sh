@@ -31,6 +31,9 @@
 #   CoLA    4,810 steps (10 × 481):  adapters ≈ 15 min, Full ≈ 42 min → ≈ 1.2 h
 # ≈ 8 process-hours for one seed on a core of its own; early stopping shortens the 10-epoch tasks, other jobs on the 2 shared
 # cores (this one yields to them: autogroup nice 19) stretch it, likely 1.5–2× here. Each further seed costs as much again.
+# Observed at launch (2026-12-06 07:22–07:29 UTC, load average 45–50 from the other sessions' builds and tests): SST-2 Delta-LoRA's
+# first 600 steps took about 7 minutes (0.7 s per step, 29–131 examples/s between progress lines): under that load the first run
+# takes hours, not 40 minutes.
 # Logs: OUT/calibration.log; CPU time: OUT/calibration.cpu (the date, then bash `times`: its 2nd line is the children's user and system time).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -5,6 +5,7 @@ using DeltaLoRA.Bench.Reporting;
 using DeltaLoRA.Bench.Study;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
 using Microsoft.ML.DeltaLoRA.Tests.Modeling;
+using Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
 namespace Microsoft.ML.DeltaLoRA.Tests.Bench;
 
