@@ -71,6 +71,20 @@ internal static class BenchCommandLine
         Description = "A study's runs.csv; the table is written to paired.md beside it.",
         Required = true,
     };
+    private static readonly Option<string?> Rates = new("--rates")
+    {
+        Description = "A study's runs.csv whose final runs give each task × method's learning rate (--lr-grid Method=RATE overrides a method).",
+    };
+    private static readonly Option<int?> Patience = new("--patience")
+    {
+        Description = $"Early stopping: stop after this many epochs without a better validation metric; 0 runs every epoch (default {CalibrationPlan.DefaultPatience}). The best epoch's weights are kept either way.",
+    };
+    private static readonly Option<string?> Commit = new("--commit") { Description = "The commit of this build, recorded with every run (run-calibration-minilm.sh passes it)." };
+    private static readonly Option<string> CalibrationFile = new("--csv")
+    {
+        Description = "A calibration.csv; the summary is written to calibration.md beside it.",
+        Required = true,
+    };
     private static readonly Option<int> SpectrumSeed = new("--seed") { Description = "The seed of the spectrum runs (default 1).", DefaultValueFactory = _ => 1 };
 
     public static RootCommand Build(TextWriter log)
@@ -152,12 +166,37 @@ internal static class BenchCommandLine
             log.WriteLine($"Paired comparison written to {path}");
         }));
 
+        var calibrate = new Command("calibrate",
+            "Fine-tune each task on its whole training split (less the validation split) for up to --epochs (default: SST-2 3, the others 10) with early stopping on validation, at the rates a study chose (--rates) or given (--lr-grid, one value each); score dev; append each run to calibration.csv and summarize it in calibration.md (default: 1 seed, DeltaLoRA, LoRA, Full).");
+        foreach (var option in shared) calibrate.Options.Add(option);
+        calibrate.Options.Add(Tasks);
+        calibrate.Options.Add(Methods);
+        calibrate.Options.Add(Rates);
+        calibrate.Options.Add(Patience);
+        calibrate.Options.Add(Commit);
+        calibrate.SetAction(parse => Guarded(log, () => WithThreads(parse, () =>
+        {
+            var (settings, plan) = CalibrationSettings(parse);
+            CalibrationRunner.Run(settings, plan, log);
+        })));
+
+        var calibrationSummary = new Command("calibration-summary", "Write calibration.md from a calibration.csv (finished runs so far) without making a run.");
+        calibrationSummary.Options.Add(CalibrationFile);
+        calibrationSummary.SetAction(parse => Guarded(log, () =>
+        {
+            var csv = parse.GetValue(CalibrationFile)!;
+            if (!File.Exists(csv)) throw new FileNotFoundException($"--csv: '{csv}' does not exist; give a calibration.csv.", csv);
+            log.WriteLine($"Calibration summary written to {CalibrationRunner.WriteSummary(CalibrationLog.Open(csv))}");
+        }));
+
         var root = new RootCommand("Accuracy study of Delta-LoRA vs LoRA vs full fine-tuning on GLUE, through Microsoft.ML.DeltaLoRA's ML.NET API.");
         root.Subcommands.Add(study);
         root.Subcommands.Add(sensitivity);
         root.Subcommands.Add(spectrum);
         root.Subcommands.Add(ranks);
         root.Subcommands.Add(paired);
+        root.Subcommands.Add(calibrate);
+        root.Subcommands.Add(calibrationSummary);
         return root;
     }
 
@@ -195,6 +234,32 @@ internal static class BenchCommandLine
         if (parse.GetValue(RawTargets)) settings = settings with { StandardizeTargets = false };
         settings.Validate();
         return settings;
+    }
+
+    /// <summary>
+    /// The study settings and plan of <c>calibrate</c>: the shared options, except that the training rows default to the whole split
+    /// (outside --quick), the seeds to 1 and the methods to the three fine-tuning ones; --epochs sets every task's budget (default
+    /// <see cref="CalibrationPlan.DefaultMaxEpochs"/>), --steps is refused (a calibration run is counted in epochs).
+    /// </summary>
+    public static (StudySettings Settings, CalibrationPlan Plan) CalibrationSettings(ParseResult parse)
+    {
+        if (parse.GetValue(Steps) is int steps) throw new ArgumentOutOfRangeException("--steps", steps, "calibrate trains for up to --epochs epochs with early stopping; --steps does not apply.");
+        var settings = Settings(parse);
+        if (parse.GetValue(TrainSize) is null && !parse.GetValue(Quick)) settings = settings with { TrainSize = int.MaxValue };
+        if (parse.GetValue(Seeds) is null) settings = settings with { SeedCount = 1 };
+        if (parse.GetValue(Methods) is not { Length: > 0 }) settings = settings with { Methods = StudyMethods.All.Where(m => m.FineTunes()).ToArray() };
+        var epochs = parse.GetValue(Epochs) is int e
+            ? GlueTask.All.ToDictionary(t => t.Name, _ => e)
+            : CalibrationPlan.DefaultMaxEpochs;
+        int patience = parse.GetValue(Patience) ?? CalibrationPlan.DefaultPatience;
+        if (patience < 0) throw new ArgumentOutOfRangeException("--patience", patience, $"--patience must be 0 or more; found {patience}.");
+        var given = parse.GetValue(LrGrid) is { Length: > 0 } grids ? ParseGrids(grids, new Dictionary<StudyMethod, double[]>()) : new Dictionary<StudyMethod, double[]>();
+        foreach (var (method, grid) in given)
+            if (grid.Length != 1) throw new ArgumentOutOfRangeException("--lr-grid", string.Join(",", grid), $"calibrate runs one learning rate per method; give --lr-grid {method}=RATE.");
+        var studyRates = parse.GetValue(Rates) is { } runs ? ChosenRates.Read(runs, StudyRunner.ModelNameOf(settings.ModelPath)) : null;
+        var plan = new CalibrationPlan(epochs, patience, given.ToDictionary(p => p.Key, p => p.Value[0]), studyRates, parse.GetValue(Commit) ?? "");
+        // The runner sets each task's epochs from the plan; one epoch here only keeps the settings valid on their own.
+        return (settings with { Steps = null, Epochs = 1 }, plan);
     }
 
     /// <summary>"Method=rate,rate,…" entries replacing those methods' grids.</summary>

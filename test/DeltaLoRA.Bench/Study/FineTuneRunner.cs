@@ -11,12 +11,14 @@ namespace DeltaLoRA.Bench.Study;
 /// One Delta-LoRA, LoRA or full fine-tuning run through the library's public ML.NET API, as a user would write it:
 /// <c>MulticlassClassification.Trainers.DeltaLoRA</c> (between MapValueToKey and MapKeyToValue) or
 /// <c>Regression.Trainers.DeltaLoRA</c>, a fixed number of optimizer steps, then Transform on the validation and dev rows.
+/// With an early-stopping patience (calibration runs), the validation rows also go to the trainer as its ValidationSet: it
+/// scores them after every epoch, stops after that many epochs without improvement and keeps the best epoch's weights.
 /// </summary>
 internal static class FineTuneRunner
 {
-    public static RunResult Run(RunSpec spec, TaskData data, StudySettings settings, TextWriter log)
+    public static RunResult Run(RunSpec spec, TaskData data, StudySettings settings, TextWriter log, int? earlyStoppingPatience = null)
     {
-        var fitted = Fit(spec, data, settings, log);
+        var fitted = Fit(spec, data, settings, log, earlyStoppingPatience);
         var clock = Stopwatch.StartNew();
         TaskScores validation;
         TaskScores? dev;
@@ -33,14 +35,21 @@ internal static class FineTuneRunner
         double evalSeconds = clock.Elapsed.TotalSeconds;
 
         int warmup = settings.WarmupStepsFor(spec.Steps);
-        return new RunResult(new RunRecord(spec, validation.Score, dev, warmup, fitted.TrainSeconds, evalSeconds), fitted.Losses);
+        return new RunResult(new RunRecord(spec, validation.Score, dev, warmup, fitted.TrainSeconds, evalSeconds), fitted.Losses, fitted.ValidationByEpoch);
     }
 
-    /// <summary>A fitted pipeline, the context that made it, its per-step training losses and its training time.</summary>
-    public sealed record FittedRun(MLContext Context, ITransformer Model, IReadOnlyList<LossPoint> Losses, double TrainSeconds);
+    /// <summary>
+    /// A fitted pipeline, the context that made it, its per-step training losses, the trainer's validation metric per epoch
+    /// (empty without early stopping) and its training time.
+    /// </summary>
+    public sealed record FittedRun(MLContext Context, ITransformer Model, IReadOnlyList<LossPoint> Losses, IReadOnlyList<double> ValidationByEpoch, double TrainSeconds);
 
-    /// <summary>Trains the run's pipeline; the caller scores it and then frees it with <see cref="Release"/>.</summary>
-    public static FittedRun Fit(RunSpec spec, TaskData data, StudySettings settings, TextWriter log)
+    /// <summary>
+    /// Trains the run's pipeline; the caller scores it and then frees it with <see cref="Release"/>. With
+    /// <paramref name="earlyStoppingPatience"/> the trainer validates on <c>data.Validation</c> after every epoch (patience 0:
+    /// every epoch runs, the best one's weights are kept).
+    /// </summary>
+    public static FittedRun Fit(RunSpec spec, TaskData data, StudySettings settings, TextWriter log, int? earlyStoppingPatience = null)
     {
         if (!spec.Method.FineTunes()) throw new ArgumentOutOfRangeException(nameof(spec), spec.Method, "FineTuneRunner runs DeltaLoRA, LoRA and Full only.");
         double learningRate = spec.LearningRate ?? throw new ArgumentOutOfRangeException(nameof(spec), "null", "A fine-tuning run needs a learning rate.");
@@ -67,24 +76,35 @@ internal static class FineTuneRunner
             Seed = spec.Seed,
             LengthBucketing = true,
             Progress = progress,
+            EarlyStoppingPatience = earlyStoppingPatience ?? 0,
         };
+        var validation = earlyStoppingPatience is null ? null : data.Validation;
 
         var clock = Stopwatch.StartNew();
-        var model = data.Task.IsRegression ? FitRegression(ml, options, data.Train, settings.TargetScalingFor(data)) : FitClassification(ml, options, data.Train);
-        return new FittedRun(ml, model, progress.Losses, clock.Elapsed.TotalSeconds);
+        var model = data.Task.IsRegression
+            ? FitRegression(ml, options, data.Train, validation, settings.TargetScalingFor(data))
+            : FitClassification(ml, options, data.Train, validation);
+        return new FittedRun(ml, model, progress.Losses, progress.ValidationByEpoch, clock.Elapsed.TotalSeconds);
     }
 
-    private static ITransformer FitClassification(MLContext ml, DeltaLoRAOptions options, IReadOnlyList<GlueExample> rows)
+    private static ITransformer FitClassification(MLContext ml, DeltaLoRAOptions options, IReadOnlyList<GlueExample> rows, IReadOnlyList<GlueExample>? validation)
     {
+        var toKey = ml.Transforms.Conversion.MapValueToKey(nameof(ClassificationRow.Label));
         var train = ml.Data.LoadFromEnumerable(ClassificationRow.From(rows));
-        var pipeline = ml.Transforms.Conversion.MapValueToKey(nameof(ClassificationRow.Label))
+        // The trainer reads validation rows as it reads training rows: labels mapped to the keys the training rows define.
+        if (validation is not null) options.ValidationSet = toKey.Fit(train).Transform(ml.Data.LoadFromEnumerable(ClassificationRow.From(validation)));
+        var pipeline = toKey
             .Append(ml.MulticlassClassification.Trainers.DeltaLoRA(options))
             .Append(ml.Transforms.Conversion.MapKeyToValue(nameof(ClassPrediction.PredictedLabel)));
         return pipeline.Fit(train);
     }
 
-    private static ITransformer FitRegression(MLContext ml, DeltaLoRAOptions options, IReadOnlyList<GlueExample> rows, TargetScaling scaling)
-        => ml.Regression.Trainers.DeltaLoRA(options).Fit(ml.Data.LoadFromEnumerable(RegressionRow.From(rows, scaling)));
+    private static ITransformer FitRegression(MLContext ml, DeltaLoRAOptions options, IReadOnlyList<GlueExample> rows, IReadOnlyList<GlueExample>? validation, TargetScaling scaling)
+    {
+        // Validation targets on the training targets' scale, so that the trainer's mean squared error compares like with like.
+        if (validation is not null) options.ValidationSet = ml.Data.LoadFromEnumerable(RegressionRow.From(validation, scaling));
+        return ml.Regression.Trainers.DeltaLoRA(options).Fit(ml.Data.LoadFromEnumerable(RegressionRow.From(rows, scaling)));
+    }
 
     /// <summary>Frees the fine-tuned network now rather than at finalization: a study makes many runs in one process.</summary>
     public static void Release(ITransformer model)

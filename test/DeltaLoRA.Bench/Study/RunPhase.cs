@@ -14,4 +14,7 @@ internal static class RunPhase
 
     /// <summary>Runs whose weight change is measured (singular values of W_eff,T − W_0), at one learning rate common to every method.</summary>
     public const string Spectrum = "spectrum";
+
+    /// <summary>Calibration runs: the whole training split, up to a number of epochs with early stopping on validation, at a given rate.</summary>
+    public const string Calibrate = "calibrate";
 }

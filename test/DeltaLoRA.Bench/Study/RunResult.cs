@@ -13,8 +13,11 @@ internal sealed record RunRecord(RunSpec Spec, double ValidationScore, TaskScore
     public TaskScores DevScores => Dev ?? throw new InvalidOperationException($"The {Spec.Phase} run [{Spec.Label}] was not scored on dev.");
 }
 
-/// <summary>A run just made: its record and its training-loss curve (empty for the frozen baseline).</summary>
-internal sealed record RunResult(RunRecord Record, IReadOnlyList<LossPoint> Losses);
+/// <summary>
+/// A run just made: its record, its training-loss curve (empty for the frozen baseline) and, for runs with early stopping, the
+/// trainer's validation metric after each epoch (empty otherwise).
+/// </summary>
+internal sealed record RunResult(RunRecord Record, IReadOnlyList<LossPoint> Losses, IReadOnlyList<double>? ValidationByEpoch = null);
 
 /// <summary>The mean training loss of one optimizer step.</summary>
 internal readonly record struct LossPoint(int Step, double Loss);

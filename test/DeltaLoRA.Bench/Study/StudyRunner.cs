@@ -18,7 +18,7 @@ internal sealed class StudyRunner : IDisposable
 
     private readonly StudySettings _settings;
     private readonly TextWriter _log;
-    private readonly RunLog _runs;
+    private RunLog? _runs;
     private readonly LossLog _losses;
     private SentenceEmbedder? _embedder;
 
@@ -28,12 +28,14 @@ internal sealed class StudyRunner : IDisposable
         _settings = settings;
         _log = log;
         Directory.CreateDirectory(settings.OutputFolder);
-        _runs = RunLog.Open(Path.Combine(settings.OutputFolder, RunsFileName));
         _losses = LossLog.Open(Path.Combine(settings.OutputFolder, LossesFileName));
     }
 
     /// <summary>Identifies the model in runs.csv: the default model or the folder given.</summary>
-    public string ModelName => _settings.ModelPath is null ? "default(use-lite)" : Path.GetFullPath(_settings.ModelPath);
+    public string ModelName => ModelNameOf(_settings.ModelPath);
+
+    /// <summary>How runs.csv names the model of <paramref name="modelPath"/> (null: the library's default model).</summary>
+    public static string ModelNameOf(string? modelPath) => modelPath is null ? "default(use-lite)" : Path.GetFullPath(modelPath);
 
     public StudyOutcome Run()
     {
@@ -110,7 +112,7 @@ internal sealed class StudyRunner : IDisposable
     /// <summary>The run's record from runs.csv when it is already there; otherwise makes the run and appends it.</summary>
     public RunRecord RunOnce(RunSpec spec, TaskData data, Func<TaskFeatures>? features)
     {
-        if (_runs.TryGet(spec, out var done))
+        if (Runs.TryGet(spec, out var done))
         {
             _log.WriteLine($"  [{spec.Label}] already in {RunsFileName}, skipped");
             return done;
@@ -121,7 +123,7 @@ internal sealed class StudyRunner : IDisposable
             : FrozenEmbeddingRunner.Run(spec, data, (features ?? throw new InvalidOperationException("The frozen baseline needs features.")).Invoke(),
                 _settings.TargetScalingFor(data));
         _losses.Append(spec, result.Losses);
-        _runs.Append(result.Record);
+        Runs.Append(result.Record);
         var r = result.Record;
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  [{spec.Label}] validation {r.ValidationScore:0.0000}, dev {(r.Dev is null ? "not scored (selection)" : string.Join(", ", r.Dev.Reported().Select(m => $"{m.Name} {m.Value:0.0000}")))}, train {r.TrainSeconds:0.0} s"));
@@ -136,7 +138,8 @@ internal sealed class StudyRunner : IDisposable
     }
 
     public LossLog Losses => _losses;
-    public RunLog Runs => _runs;
+    /// <summary>runs.csv, opened (or started) on first use: calibration runs keep their own file and never create it.</summary>
+    public RunLog Runs => _runs ??= RunLog.Open(Path.Combine(_settings.OutputFolder, RunsFileName));
     public StudySettings Settings => _settings;
 
     public void Dispose() => _embedder?.Dispose();
