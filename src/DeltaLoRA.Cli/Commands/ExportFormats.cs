@@ -1,4 +1,5 @@
 using DeltaLoRA.Cli.Training;
+using Microsoft.ML;
 using Microsoft.ML.DeltaLoRA.Export;
 
 namespace DeltaLoRA.Cli.Commands;
@@ -16,6 +17,7 @@ internal static class ExportFormats
     [
         new("hf", "a Hugging Face transformers folder (config.json, model.safetensors, tokenizer files, README.md)", HuggingFace),
         new("onnx", "an ONNX folder (model.onnx, tokenizer files, labels.json, README.md with a C# scoring snippet)", Onnx),
+        new("mlnet-onnx", "an ML.NET model zip that scores with ONNX Runtime (MLContext.Model.Load reads it; no TorchSharp native library needed)", MLNetOnnxRuntime),
     ];
 
     public static ExportFormat? Find(string name) => All.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -38,5 +40,35 @@ internal static class ExportFormats
             throw new UserErrorException(unsupported.Message);
         }
         return "Wrote an ONNX model (model.onnx) with its tokenizer files and labels.json; the folder's README.md shows how to score it with ONNX Runtime.";
+    }
+
+    private static string MLNetOnnxRuntime(SavedModel model, string path)
+    {
+        var ml = new MLContext(seed: 1);
+        ITransformer scoredByOnnxRuntime;
+        try
+        {
+            scoredByOnnxRuntime = ml.Model.WithOnnxRuntimeScoring(model.Transformer);
+        }
+        catch (NotSupportedException unsupported) // a network with no ONNX graph writer (USE-Lite): the user's choice of model, not a bug
+        {
+            throw new UserErrorException(unsupported.Message);
+        }
+        try
+        {
+            ml.Model.SaveAtomically(scoredByOnnxRuntime, model.InputSchema, path);
+        }
+        finally
+        {
+            DisposeScorers(scoredByOnnxRuntime);
+        }
+        return "Wrote an ML.NET model zip that scores with ONNX Runtime: MLContext.Model.Load reads it, and an app that references Microsoft.ML.DeltaLoRA without a TorchSharp native backend scores it.";
+    }
+
+    /// <summary>The ONNX Runtime sessions of the converted model; its other steps are the loaded model's, which disposes them.</summary>
+    private static void DisposeScorers(ITransformer model)
+    {
+        if (model is Microsoft.ML.DeltaLoRA.MLNet.DeltaLoRATransformer scorer) scorer.Dispose();
+        else if (model is IEnumerable<ITransformer> chain) foreach (var step in chain) DisposeScorers(step);
     }
 }
