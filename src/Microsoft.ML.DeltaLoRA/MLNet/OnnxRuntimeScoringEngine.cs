@@ -238,18 +238,8 @@ internal sealed class OnnxRuntimeScoringEngine : IScoringEngine
 
     private static Settings ReadSettings(IReadOnlyDictionary<string, byte[]> payload)
     {
-        if (!payload.TryGetValue(SettingsFileName, out var bytes))
-            throw new InvalidDataException($"The model has no '{SettingsFileName}'.");
-        Settings? settings;
-        try
-        {
-            settings = JsonSerializer.Deserialize<Settings>(bytes);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"'{SettingsFileName}' in the model is not valid JSON: {e.Message}", e);
-        }
-        if (settings is null || settings.Family is null || settings.MaxSequenceLength < 1)
+        var settings = ScorerSettingsJson.Read<Settings>(payload, SettingsFileName);
+        if (settings.Family is null || settings.MaxSequenceLength < 1)
             throw new InvalidDataException($"'{SettingsFileName}' in the model needs a Family and a MaxSequenceLength of at least 1.");
         return settings;
     }

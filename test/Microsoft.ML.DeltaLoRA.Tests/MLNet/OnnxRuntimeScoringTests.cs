@@ -42,6 +42,14 @@ public class OnnxRuntimeScoringTests(ITestOutputHelper output)
             .Fit(data.Loader(ml).Load(data.Train));
     }
 
+    /// <summary>A BERT pipeline fitted on <paramref name="data"/>, scored by ONNX Runtime and saved at <paramref name="path"/>; dispose it when done.</summary>
+    private static IDisposable SaveOnnxRuntimeZip(MLContext ml, Dataset data, string path)
+    {
+        var onnx = (IDisposable)ml.Model.WithOnnxRuntimeScoring(Fit(ml, "bert", data));
+        ml.Model.SaveAtomically((ITransformer)onnx, data.Loader(ml).GetOutputSchema(), path);
+        return onnx;
+    }
+
     public static TheoryData<string, string, SentencePairEncoding> Cases => new()
     {
         { "bert", "sst2", SentencePairEncoding.CrossEncoder },
@@ -85,11 +93,9 @@ public class OnnxRuntimeScoringTests(ITestOutputHelper output)
     {
         var ml = new MLContext(seed: 1);
         var data = Data("sst2");
-        var model = Fit(ml, "bert", data);
-        using var onnx = (IDisposable)ml.Model.WithOnnxRuntimeScoring(model);
         using var folder = new TemporaryDirectory();
         var path = folder.File("model.zip");
-        ml.Model.SaveAtomically((ITransformer)onnx, data.Loader(ml).GetOutputSchema(), path);
+        using var onnx = SaveOnnxRuntimeZip(ml, data, path);
 
         using (var zip = ZipFile.OpenRead(path))
         {
@@ -156,11 +162,9 @@ public class OnnxRuntimeScoringTests(ITestOutputHelper output)
     {
         var ml = new MLContext(seed: 1);
         var data = Data("sst2");
-        var model = Fit(ml, "bert", data);
-        using var onnx = (IDisposable)ml.Model.WithOnnxRuntimeScoring(model);
         using var folder = new TemporaryDirectory();
         var path = folder.File("model.zip");
-        ml.Model.Save((ITransformer)onnx, data.Loader(ml).GetOutputSchema(), path);
+        using var onnx = SaveOnnxRuntimeZip(ml, data, path);
         using (var zip = ZipFile.Open(path, ZipArchiveMode.Update))
         {
             var entry = zip.Entries.Single(e => e.Name == TransformerModelFile.PayloadStreamPrefix + blob);
