@@ -9,9 +9,12 @@ internal static class ScoringOnlyApp
     private static readonly Lazy<string> Built = new(() =>
     {
         var project = Path.Combine(Locations.RepositoryRoot, "test", "PackageConsumer", "ScoringOnly", "ScoringOnly.csproj");
-        var result = Dotnet("build", project, "-c", "Release", "--nologo", "-v", "quiet");
+        // A folder of its own, emptied first, so that it holds this build's output only (not, say, a publish with TorchSharp-cpu).
+        var output = Path.Combine(Locations.RepositoryRoot, "artifacts", "scoring-only-consumer", "test-build");
+        if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        var result = Dotnet("build", project, "-c", "Release", "--nologo", "-v", "quiet", "-o", output);
         Assert.True(result.ExitCode == 0, $"dotnet build of the scoring-only app failed ({result.ExitCode}):\n{result.Output}");
-        var app = Path.Combine(Locations.RepositoryRoot, "artifacts", "scoring-only-consumer", "bin", "Release", "net10.0", "ScoringOnly.dll");
+        var app = Path.Combine(output, "ScoringOnly.dll");
         Assert.True(File.Exists(app), $"Expected the scoring-only app at {app}.");
         return app;
     });
