@@ -2,7 +2,8 @@
 # Runs the test projects and closes with one plain summary line ("N passed, N failed, N skipped").
 # After the solution's tests: packs the library and the deltalora tool into artifacts/packages and runs test/PackageConsumer, a
 # project outside the solution that installs them from the folder feed as a user would: the library as a package reference (fit,
-# save, load, predict; package metadata), the tool with `dotnet tool install --tool-path` (--help, train, predict).
+# save, load, predict; package metadata; and, through its ScoringOnly app built from the same feed without TorchSharp-cpu, scoring
+# the ONNX Runtime zip it saved), the tool with `dotnet tool install --tool-path` (--help, train, predict).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=artifacts/test-results

@@ -19,4 +19,21 @@ internal static class TransformTiming
         while (cursor.MoveNext()) getter(ref value);
         return stopwatch.Elapsed.TotalSeconds;
     }
+
+    /// <summary>Every row's Score (class probabilities), flattened in row order.</summary>
+    public static float[] Scores(DeltaLoRATransformer transformer, IDataView data)
+    {
+        var scored = transformer.Transform(data);
+        var score = scored.Schema[transformer.ScoreColumnName];
+        using var cursor = scored.GetRowCursor([score]);
+        var getter = cursor.GetGetter<VBuffer<float>>(score);
+        var value = default(VBuffer<float>);
+        var scores = new List<float>();
+        while (cursor.MoveNext())
+        {
+            getter(ref value);
+            scores.AddRange(value.DenseValues());
+        }
+        return scores.ToArray();
+    }
 }

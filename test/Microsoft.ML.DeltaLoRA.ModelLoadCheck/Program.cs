@@ -1,15 +1,17 @@
-// Usage: Microsoft.ML.DeltaLoRA.ModelLoadCheck <model.zip> <data file>
+// Usage: Microsoft.ML.DeltaLoRA.ModelLoadCheck <model.zip> <data file> [--torch-libraries]
 // Loads a model saved together with its data loader (MLContext.Model.Save(model, loader, path)) in this fresh process,
 // with no registration call, reads the data file with that loader, and prints one line per row:
 //   <PredictedLabel or '-'> TAB <Score as the hexadecimal bit patterns of its floats, space-separated>
+// With --torch-libraries, a last line names the native libraries of TorchSharp this process loaded ("torch-libraries: none"
+// when none): the file names of loaded modules containing "torch" (libtorch*, LibTorchSharp).
 using System.Globalization;
 using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-if (args.Length != 2)
+if (args.Length is not (2 or 3) || args.Length == 3 && args[2] != "--torch-libraries")
 {
-    Console.Error.WriteLine("usage: Microsoft.ML.DeltaLoRA.ModelLoadCheck <model.zip> <data file>");
+    Console.Error.WriteLine("usage: Microsoft.ML.DeltaLoRA.ModelLoadCheck <model.zip> <data file> [--torch-libraries]");
     return 2;
 }
 
@@ -25,6 +27,12 @@ var readLabel = predictedLabel is null ? () => "-" : TextReader(cursor, predicte
 using var output = new StreamWriter(Console.OpenStandardOutput()) { NewLine = "\n" };
 while (cursor.MoveNext())
     output.WriteLine($"{readLabel()}\t{string.Join(' ', readScore().Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8")))}");
+if (args.Length == 3)
+{
+    var torch = System.Diagnostics.Process.GetCurrentProcess().Modules.Cast<System.Diagnostics.ProcessModule>()
+        .Select(m => Path.GetFileName(m.FileName)).Where(name => name.Contains("torch", StringComparison.OrdinalIgnoreCase)).Distinct().Order().ToArray();
+    output.WriteLine($"torch-libraries: {(torch.Length == 0 ? "none" : string.Join(", ", torch))}");
+}
 return 0;
 
 static Func<float[]> ScoreReader(DataViewRowCursor cursor, DataViewSchema.Column column)

@@ -30,8 +30,9 @@ public class PackageConsumerTests
         Assert.NotNull(zip.GetEntry("lib/net10.0/Microsoft.ML.DeltaLoRA.xml"));
         var dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency")
             .ToDictionary(e => e.Attribute("id")!.Value, e => e.Attribute("version")!.Value);
-        // Managed TorchSharp only (no native backend); OnnxSharp and Google.Protobuf read ONNX exports (Checkpoints/Onnx).
-        Assert.Equal(["Google.Protobuf", "Microsoft.ML", "Microsoft.ML.Tokenizers", "OnnxSharp", "TorchSharp"], dependencies.Keys.Order());
+        // Managed TorchSharp only (no native backend); OnnxSharp and Google.Protobuf read ONNX exports (Checkpoints/Onnx); ONNX Runtime
+        // scores models converted with WithOnnxRuntimeScoring (its package carries its own native library).
+        Assert.Equal(["Google.Protobuf", "Microsoft.ML", "Microsoft.ML.OnnxRuntime", "Microsoft.ML.Tokenizers", "OnnxSharp", "TorchSharp"], dependencies.Keys.Order());
         // The minimum ML.NET the package states (PACKAGE.md, "Requirements"): 6.0.0, and below 7 (it compiles against 6.0.0's internals).
         Assert.Equal("[6.0.0, 7.0.0)", dependencies["Microsoft.ML"]);
         Assert.Equal("3.0.0", dependencies["Microsoft.ML.Tokenizers"]);
@@ -45,19 +46,7 @@ public class PackageConsumerTests
         Assert.StartsWith("6.0.0+", mlnet);
 
         var ml = new MLContext(seed: 1);
-        string[] good = ["a gorgeous, witty film", "a delight from start to finish", "warm and funny", "beautifully acted", "one of the best this year", "a moving story"];
-        string[] bad = ["a dull mess", "tedious and far too long", "the plot makes no sense", "badly acted", "a waste of time", "flat and lifeless"];
-        var rows = good.Select(t => new Review { Text = t, Label = "pos" }).Concat(bad.Select(t => new Review { Text = t, Label = "neg" })).ToArray();
-        var data = ml.Data.LoadFromEnumerable(rows);
-        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.MulticlassClassification.Trainers.DeltaLoRA(new DeltaLoRAOptions
-            {
-                ModelPath = Locations.Fixture("bert", "BertForSequenceClassification"),
-                Sentence1ColumnName = nameof(Review.Text),
-                Rank = 4, Alpha = 8, Epochs = 2, BatchSize = 4, LearningRate = 5e-3, MaxSequenceLength = 32,
-            }))
-            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
-        var model = pipeline.Fit(data);
+        var (rows, data, model) = FitReviewClassifier(ml);
 
         var folder = Directory.CreateTempSubdirectory("deltalora-package-");
         try
@@ -83,6 +72,63 @@ public class PackageConsumerTests
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The scoring-only app (ScoringOnly/: the package and ML.NET, no TorchSharp-cpu) loads the zip saved after
+    /// WithOnnxRuntimeScoring and predicts the labels this app (TorchSharp-cpu) predicts with the fitted model; its build output holds
+    /// no libtorch, and it reports that it loaded none.
+    /// </summary>
+    [SharedFixtureFact]
+    public void An_app_without_TorchSharp_cpu_scores_the_onnx_runtime_zip_as_this_app_does()
+    {
+        var ml = new MLContext(seed: 1);
+        var (rows, data, model) = FitReviewClassifier(ml);
+        var texts = rows.Select(r => r.Text).Concat(["an utterly charming and funny film", "nothing works here", "i loved every minute", "a boring, pointless sequel"]).ToArray();
+        var engine = ml.Model.CreatePredictionEngine<Review, Prediction>(model);
+        var expected = texts.Select(t => engine.Predict(new Review { Text = t }).PredictedLabel).ToArray();
+
+        var folder = Directory.CreateTempSubdirectory("deltalora-scoring-only-");
+        try
+        {
+            var zip = Path.Combine(folder.FullName, "model-ort.zip");
+            var textsFile = Path.Combine(folder.FullName, "texts.txt");
+            using (var onnx = (IDisposable)ml.Model.WithOnnxRuntimeScoring(model))
+                ml.Model.SaveAtomically((ITransformer)onnx, data.Schema, zip);
+            File.WriteAllLines(textsFile, texts);
+
+            var app = ScoringOnlyApp.Build();
+            var native = Directory.EnumerateFiles(Path.GetDirectoryName(app)!, "*", SearchOption.AllDirectories).Select(Path.GetFileName)
+                .Where(name => name!.StartsWith("libtorch", StringComparison.Ordinal) || name.StartsWith("libc10", StringComparison.Ordinal)).ToArray();
+            Assert.True(native.Length == 0, $"the scoring-only app should ship no libtorch; found {string.Join(", ", native)}");
+            var lines = ScoringOnlyApp.Run(app, zip, textsFile);
+
+            Assert.Equal("engine: onnx-runtime", lines[0]);
+            Assert.Equal(expected, lines[1..^1]);
+            Assert.Equal("torch-libraries: none", lines[^1]);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>MapValueToKey → DeltaLoRA (the tiny BERT fixture, 2 epochs) → MapKeyToValue, on twelve short reviews.</summary>
+    private static (Review[] Rows, IDataView Data, ITransformer Model) FitReviewClassifier(MLContext ml)
+    {
+        string[] good = ["a gorgeous, witty film", "a delight from start to finish", "warm and funny", "beautifully acted", "one of the best this year", "a moving story"];
+        string[] bad = ["a dull mess", "tedious and far too long", "the plot makes no sense", "badly acted", "a waste of time", "flat and lifeless"];
+        var rows = good.Select(t => new Review { Text = t, Label = "pos" }).Concat(bad.Select(t => new Review { Text = t, Label = "neg" })).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.DeltaLoRA(new DeltaLoRAOptions
+            {
+                ModelPath = Locations.Fixture("bert", "BertForSequenceClassification"),
+                Sentence1ColumnName = nameof(Review.Text),
+                Rank = 4, Alpha = 8, Epochs = 2, BatchSize = 4, LearningRate = 5e-3, MaxSequenceLength = 32,
+            }))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+        return (rows, data, pipeline.Fit(data));
     }
 
     public sealed class Review

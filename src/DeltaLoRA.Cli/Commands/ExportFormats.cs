@@ -1,4 +1,5 @@
 using DeltaLoRA.Cli.Training;
+using Microsoft.ML;
 using Microsoft.ML.DeltaLoRA.Export;
 using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
 
@@ -18,6 +19,7 @@ internal static class ExportFormats
         new("hf", "a Hugging Face transformers folder (config.json, model.safetensors, tokenizer files, README.md)", HuggingFace),
         new("onnx", "an ONNX folder (model.onnx, tokenizer files, labels.json, README.md with a C# scoring snippet)", Onnx),
         new("peft", "a Hugging Face PEFT LoRA adapter folder for the model's base (adapter_config.json, adapter_model.safetensors, README.md); LoRA and Delta-LoRA models saved with their fine-tune delta", Peft),
+        new("mlnet-onnx", "an ML.NET model zip that scores with ONNX Runtime (MLContext.Model.Load reads it; no TorchSharp native library needed)", MLNetOnnxRuntime),
     ];
 
     public static ExportFormat? Find(string name) => All.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -63,4 +65,18 @@ internal static class ExportFormats
     /// (issue #25, item 1); until it is merged no zip carries them, and this returns null.
     /// </summary>
     private static (FineTuneDelta Delta, string BaseModel)? SavedFineTune(SavedModel model) => null;
+    private static string MLNetOnnxRuntime(SavedModel model, string path)
+        var ml = new MLContext(seed: 1);
+        ITransformer scoredByOnnxRuntime;
+            scoredByOnnxRuntime = ml.Model.WithOnnxRuntimeScoring(model.Transformer);
+        catch (NotSupportedException unsupported) // a network with no ONNX graph writer (USE-Lite): the user's choice of model, not a bug
+            ml.Model.SaveAtomically(scoredByOnnxRuntime, model.InputSchema, path);
+        finally
+            DisposeScorers(scoredByOnnxRuntime);
+        return "Wrote an ML.NET model zip that scores with ONNX Runtime: MLContext.Model.Load reads it, and an app that references Microsoft.ML.DeltaLoRA without a TorchSharp native backend scores it.";
+
+    /// <summary>The ONNX Runtime sessions of the converted model; its other steps are the loaded model's, which disposes them.</summary>
+    private static void DisposeScorers(ITransformer model)
+        if (model is Microsoft.ML.DeltaLoRA.MLNet.DeltaLoRATransformer scorer) scorer.Dispose();
+        else if (model is IEnumerable<ITransformer> chain) foreach (var step in chain) DisposeScorers(step);
 }

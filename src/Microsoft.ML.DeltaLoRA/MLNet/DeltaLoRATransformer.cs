@@ -38,6 +38,12 @@ public sealed class DeltaLoRATransformer : ITransformer, IDisposable
 
     public int InferenceBatchSize => Scorer.BatchSize;
 
+    /// <summary>
+    /// Whether this model scores with ONNX Runtime (made by <c>MLContext.Model.WithOnnxRuntimeScoring</c>, or loaded from a zip that
+    /// holds the ONNX graph) rather than with the fine-tuned TorchSharp network.
+    /// </summary>
+    public bool ScoresWithOnnxRuntime => Scorer.Engine is OnnxRuntimeScoringEngine;
+
     public bool IsRowToRowMapper => true;
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => new ScoringRowMapper(inputSchema, Scorer).OutputSchema;

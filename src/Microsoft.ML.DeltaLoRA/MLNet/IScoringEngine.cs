@@ -3,8 +3,8 @@ namespace Microsoft.ML.DeltaLoRA.MLNet;
 /// <summary>
 /// The one seam between the ML.NET layer and whatever computes a fitted model's outputs: raw head outputs for batches of
 /// texts, and the bytes that rebuild the engine from a model zip. The transformer, the row mapper, the scored view and
-/// persistence depend on this only; <see cref="TorchSharpScoringEngine"/> implements it with the fine-tuned network, and an
-/// ONNX Runtime engine can sit beside it under its own format tag (<see cref="TransformerModelFile.EngineFormats"/>).
+/// persistence depend on this only; <see cref="TorchSharpScoringEngine"/> implements it with the fine-tuned network and
+/// <see cref="OnnxRuntimeScoringEngine"/> with its ONNX export, each under its own format tag (<see cref="TransformerModelFile.EngineFormats"/>).
 /// </summary>
 internal interface IScoringEngine : IDisposable
 {

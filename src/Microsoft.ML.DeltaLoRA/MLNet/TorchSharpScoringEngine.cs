@@ -31,18 +31,8 @@ internal sealed class TorchSharpScoringEngine(TextClassificationModel model, int
     public static TorchSharpScoringEngine Load(IReadOnlyDictionary<string, byte[]> payload)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        if (!payload.TryGetValue(SettingsFileName, out var settingsBytes))
-            throw new InvalidDataException($"The model has no '{SettingsFileName}'.");
-        Settings? settings;
-        try
-        {
-            settings = JsonSerializer.Deserialize<Settings>(settingsBytes);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"'{SettingsFileName}' in the model is not valid JSON: {e.Message}", e);
-        }
-        if (settings is null || settings.MaxSequenceLength < 1)
+        var settings = ScorerSettingsJson.Read<Settings>(payload, SettingsFileName);
+        if (settings.MaxSequenceLength < 1)
             throw new InvalidDataException($"'{SettingsFileName}' in the model has no valid MaxSequenceLength.");
         return new TorchSharpScoringEngine(TextClassificationModel.FromFiles(payload, "the model zip"), settings.MaxSequenceLength);
     }

@@ -132,9 +132,13 @@ internal static class TransformerModelFile
         /// <summary>The fine-tuned TorchSharp network (<see cref="TorchSharpScoringEngine"/>).</summary>
         public const string TorchSharp = "deltalora/fine-tuned-text-model";
 
+        /// <summary>The fine-tuned network as an ONNX graph, scored by ONNX Runtime (<see cref="OnnxRuntimeScoringEngine"/>).</summary>
+        public const string OnnxRuntime = "deltalora/onnx-runtime";
+
         private static readonly Dictionary<string, Func<IReadOnlyDictionary<string, byte[]>, IScoringEngine>> Loaders = new(StringComparer.Ordinal)
         {
             [TorchSharp] = TorchSharpScoringEngine.Load,
+            [OnnxRuntime] = OnnxRuntimeScoringEngine.Load,
         };
 
         private static readonly Dictionary<string, string> TagsOfVersion1LoaderNames = new(StringComparer.Ordinal)

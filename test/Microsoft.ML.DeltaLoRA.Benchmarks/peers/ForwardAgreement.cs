@@ -47,7 +47,7 @@ internal sealed record ForwardAgreement(int Sequences, int Tokens, double LastHi
             throw new InvalidDataException($"The PyTorch peer returned {peerHidden.Length} hidden values and {peerLogits.Length} logits; ours are {hidden.Length} and {logits.Length}.");
         int width = hidden.Length / mask.Length;
         double hiddenDifference = hidden.Select((h, i) => mask[i / width] == 1 ? Math.Abs(h - peerHidden[i]) : 0).Max();
-        double logitDifference = logits.Select((l, i) => (double)Math.Abs(l - peerLogits[i])).Max();
+        double logitDifference = Statistics.MaxAbsoluteDifference(logits, peerLogits);
         return new ForwardAgreement(sentences.Count, (int)mask.Sum(), hiddenDifference, logitDifference);
     }
 

@@ -8,20 +8,31 @@ using Microsoft.ML.DeltaLoRA.Architectures;
 
 namespace Microsoft.ML.DeltaLoRA.Benchmarks.Peers;
 
-/// <summary>One round: our batched Transform and ORT's chosen batched run over every sentence, then a stretch one row at a time on each.</summary>
+/// <summary>
+/// One round: our batched Transform (TorchSharp engine, then the same model scored by ONNX Runtime) and ORT's chosen batched run
+/// over every sentence, then a stretch one row at a time on each.
+/// </summary>
 /// <remarks>
+/// <c>EngineBatchedSeconds</c>, <c>EnginePerRowSeconds</c>: the fitted model after <c>MLContext.Model.WithOnnxRuntimeScoring</c>
+/// (our ONNX export, our tokenizer and batching, an ORT session with the same intra-op thread count), through the same
+/// <c>Transform</c> and <c>PredictionEngine</c>.
 /// <c>OurDirectSeconds</c>: the same fitted model's <c>PredictRaw</c> on every sentence at once (tokenize, sort the whole set by
 /// length, batches of 32: no ML.NET cursor, least padding); <c>TokenizingSeconds</c>: our tokenizer alone on every sentence.
 /// Together they split our batched time into tokenizing, the network, and the ML.NET layer. <c>OurDirectPerRowSeconds</c>: the
 /// one-at-a-time stretch through <c>PredictRaw</c> row by row, which splits the per-row time the same way.
 /// </remarks>
 internal sealed record OnnxRound(double OurBatchedSeconds, double OnnxBatchedSeconds, int PerRowRows, double OurPerRowSeconds, double OnnxPerRowSeconds,
-    double OurDirectSeconds, double TokenizingSeconds, double OurDirectPerRowSeconds);
+    double OurDirectSeconds, double TokenizingSeconds, double OurDirectPerRowSeconds, double EngineBatchedSeconds, double EnginePerRowSeconds);
 
 /// <summary>What the ONNX Runtime comparison measured.</summary>
 internal sealed record OnnxComparisonResult(int Rows, int Threads, int OnnxBatchSize, bool OnnxSpinning, IReadOnlyList<string> Calibration,
-    IReadOnlyList<OnnxRound> Rounds, string LoadBefore, string LoadAfter)
+    IReadOnlyList<OnnxRound> Rounds, string LoadBefore, string LoadAfter, int EngineCheckRows, double EngineMaxScoreDifference)
 {
+    public double EngineBatchedRowsPerSecond => Rows / Statistics.Median(Rounds.Select(r => r.EngineBatchedSeconds));
+    public double EnginePerRowRowsPerSecond => Rounds.Sum(r => r.PerRowRows) / Rounds.Sum(r => r.EnginePerRowSeconds);
+    /// <summary>Median over rounds of the ONNX Runtime engine's batched rows/s over ORT's on the original model.onnx.</summary>
+    public double EngineBatchedRatio => Statistics.Median(Rounds.Select(r => r.OnnxBatchedSeconds / r.EngineBatchedSeconds));
+    public double EnginePerRowRatio => Statistics.Median(Rounds.Select(r => r.OnnxPerRowSeconds / r.EnginePerRowSeconds));
     public double OurBatchedRowsPerSecond => Rows / Statistics.Median(Rounds.Select(r => r.OurBatchedSeconds));
     public double OnnxBatchedRowsPerSecond => Rows / Statistics.Median(Rounds.Select(r => r.OnnxBatchedSeconds));
     public double OurPerRowRowsPerSecond => Rounds.Sum(r => r.PerRowRows) / Rounds.Sum(r => r.OurPerRowSeconds);
@@ -88,18 +99,26 @@ internal static class OnnxRuntimeComparison
         using var owned = transformer;
         var dev = loader.Load(devFile);
         var sentences = ml.Data.CreateEnumerable<Sentence>(dev, reuseRowObject: false).Select(s => s.Sentence1).ToArray();
+        // The same fitted model scored by ONNX Runtime (MLContext.Model.WithOnnxRuntimeScoring), with ORT's intra-op threads = ours.
+        using var onnxEngine = OnnxRuntimeScoring.ToOnnxRuntime(transformer, intraOpThreads: threads);
+        var checkRows = ml.Data.TakeRows(dev, 64);
+        var engineDifference = Statistics.MaxAbsoluteDifference(TransformTiming.Scores(transformer, checkRows), TransformTiming.Scores(onnxEngine, checkRows));
+        log($"  ONNX Runtime engine: max |score - TorchSharp engine's| on 64 dev sentences {engineDifference:E2}");
         var engine = ml.Model.CreatePredictionEngine<Sentence, Prediction>(transformer);
+        var onnxPredictionEngine = ml.Model.CreatePredictionEngine<Sentence, Prediction>(onnxEngine);
         var row = new Sentence();
-        double OursOneAtATime(IEnumerable<string> texts)
+        double OneAtATime(PredictionEngine<Sentence, Prediction> predictor, IEnumerable<string> texts)
         {
             var stopwatch = Stopwatch.StartNew();
             foreach (var text in texts)
             {
                 row.Sentence1 = text;
-                if (engine.Predict(row).Score.Length != BenchmarkModel.NumLabels) throw new InvalidOperationException("PredictionEngine returned the wrong number of scores.");
+                if (predictor.Predict(row).Score.Length != BenchmarkModel.NumLabels) throw new InvalidOperationException("PredictionEngine returned the wrong number of scores.");
             }
             return stopwatch.Elapsed.TotalSeconds;
         }
+        double OursOneAtATime(IEnumerable<string> texts) => OneAtATime(engine, texts);
+        double EngineOneAtATime(IEnumerable<string> texts) => OneAtATime(onnxPredictionEngine, texts);
 
         var tokenizer = PretrainedTokenizers.Load(folder, ModelFamily.Bert);
         var model = ((TorchSharpScoringEngine)transformer.Scorer.Engine).Model;
@@ -110,6 +129,8 @@ internal static class OnnxRuntimeComparison
         // Warm-up of both sides, then ORT's calibration: its best batch size and spin setting on one pass each.
         TransformTiming.ScoreAll(transformer, ml.Data.TakeRows(dev, 64));
         OursOneAtATime(sentences.Take(4));
+        TransformTiming.ScoreAll(onnxEngine, ml.Data.TakeRows(dev, 64));
+        EngineOneAtATime(sentences.Take(4));
         var calibration = new List<(OnnxRuntimeScorer Scorer, int BatchSize, double Seconds)>();
         foreach (var scorer in new[] { spinning, passive })
         {
@@ -125,15 +146,20 @@ internal static class OnnxRuntimeComparison
         int perRound = Math.Max(1, Math.Min(perRowRows, sentences.Length) / rounds);
         for (int round = 0; round < rounds; round++)
         {
+            // Ours, our ONNX Runtime engine, ORT; next round the other way round (the engine always beside the peer).
             bool oursFirst = round % 2 == 0;
-            double ours = 0, theirs = 0;
+            double ours = 0, theirs = 0, engineBatched = 0;
             if (oursFirst) ours = TransformTiming.ScoreAll(transformer, dev);
+            if (oursFirst) engineBatched = TransformTiming.ScoreAll(onnxEngine, dev);
             theirs = best.Scorer.ScoreBatched(sentences, best.BatchSize);
+            if (!oursFirst) engineBatched = TransformTiming.ScoreAll(onnxEngine, dev);
             if (!oursFirst) ours = TransformTiming.ScoreAll(transformer, dev);
             var rows = sentences.Skip(round * perRound).Take(perRound).ToArray();
-            double oursRow = 0, theirsRow = 0;
+            double oursRow = 0, theirsRow = 0, engineRow = 0;
             if (oursFirst) oursRow = OursOneAtATime(rows);
+            if (oursFirst) engineRow = EngineOneAtATime(rows);
             theirsRow = best.Scorer.ScoreOneAtATime(rows);
+            if (!oursFirst) engineRow = EngineOneAtATime(rows);
             if (!oursFirst) oursRow = OursOneAtATime(rows);
             var stopwatch = Stopwatch.StartNew();
             var raw = model.PredictRaw(sentences, null, MaxSequenceLength, InferenceBenchmark.InferenceBatchSize);
@@ -145,9 +171,11 @@ internal static class OnnxRuntimeComparison
             stopwatch.Restart();
             foreach (var text in rows) model.PredictRaw([text], null, MaxSequenceLength, 1);
             double directPerRow = stopwatch.Elapsed.TotalSeconds;
-            results.Add(new OnnxRound(ours, theirs, rows.Length, oursRow, theirsRow, direct, tokenizing, directPerRow));
-            log($"  round {round + 1}: batched ours {sentences.Length / ours:F0} rows/s, ORT {sentences.Length / theirs:F0} rows/s; one at a time ours {rows.Length / oursRow:F0}, ORT {rows.Length / theirsRow:F0}");
+            results.Add(new OnnxRound(ours, theirs, rows.Length, oursRow, theirsRow, direct, tokenizing, directPerRow, engineBatched, engineRow));
+            log($"  round {round + 1}: batched ours {sentences.Length / ours:F0} rows/s, our ORT engine {sentences.Length / engineBatched:F0}, ORT {sentences.Length / theirs:F0} rows/s; "
+                + $"one at a time ours {rows.Length / oursRow:F0}, our ORT engine {rows.Length / engineRow:F0}, ORT {rows.Length / theirsRow:F0}");
         }
-        return new OnnxComparisonResult(sentences.Length, threads, best.BatchSize, best.Scorer.AllowSpinning, calibrationLines, results, loadBefore, MachineState.LoadAverage());
+        return new OnnxComparisonResult(sentences.Length, threads, best.BatchSize, best.Scorer.AllowSpinning, calibrationLines, results, loadBefore, MachineState.LoadAverage(),
+            64, engineDifference);
     }
 }

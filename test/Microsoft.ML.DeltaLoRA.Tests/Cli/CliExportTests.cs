@@ -82,6 +82,8 @@ public class CliExportTests(CliTrainingFixture trained) : IClassFixture<CliTrain
     [InlineData("onnx", "not-a-model.zip", "is not an ML.NET model zip")]
     [InlineData("peft", "missing.zip", "does not exist")]
     [InlineData("peft", "not-a-model.zip", "is not an ML.NET model zip")]
+    [InlineData("mlnet-onnx", "missing.zip", "does not exist")]
+    [InlineData("mlnet-onnx", "not-a-model.zip", "is not an ML.NET model zip")]
     public void A_bad_model_is_one_line_and_writes_nothing(string format, string name, string message)
     {
         using var folder = new TemporaryDirectory();

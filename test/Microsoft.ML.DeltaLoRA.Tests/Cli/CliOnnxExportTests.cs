@@ -77,6 +77,48 @@ public class CliOnnxExportTests(CliOnnxExportTests.BertTraining trained) : IClas
         }
     }
 
+    /// <summary>
+    /// <c>--format mlnet-onnx</c>: a zip of the same pipeline that loads into the ONNX Runtime engine by itself and predicts what the
+    /// TorchSharp zip predicts (labels, and probabilities within 1e-4), through the CLI's own <c>predict</c> too; a second export of
+    /// it is refused by the formats that need the TorchSharp network, in one line.
+    /// </summary>
+    [SharedFact]
+    public void Export_mlnet_onnx_writes_a_zip_that_scores_with_onnx_runtime_as_the_zip_predicts()
+    {
+        trained.Train.Succeeded();
+        using var folder = new TemporaryDirectory();
+        var path = folder.File("m-ort.zip");
+
+        var run = CliRun.Of("export", "--model", trained.ModelPath, "--format", "mlnet-onnx", "--out", path).Succeeded();
+
+        Assert.Equal(Path.GetFullPath(path), run.OutputLines[^1]);
+        Assert.Equal([Path.GetFullPath(path)], Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFullPath));
+        using var original = SavedModel.Load(new MLContext(seed: 1), trained.ModelPath);
+        using var converted = SavedModel.Load(new MLContext(seed: 1), path);
+        Assert.False(original.Scorer.ScoresWithOnnxRuntime);
+        Assert.True(converted.Scorer.ScoresWithOnnxRuntime);
+        Assert.Equal(original.ClassNames, converted.ClassNames);
+        Assert.Equal(original.InputSchema.Select(c => (c.Name, c.Type)), converted.InputSchema.Select(c => (c.Name, c.Type)));
+
+        var sentences = HuggingFaceExportTests.Sst2Sentences(64);
+        var expected = original.Predict(sentences.Select(s => new TextInput(s)).ToArray());
+        var actual = converted.Predict(sentences.Select(s => new TextInput(s)).ToArray());
+        Assert.True(expected.Select(p => p.Probability).Distinct().Count() > 2, "the fine-tuned model should not score every sentence alike");
+        for (int row = 0; row < sentences.Length; row++)
+        {
+            Assert.Equal(expected[row].Predicted, actual[row].Predicted);
+            foreach (var (label, probability) in expected[row].ClassProbabilities)
+                Assert.True(Math.Abs(probability - actual[row].ClassProbabilities[label]) < Tolerance, $"row {row}, class {label}");
+        }
+        var predict = CliRun.Of("predict", "--model", path, sentences[0]).Succeeded();
+        Assert.Contains(expected[0].Predicted, predict.Output);
+
+        var again = CliRun.Of("export", "--model", path, "--format", "hf", "--out", folder.File("hf"));
+        again.FailedWith("onnx-runtime");
+        Assert.Single(again.Error.Trim().Split('\n'));
+        Assert.False(Directory.Exists(folder.File("hf")));
+    }
+
     [SharedFact]
     public void An_existing_out_is_refused_and_left_as_it_was()
     {

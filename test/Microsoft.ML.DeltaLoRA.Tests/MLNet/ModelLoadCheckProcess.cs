@@ -5,13 +5,14 @@ namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 /// <summary>Runs the ModelLoadCheck console program (copied beside the tests) in a new process: <c>dotnet &lt;dll&gt; args</c>.</summary>
 internal static class ModelLoadCheckProcess
 {
-    public static string[] Run(string modelPath, string dataPath)
+    /// <param name="extraArguments">Options after the two paths, such as <c>--torch-libraries</c>.</param>
+    public static string[] Run(string modelPath, string dataPath, params string[] extraArguments)
     {
         var program = Path.Combine(AppContext.BaseDirectory, "Microsoft.ML.DeltaLoRA.ModelLoadCheck.dll");
         Assert.True(File.Exists(program), $"Expected the ModelLoadCheck program at {program}.");
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
         var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { program, modelPath, dataPath }) start.ArgumentList.Add(argument);
+        foreach (var argument in new[] { program, modelPath, dataPath }.Concat(extraArguments)) start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
