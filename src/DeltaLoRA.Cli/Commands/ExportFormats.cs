@@ -65,18 +65,34 @@ internal static class ExportFormats
     /// (issue #25, item 1); until it is merged no zip carries them, and this returns null.
     /// </summary>
     private static (FineTuneDelta Delta, string BaseModel)? SavedFineTune(SavedModel model) => null;
+
     private static string MLNetOnnxRuntime(SavedModel model, string path)
+    {
         var ml = new MLContext(seed: 1);
         ITransformer scoredByOnnxRuntime;
+        try
+        {
             scoredByOnnxRuntime = ml.Model.WithOnnxRuntimeScoring(model.Transformer);
+        }
         catch (NotSupportedException unsupported) // a network with no ONNX graph writer (USE-Lite): the user's choice of model, not a bug
+        {
+            throw new UserErrorException(unsupported.Message);
+        }
+        try
+        {
             ml.Model.SaveAtomically(scoredByOnnxRuntime, model.InputSchema, path);
+        }
         finally
+        {
             DisposeScorers(scoredByOnnxRuntime);
+        }
         return "Wrote an ML.NET model zip that scores with ONNX Runtime: MLContext.Model.Load reads it, and an app that references Microsoft.ML.DeltaLoRA without a TorchSharp native backend scores it.";
+    }
 
     /// <summary>The ONNX Runtime sessions of the converted model; its other steps are the loaded model's, which disposes them.</summary>
     private static void DisposeScorers(ITransformer model)
+    {
         if (model is Microsoft.ML.DeltaLoRA.MLNet.DeltaLoRATransformer scorer) scorer.Dispose();
         else if (model is IEnumerable<ITransformer> chain) foreach (var step in chain) DisposeScorers(step);
+    }
 }
