@@ -1,5 +1,9 @@
+using System.Globalization;
 using DeltaLoRA.Cli.Training;
+using Microsoft.ML;
+using Microsoft.ML.DeltaLoRA;
 using Microsoft.ML.DeltaLoRA.Export;
+using Microsoft.ML.DeltaLoRA.MLNet;
 
 namespace DeltaLoRA.Cli.Commands;
 
@@ -16,6 +20,7 @@ internal static class ExportFormats
     [
         new("hf", "a Hugging Face transformers folder (config.json, model.safetensors, tokenizer files, README.md)", HuggingFace),
         new("onnx", "an ONNX folder (model.onnx, tokenizer files, labels.json, README.md with a C# scoring snippet)", Onnx),
+        new("compact", "a compact model zip (the base model by name or folder and SHA-256, the low-rank delta and the head; loads like the full zip where the base is)", Compact),
     ];
 
     public static ExportFormat? Find(string name) => All.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -38,5 +43,22 @@ internal static class ExportFormats
             throw new UserErrorException(unsupported.Message);
         }
         return "Wrote an ONNX model (model.onnx) with its tokenizer files and labels.json; the folder's README.md shows how to score it with ONNX Runtime.";
+    }
+
+    private static string Compact(SavedModel model, string path)
+    {
+        var engine = model.Scorer.Scorer.Engine as TorchSharpScoringEngine;
+        if (engine is null || !engine.Model.CanSaveCompact)
+            throw new UserErrorException(
+                "--format compact: this model records no low-rank delta (it was fully fine-tuned, which changes every weight, or saved by a version " +
+                "without compact models), so it has no compact form; ship the full zip.");
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(folder)) throw new UserErrorException($"--out '{path}': the folder '{folder}' does not exist.");
+        engine.SaveMode = ModelSaveMode.Compact;
+        new MLContext(seed: 1).Model.SaveAtomically(model.Transformer, model.InputSchema, path);
+        var delta = engine.Model.Delta!;
+        int rank = delta.AdaptedWeights.Count == 0 ? 0 : delta.AdaptedWeights.Max(w => w.Rank);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Wrote a compact model zip ({new FileInfo(path).Length / 1e6:0.###} MB): {engine.Model.BaseModel!.Description} by reference (SHA-256 checked on load) plus a rank-{rank} delta of {delta.AdaptedWeights.Count} weights and {delta.OtherTrainedTensors.Count} other trained tensors; loading needs that base model.");
     }
 }
