@@ -70,6 +70,8 @@ public class CliExportTests(CliTrainingFixture trained) : IClassFixture<CliTrain
     [InlineData("hf", "not-a-model.zip", "is not an ML.NET model zip")]
     [InlineData("onnx", "missing.zip", "does not exist")]
     [InlineData("onnx", "not-a-model.zip", "is not an ML.NET model zip")]
+    [InlineData("compact", "missing.zip", "does not exist")]
+    [InlineData("compact", "not-a-model.zip", "is not an ML.NET model zip")]
     public void A_bad_model_is_one_line_and_writes_nothing(string format, string name, string message)
     {
         using var folder = new TemporaryDirectory();
