@@ -36,8 +36,8 @@ internal sealed record BaseModelReference(string? Name, string? Folder, IReadOnl
 
     /// <summary>
     /// The base model's folder, once every weight file is there with the recorded SHA-256. A missing model fails with
-    /// <see cref="DirectoryNotFoundException"/> naming what to fetch or where to put it; a different one with
-    /// <see cref="InvalidDataException"/> naming the file and both sums. <paramref name="source"/> names the compact model.
+    /// <see cref="CompactBaseMissingException"/> (a <see cref="DirectoryNotFoundException"/>) naming what to fetch or where to put
+    /// it; a different one with <see cref="CompactBaseMismatchException"/> (an <see cref="IOException"/>) naming the file and both sums. <paramref name="source"/> names the compact model.
     /// </summary>
     public string ResolveFolder(string source) => ResolveFolder(source, ModelCache.Root);
 
@@ -54,7 +54,7 @@ internal sealed record BaseModelReference(string? Name, string? Folder, IReadOnl
             }
             catch (Exception e) when (e is DirectoryNotFoundException or InvalidOperationException)
             {
-                throw new DirectoryNotFoundException(
+                throw new CompactBaseMissingException(
                     $"{source} is compact: it holds only the fine-tuned delta and needs its base model '{named.Name}' ({named.Title}), " +
                     $"which is not in '{named.DirectoryIn(cacheRoot)}'. Fetch it with {named.FetchCommand}.", e);
             }
@@ -63,7 +63,7 @@ internal sealed record BaseModelReference(string? Name, string? Folder, IReadOnl
         {
             folder = Folder ?? throw new InvalidDataException($"'{FileName}' in {source} names neither a base model nor a folder.");
             if (!Directory.Exists(folder))
-                throw new DirectoryNotFoundException(
+                throw new CompactBaseMissingException(
                     $"{source} is compact: it holds only the fine-tuned delta and needs its base model folder '{folder}', which does not exist. " +
                     "Put the base model back at that folder (the same files), or load the full model instead.");
         }
@@ -71,11 +71,11 @@ internal sealed record BaseModelReference(string? Name, string? Folder, IReadOnl
         {
             var path = Path.Combine(folder, file);
             if (!File.Exists(path))
-                throw new DirectoryNotFoundException(
+                throw new CompactBaseMissingException(
                     $"{source} is compact and needs the weight file '{file}' of its base, {Description}, but '{path}' does not exist.");
             var found = UseLiteModelFiles.Sha256Of(path);
             if (!string.Equals(found, expected, StringComparison.OrdinalIgnoreCase))
-                throw new InvalidDataException(
+                throw new CompactBaseMismatchException(
                     $"{source} is compact and was trained on {Description} whose '{file}' has SHA-256 {expected}, but '{path}' has SHA-256 {found}: " +
                     "a different base model. Loading it would give wrong predictions, so it is refused; restore the base it was trained on.");
         }
@@ -126,3 +126,12 @@ internal sealed record BaseModelReference(string? Name, string? Folder, IReadOnl
 
 /// <summary>One weight file of a base model and its SHA-256 (lower-case hex).</summary>
 internal sealed record WeightFileSum(string File, string Sha256);
+
+/// <summary>A compact model's base model is not where its reference says (not fetched, or its folder gone).</summary>
+internal sealed class CompactBaseMissingException(string message, Exception? inner = null) : DirectoryNotFoundException(message, inner);
+
+/// <summary>A compact model's base model is there but is not the one it was trained on (a SHA-256 differs).</summary>
+/// <remarks>
+/// An <see cref="IOException"/>: the files on disk are not the expected ones (<see cref="InvalidDataException"/> is sealed).
+/// </remarks>
+internal sealed class CompactBaseMismatchException(string message) : IOException(message);

@@ -13,7 +13,8 @@ namespace Microsoft.ML.DeltaLoRA.Training;
 ///   Left = [(1+λ)·s·B_t, −λ·s·B_K]   (out × 2r)      Right = [A_t; A_K]   (2r × in)
 /// </code>
 /// and when B_K = 0 (K = 0: B starts at zero) the second half is zero and is dropped: Left = (1+λ)·s·B_t, Right = A_t (rank r).
-/// When W has not moved (LoRA, λ = 0, or weights from a step t ≤ K), Left = s·B_t and Right = A_t.
+/// When W has not moved (LoRA, λ = 0, or weights from a step t ≤ K), Left = s·B_t and Right = A_t, and the record's
+/// <see cref="FineTuneDelta.UpdateRatio"/> is 0: it is the λ the factors were built with, so that the record stays self-consistent.
 /// </summary>
 internal static class FineTuneDeltaCapture
 {
@@ -63,7 +64,7 @@ internal static class FineTuneDeltaCapture
             if (name.EndsWith(".lora_A", StringComparison.Ordinal) || name.EndsWith(".lora_B", StringComparison.Ordinal)) continue;
             others[name] = new TrainedTensor(parameter.shape.ToArray(), Values(parameter));
         }
-        return new FineTuneDelta(weights, others, options.Rank, options.Alpha, rule?.UpdateRatio ?? 0);
+        return new FineTuneDelta(weights, others, options.Rank, options.Alpha, lambda);
     }
 
     private static float[] Values(Tensor tensor)

@@ -138,6 +138,7 @@ public class CompactSaveTests(ITestOutputHelper output)
         File.WriteAllBytes(weights, bytes);
         var changed = Sha256Of(weights);
         var refused = Assert.ThrowsAny<Exception>(() => new MLContext().Model.Load(zip, out _));
+        Assert.IsType<CompactBaseMismatchException>(Innermost(refused));
         var message = MessagesOf(refused);
         Assert.Contains(trainedOn, message);
         Assert.Contains(changed, message);
@@ -145,7 +146,12 @@ public class CompactSaveTests(ITestOutputHelper output)
 
         Directory.Delete(baseCopy, recursive: true);
         var missing = Assert.ThrowsAny<Exception>(() => new MLContext().Model.Load(zip, out _));
+        Assert.IsType<CompactBaseMissingException>(Innermost(missing));
         Assert.Contains($"needs its base model folder '{Path.GetFullPath(baseCopy)}'", MessagesOf(missing));
+        // The CLI says the same in one line, not that the zip is unreadable.
+        var cli = Assert.Throws<global::DeltaLoRA.Cli.UserErrorException>(() => global::DeltaLoRA.Cli.Training.SavedModel.Load(new MLContext(), zip));
+        Assert.StartsWith($"--model '{zip}': ", cli.Message);
+        Assert.Contains($"needs its base model folder '{Path.GetFullPath(baseCopy)}'", cli.Message);
     }
 
     [Fact]
@@ -153,7 +159,7 @@ public class CompactSaveTests(ITestOutputHelper output)
     {
         using var emptyCache = new TemporaryDirectory();
         var reference = new BaseModelReference("minilm", null, [new WeightFileSum("model.safetensors", new string('0', 64))]);
-        var error = Assert.Throws<DirectoryNotFoundException>(() => reference.ResolveFolder("the model zip", emptyCache.Path));
+        var error = Assert.ThrowsAny<DirectoryNotFoundException>(() => reference.ResolveFolder("the model zip", emptyCache.Path));
         Assert.Contains("deltalora fetch-model minilm", error.Message);
         Assert.Contains(emptyCache.Path, error.Message);
     }
@@ -245,6 +251,8 @@ public class CompactSaveTests(ITestOutputHelper output)
     }
 
     private static string Sha256Of(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+
+    private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
 
     private static string MessagesOf(Exception e) => e.InnerException is null ? e.Message : e.Message + " | " + MessagesOf(e.InnerException);
 
