@@ -17,6 +17,13 @@ public sealed class DeltaLoRAOptions : FineTuningOptions
     /// </summary>
     public string? ModelPath { get; set; }
 
+    /// <summary>
+    /// What saving the fitted model writes: <see cref="ModelSaveMode.Full"/> (the default: a zip that loads anywhere, the adapters
+    /// merged into the weights) or <see cref="ModelSaveMode.Compact"/> (the base model by name or folder and SHA-256, plus the
+    /// low-rank delta and the head: a few hundred KB for MiniLM; loading needs the same base). Full fine-tuning always saves in full.
+    /// </summary>
+    public ModelSaveMode SaveMode { get; set; } = ModelSaveMode.Full;
+
     /// <summary>The label: a key type for classification (use MapValueToKey), Single for regression.</summary>
     public string LabelColumnName { get; set; } = "Label";
 
@@ -66,6 +73,7 @@ public sealed class DeltaLoRAOptions : FineTuningOptions
 
         var check = new OptionChecks(problems);
         check.AtLeast(InferenceBatchSize, 1, nameof(InferenceBatchSize));
+        check.Defined(SaveMode, nameof(SaveMode));
         check.AtLeast(EarlyStoppingPatience, 0, nameof(EarlyStoppingPatience));
         if (EarlyStoppingPatience > 0 && ValidationSet is null)
             problems.Add(new(nameof(EarlyStoppingPatience), EarlyStoppingPatience, $"0 while {nameof(ValidationSet)} is null (early stopping needs a validation set)"));

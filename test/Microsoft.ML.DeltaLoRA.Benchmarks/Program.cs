@@ -8,6 +8,7 @@ using Microsoft.ML.DeltaLoRA.Benchmarks;
 // child METHOD MODEL LAYERS BATCH SEQUENCE WARMUP TIMED: one peak-memory measurement (started by perf)
 // threads-child DEVFILE: one thread-settings measurement (started by threads)
 // peers [options]: ours against PyTorch (training) and ONNX Runtime (inference); see PeerOptions.Usage and setup-peers.sh
+// save-sizes: bytes of a model zip saved full and compact, MiniLM and the BERT-base shape (docs/adapters.md)
 // bdn [BenchmarkDotNet arguments]: the BenchmarkDotNet micro-benchmarks (update rule, adapter forward/backward, optimizer step)
 var mode = args.Length > 0 ? args[0] : "perf";
 switch (mode)
@@ -37,10 +38,12 @@ switch (mode)
     case "threads-child":
         Console.WriteLine(ThreadSettingsComparison.Measure(args[1]));
         return 0;
+    case "save-sizes":
+        return SaveSizes.Run();
     case "bdn":
         BenchmarkSwitcher.FromAssembly(typeof(PerfReport).Assembly).Run(args[1..]);
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'; use perf, peers, peers-diagnosis, gemm, threads or bdn.\n{PerfOptions.Usage}");
+        Console.Error.WriteLine($"Unknown mode '{mode}'; use perf, peers, peers-diagnosis, gemm, threads, save-sizes or bdn.\n{PerfOptions.Usage}");
         return 2;
 }

@@ -1,6 +1,9 @@
+using System.Globalization;
 using DeltaLoRA.Cli.Training;
 using Microsoft.ML;
+using Microsoft.ML.DeltaLoRA;
 using Microsoft.ML.DeltaLoRA.Export;
+using Microsoft.ML.DeltaLoRA.MLNet;
 using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
 
 namespace DeltaLoRA.Cli.Commands;
@@ -20,6 +23,7 @@ internal static class ExportFormats
         new("onnx", "an ONNX folder (model.onnx, tokenizer files, labels.json, README.md with a C# scoring snippet)", Onnx),
         new("peft", "a Hugging Face PEFT LoRA adapter folder for the model's base (adapter_config.json, adapter_model.safetensors, README.md); LoRA and Delta-LoRA models saved with their fine-tune delta", Peft),
         new("mlnet-onnx", "an ML.NET model zip that scores with ONNX Runtime (MLContext.Model.Load reads it; no TorchSharp native library needed)", MLNetOnnxRuntime),
+        new("compact", "a compact model zip (the base model by name or folder and SHA-256, the low-rank delta and the head; loads like the full zip where the base is)", Compact),
     ];
 
     public static ExportFormat? Find(string name) => All.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -61,10 +65,15 @@ internal static class ExportFormats
     }
 
     /// <summary>
-    /// The fine-tune's delta and its base model's reference, as the model zip stores them. Storing them is the compact save's
-    /// (issue #25, item 1); until it is merged no zip carries them, and this returns null.
+    /// The fine-tune's delta and its base model (a name or a folder), as LoRA and Delta-LoRA zips store them, full or compact;
+    /// null for a full fine-tune, a zip saved before deltas were recorded, or a model scored by ONNX Runtime.
     /// </summary>
-    private static (FineTuneDelta Delta, string BaseModel)? SavedFineTune(SavedModel model) => null;
+    private static (FineTuneDelta Delta, string BaseModel)? SavedFineTune(SavedModel model)
+    {
+        var network = (model.Scorer.Scorer.Engine as TorchSharpScoringEngine)?.Model;
+        if (network?.Delta is null || network.BaseModel is null) return null;
+        return (network.Delta, network.BaseModel.Name ?? network.BaseModel.Folder!);
+    }
 
     private static string MLNetOnnxRuntime(SavedModel model, string path)
     {
@@ -94,5 +103,22 @@ internal static class ExportFormats
     {
         if (model is Microsoft.ML.DeltaLoRA.MLNet.DeltaLoRATransformer scorer) scorer.Dispose();
         else if (model is IEnumerable<ITransformer> chain) foreach (var step in chain) DisposeScorers(step);
+    }
+
+    private static string Compact(SavedModel model, string path)
+    {
+        var engine = model.Scorer.Scorer.Engine as TorchSharpScoringEngine;
+        if (engine is null || !engine.Model.CanSaveCompact)
+            throw new UserErrorException(
+                "--format compact: this model records no low-rank delta (it was fully fine-tuned, which changes every weight, or saved by a version " +
+                "without compact models), so it has no compact form; ship the full zip.");
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(folder)) throw new UserErrorException($"--out '{path}': the folder '{folder}' does not exist.");
+        engine.SaveMode = ModelSaveMode.Compact;
+        new MLContext(seed: 1).Model.SaveAtomically(model.Transformer, model.InputSchema, path);
+        var delta = engine.Model.Delta!;
+        int rank = delta.AdaptedWeights.Count == 0 ? 0 : delta.AdaptedWeights.Max(w => w.Rank);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Wrote a compact model zip ({new FileInfo(path).Length / 1e6:0.###} MB): {engine.Model.BaseModel!.Description} by reference (SHA-256 checked on load) plus a rank-{rank} delta of {delta.AdaptedWeights.Count} weights and {delta.OtherTrainedTensors.Count} other trained tensors; loading needs that base model.");
     }
 }

@@ -20,11 +20,17 @@ internal static class TrainCommand
         var earlyStopping = new Option<int>("--early-stopping") { Description = "Stop after this many epochs without a better validation metric (keeps the best weights); 0 never stops early." };
         var output = new Option<string?>("--out", "-o") { Description = "The model zip to write; the loss curve goes beside it (<name>.loss.csv and <name>.loss.png). Default: model.zip (artifacts/demo/model.zip for the demo).", HelpName = "file" };
         var examples = new Option<int>("--examples") { Description = "Test rows to predict with the reloaded model and show.", DefaultValueFactory = _ => 6 };
+        var save = new Option<ModelSaveMode>("--save")
+        {
+            Description = "full (the default: the whole network, loads anywhere) or compact (the base model by name or folder and SHA-256, plus the low-rank delta and the head; loading needs the same base). Full fine-tuning always saves in full.",
+            DefaultValueFactory = _ => ModelSaveMode.Full,
+            HelpName = "full|compact",
+        };
         var json = new Option<bool>("--json") { Description = "Print a final JSON line with the metrics and output paths on standard output (the report goes to standard error)." };
 
         var command = new Command("train", "Fine-tune a pretrained text model, evaluate it, save it, reload it and predict a few test rows.");
         inputs.AddTo(command, method, rank, alpha, updateRatio, startSteps, epochs, learningRate);
-        foreach (var option in new Option[] { earlyStopping, output, examples, json }) command.Add(option);
+        foreach (var option in new Option[] { earlyStopping, output, save, examples, json }) command.Add(option);
 
         command.SetAction(result => new TrainingJob(terminal, inputs.Settings(result) with
         {
@@ -36,6 +42,7 @@ internal static class TrainCommand
             Epochs = result.GetValue(epochs),
             LearningRate = result.GetValue(learningRate),
             EarlyStoppingPatience = result.GetValue(earlyStopping),
+            Save = result.GetValue(save),
             Out = result.GetValue(output) ?? (result.GetValue(inputs.Dataset) is null ? TrainSettings.DemoOut : TrainSettings.DefaultOut),
             Examples = result.GetValue(examples),
             Json = result.GetValue(json),

@@ -4,6 +4,7 @@ using Microsoft.ML.DeltaLoRA;
 using DeltaLoRA.Cli.Data;
 using DeltaLoRA.Cli.Output;
 using Microsoft.ML.DeltaLoRA.MLNet;
+using Microsoft.ML.DeltaLoRA.Modeling;
 
 namespace DeltaLoRA.Cli.Training;
 
@@ -46,6 +47,10 @@ internal sealed class SavedModel : IDisposable
         try
         {
             transformer = ml.Model.Load(path, out inputSchema);
+        }
+        catch (Exception e) when (CompactBaseProblem(e) is { } problem) // a compact model whose base is missing or different: the zip is fine
+        {
+            throw new UserErrorException($"--model '{path}': {problem.Message}");
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or InvalidOperationException or IOException)
         {
@@ -141,6 +146,14 @@ internal sealed class SavedModel : IDisposable
             getter(ref key);
             return key >= 1 && key <= classNames.Length ? classNames[key - 1] : "?";
         };
+    }
+
+    /// <summary>The error of a compact model's base (ML.NET may wrap it); null for any other error.</summary>
+    private static Exception? CompactBaseProblem(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is CompactBaseMissingException or CompactBaseMismatchException) return inner;
+        return null;
     }
 
     private static DeltaLoRATransformer? FindScorer(ITransformer transformer) => transformer switch

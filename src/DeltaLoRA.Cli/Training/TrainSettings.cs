@@ -53,6 +53,9 @@ internal sealed record TrainSettings
     /// <summary>Rows of the test set predicted by the reloaded model and shown.</summary>
     public int Examples { get; init; } = 6;
 
+    /// <summary>How the model zip is written: the whole network, or the base by reference plus the delta.</summary>
+    public ModelSaveMode Save { get; init; } = ModelSaveMode.Full;
+
     public bool Json { get; init; }
     public bool Verbose { get; init; }
 

@@ -72,6 +72,8 @@ internal sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         var report = EvaluationReport.Evaluate(ml, model.Transform(data.Test), label, scorer.ScoreColumnName, settings.Task);
         if (interrupt.Token.IsCancellationRequested) return Cancelled(console, "after training; nothing was saved");
         ml.Model.SaveAtomically(model, data.Train.Schema, outputs.Model);
+        if (settings.Save == ModelSaveMode.Compact && scorer.SaveMode != ModelSaveMode.Compact)
+            terminal.Error.WriteLine("warning: --save compact: full fine-tuning changes every weight, so the model was saved in full (the whole network).");
         if (interrupt.Token.IsCancellationRequested) return Cancelled(console, $"while saving; the model was saved to {outputs.Model}");
         curve.WriteCsv(outputs.LossCsv);
         LossPlot.Save(curve.Points, outputs.LossPlot, Invariant($"{options.Method} fine-tuning: training loss per step"), metricName);
@@ -85,13 +87,13 @@ internal sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         }
 
         console.Write(new Rule("outputs").LeftJustified());
-        console.WriteLine($"Model:      {outputs.Model}");
+        console.WriteLine(Invariant($"Model:      {outputs.Model} ({new FileInfo(outputs.Model).Length / 1e6:0.###} MB, {scorer.SaveMode.ToString().ToLowerInvariant()}{(scorer.SaveMode == ModelSaveMode.Compact ? ": the base model by reference plus the delta" : "")})"));
         console.WriteLine($"Loss curve: {outputs.LossCsv}");
         console.WriteLine($"Loss plot:  {outputs.LossPlot}");
         console.WriteLine(Invariant($"Time:       {clock.Elapsed.TotalSeconds:0.0} s in all, {trainingSeconds:0.0} s fine-tuning ({curve.Points.Count} steps)"));
         console.WriteLine($"Next:       deltalora evaluate --model {Quote(outputs.Model)} --dataset <file>   |   deltalora predict --model {Quote(outputs.Model)} \"some text\"");
 
-        if (settings.Json) terminal.Output.WriteLine(JsonLine.Serialize(Summary(data, options, report, outputs, curve, trainingSeconds, clock.Elapsed.TotalSeconds)));
+        if (settings.Json) terminal.Output.WriteLine(JsonLine.Serialize(Summary(data, options, scorer.SaveMode, report, outputs, curve, trainingSeconds, clock.Elapsed.TotalSeconds)));
         scorer.Dispose();
         return CliApp.Success;
     }
@@ -106,6 +108,7 @@ internal sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
     {
         var options = RunOptions.Shared(settings, data, defaults);
         options.Method = settings.Method;
+        options.SaveMode = settings.Save;
         options.Epochs = settings.Epochs ?? defaults.Epochs;
         options.LearningRate = settings.LearningRate ?? defaults.LearningRateFor(settings.Method);
         options.StartSteps = settings.StartSteps;
@@ -118,7 +121,7 @@ internal sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         return options;
     }
 
-    private Dictionary<string, object?> Summary(TrainingData data, DeltaLoRAOptions options, EvaluationReport report, OutputPaths outputs,
+    private Dictionary<string, object?> Summary(TrainingData data, DeltaLoRAOptions options, ModelSaveMode saved, EvaluationReport report, OutputPaths outputs,
         LossCurve curve, double trainingSeconds, double totalSeconds) => new()
     {
         ["command"] = "train",
@@ -126,6 +129,7 @@ internal sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
         ["dataset"] = settings.Dataset is null ? "spam-assassin" : Path.GetFullPath(settings.Dataset),
         ["model"] = ModelChoice.Describe(settings.ModelPath),
         ["method"] = options.Method.ToString(),
+        ["save"] = saved.ToString().ToLowerInvariant(),
         ["train_rows"] = data.TrainRows,
         ["epochs"] = options.Epochs,
         ["steps"] = curve.Points.Count,

@@ -38,6 +38,10 @@ internal static class ShardedCheckpointIndex
         }
     }
 
+    /// <summary>The shard files the index names, relative to its folder, in ordinal order.</summary>
+    public static IReadOnlyList<string> ShardNames(string indexFile)
+        => ReadWeightMap(indexFile).Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
     private static Dictionary<string, string> ReadWeightMap(string indexFile)
     {
         JsonNode? root;

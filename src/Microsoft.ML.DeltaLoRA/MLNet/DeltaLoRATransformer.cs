@@ -44,6 +44,13 @@ public sealed class DeltaLoRATransformer : ITransformer, IDisposable
     /// </summary>
     public bool ScoresWithOnnxRuntime => Scorer.Engine is OnnxRuntimeScoringEngine;
 
+    /// <summary>
+    /// How <c>MLContext.Model.Save</c> writes this model (<see cref="DeltaLoRAOptions.SaveMode"/>): <see cref="ModelSaveMode.Compact"/>
+    /// only when it was asked for and the model records a LoRA or Delta-LoRA delta; a fully fine-tuned model saves in full.
+    /// A model loaded from a compact zip saves compact again.
+    /// </summary>
+    public ModelSaveMode SaveMode => (Scorer.Engine as TorchSharpScoringEngine)?.SaveMode ?? ModelSaveMode.Full;
+
     public bool IsRowToRowMapper => true;
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => new ScoringRowMapper(inputSchema, Scorer).OutputSchema;

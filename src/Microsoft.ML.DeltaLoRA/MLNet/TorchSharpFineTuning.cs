@@ -7,7 +7,8 @@ namespace Microsoft.ML.DeltaLoRA.MLNet;
 /// <summary>
 /// What <see cref="DeltaLoRATrainer.Fit"/> runs once the rows are read: loads the pretrained model with a fresh head,
 /// tokenizes the rows, runs the <see cref="FineTuner"/> (validating after each epoch when a validation set is given), merges
-/// the adapters and hands back the fine-tuned network as a <see cref="TorchSharpScoringEngine"/>. <see cref="Train"/> is the
+/// the adapters (recording first what a LoRA or Delta-LoRA run changed, for the compact save) and hands back the fine-tuned
+/// network as a <see cref="TorchSharpScoringEngine"/>. <see cref="Train"/> is the
 /// only place where the ML.NET layer calls into <c>Training</c>.
 /// </summary>
 internal static class TorchSharpFineTuning
@@ -32,6 +33,8 @@ internal static class TorchSharpFineTuning
         string source = options.ModelPath ?? $"the default model ({NamedModels.Default.Name})";
         try
         {
+            // Before training: the sums are of the files the weights were read from, not of what is there later.
+            var baseModel = options.Method == FineTuningMethod.Full ? null : BaseModelReference.Of(options.ModelPath);
             RequireMaxSequenceLengthFits(model, source, options.MaxSequenceLength);
             log($"Model: {model.Family} from {source}, pooling {model.Network.Pooling}"
                 + $"{(trainingSet.SecondTexts is null ? "" : $", pairs as a {model.Network.PairEncoding}")}, on {device}.");
@@ -49,16 +52,20 @@ internal static class TorchSharpFineTuning
             log($"Trained {summary.Steps} optimizer steps in {summary.Epochs} epoch(s), {summary.Elapsed.TotalSeconds:0.0} s.");
 
             earlyStopping?.RestoreBest();
+            var delta = tuner.CaptureDelta(earlyStopping?.BestStep ?? tuner.CompletedSteps);
             tuner.MergeAdapters();
             model.Network.eval();
-            return new TorchSharpScoringEngine(model, options.MaxSequenceLength);
+            if (delta is not null) model.RecordFineTune(baseModel!, delta);
+            else if (options.SaveMode == ModelSaveMode.Compact)
+                log("SaveMode is Compact, but full fine-tuning changes every weight: this model saves in full (the whole network).");
+            return new TorchSharpScoringEngine(model, options.MaxSequenceLength, options.SaveMode);
 
             // Accuracy (classification) or mean squared error (regression) on the validation rows; false stops training.
             bool Validate(int epoch, EarlyStopping stopping)
             {
                 double metric = ValidationMetric(model, validationSet!, options);
                 progress.Report(new TrainingProgress(tuner.CompletedSteps, epoch, tuner.LastStepLoss, tuner.LastLearningRate, 0, metric));
-                bool keepGoing = stopping.Observe(metric);
+                bool keepGoing = stopping.Observe(metric, tuner.CompletedSteps);
                 if (!keepGoing)
                     log($"Early stopping after epoch {epoch}: no better validation score in {options.EarlyStoppingPatience} epoch(s); best {stopping.BestScore:0.0000}.");
                 return keepGoing;

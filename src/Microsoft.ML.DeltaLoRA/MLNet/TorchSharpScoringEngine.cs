@@ -6,8 +6,9 @@ namespace Microsoft.ML.DeltaLoRA.MLNet;
 /// <summary>
 /// The fine-tuned TorchSharp network and its tokenizer as a scoring engine: raw head outputs for batches of texts, and the
 /// files that rebuild it (the model's files plus the inference settings). <see cref="Load"/> rebuilds it on the CPU.
+/// <see cref="SaveMode"/> chooses whether the payload holds the whole network or the base by reference plus the delta.
 /// </summary>
-internal sealed class TorchSharpScoringEngine(TextClassificationModel model, int maxSequenceLength) : IScoringEngine
+internal sealed class TorchSharpScoringEngine(TextClassificationModel model, int maxSequenceLength, ModelSaveMode saveMode = ModelSaveMode.Full) : IScoringEngine
 {
     public const string SettingsFileName = "scorer.json";
 
@@ -17,12 +18,22 @@ internal sealed class TorchSharpScoringEngine(TextClassificationModel model, int
 
     public int OutputCount => Model.NumLabels;
 
+    /// <summary>
+    /// How <see cref="SavePayload"/> writes the model: as asked, except that a model without a delta (full fine-tuning) always
+    /// saves in full. Set it to change how the next save writes.
+    /// </summary>
+    public ModelSaveMode SaveMode
+    {
+        get => field == ModelSaveMode.Compact && Model.CanSaveCompact ? ModelSaveMode.Compact : ModelSaveMode.Full;
+        set => field = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Expected Full or Compact.");
+    } = saveMode;
+
     public string FormatTag => TransformerModelFile.EngineFormats.TorchSharp;
 
     public void Score(IReadOnlyList<string> firstTexts, IReadOnlyList<string>? secondTexts, int batchSize, Span<float> outputs)
         => Model.PredictRaw(firstTexts, secondTexts, MaxSequenceLength, batchSize).CopyTo(outputs);
 
-    public IReadOnlyDictionary<string, byte[]> SavePayload() => new Dictionary<string, byte[]>(Model.ToFiles())
+    public IReadOnlyDictionary<string, byte[]> SavePayload() => new Dictionary<string, byte[]>(Model.ToFiles(SaveMode))
     {
         [SettingsFileName] = JsonSerializer.SerializeToUtf8Bytes(new Settings(MaxSequenceLength)),
     };
@@ -34,7 +45,9 @@ internal sealed class TorchSharpScoringEngine(TextClassificationModel model, int
         var settings = ScorerSettingsJson.Read<Settings>(payload, SettingsFileName);
         if (settings.MaxSequenceLength < 1)
             throw new InvalidDataException($"'{SettingsFileName}' in the model has no valid MaxSequenceLength.");
-        return new TorchSharpScoringEngine(TextClassificationModel.FromFiles(payload, "the model zip"), settings.MaxSequenceLength);
+        // A compact model saves compact again; a full one in full.
+        var saveMode = payload.ContainsKey(TextClassificationModel.WeightsFileName) ? ModelSaveMode.Full : ModelSaveMode.Compact;
+        return new TorchSharpScoringEngine(TextClassificationModel.FromFiles(payload, "the model zip"), settings.MaxSequenceLength, saveMode);
     }
 
     public void Dispose() => Model.Dispose();

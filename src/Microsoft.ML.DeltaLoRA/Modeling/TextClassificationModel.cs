@@ -122,29 +122,71 @@ internal sealed class TextClassificationModel : IDisposable
     /// <summary>
     /// The files that rebuild this model with <see cref="FromFiles"/>. Adapters must have been merged into the weights first,
     /// so that the saved model is the base architecture and costs no more than it at inference.
+    /// <see cref="ModelSaveMode.Full"/> writes the whole network (<see cref="WeightsFileName"/>) and, for a LoRA or Delta-LoRA
+    /// fine-tune, also its <see cref="Delta"/> and <see cref="BaseModel"/> (a few hundred KB), so that it can later be written
+    /// compact or as an adapter. <see cref="ModelSaveMode.Compact"/> writes those two in place of the weights; it needs a
+    /// <see cref="Delta"/> (full fine-tuning has none: see <see cref="CanSaveCompact"/>).
     /// </summary>
-    public IReadOnlyDictionary<string, byte[]> ToFiles()
+    public IReadOnlyDictionary<string, byte[]> ToFiles(ModelSaveMode mode = ModelSaveMode.Full)
     {
         var adapted = Network.named_modules().FirstOrDefault(m => m.module is LoRALinear { HasAdapter: true });
         if (adapted.module is not null)
             throw new InvalidOperationException($"Layer '{adapted.name}' still has an adapter; merge the adapters into the weights before saving.");
+        if (mode == ModelSaveMode.Compact && !CanSaveCompact)
+            throw new InvalidOperationException("This model has no record of a LoRA or Delta-LoRA fine-tune (full fine-tuning changes every weight), so it can only be saved in full.");
 
         var files = new Dictionary<string, byte[]>(_architectureFiles);
         var manifest = new Manifest(FormatVersion, Family.ToString(), NumLabels, Network.Pooling.ToString(), Network.PairEncoding.ToString());
         files[ManifestFileName] = JsonSerializer.SerializeToUtf8Bytes(manifest);
-        using var weights = new MemoryStream();
-        SafetensorsWriter.Write(weights, ModuleTensors.Export(Network));
-        files[WeightsFileName] = weights.ToArray();
+        if (CanSaveCompact)
+        {
+            files[FineTuneDeltaFile.FileName] = FineTuneDeltaFile.Write(Delta!);
+            files[BaseModelReference.FileName] = BaseModel!.ToJson();
+        }
+        if (mode == ModelSaveMode.Full)
+        {
+            using var weights = new MemoryStream();
+            SafetensorsWriter.Write(weights, ModuleTensors.Export(Network));
+            files[WeightsFileName] = weights.ToArray();
+        }
         return files;
     }
 
-    /// <summary>Rebuilds a model saved with <see cref="ToFiles"/>; <paramref name="source"/> names the files' origin in errors.</summary>
+    /// <summary>What a LoRA or Delta-LoRA fine-tune changed in <see cref="BaseModel"/>; null for full fine-tuning and pretrained models.</summary>
+    public FineTuneDelta? Delta { get; private set; }
+
+    /// <summary>The pretrained model <see cref="Delta"/> applies to; null when there is no delta.</summary>
+    public BaseModelReference? BaseModel { get; private set; }
+
+    /// <summary>Whether <see cref="ToFiles"/> can write this model compact: it records its delta and its base.</summary>
+    public bool CanSaveCompact => Delta is not null && BaseModel is not null;
+
+    /// <summary>Records what fine-tuning changed in <paramref name="baseModel"/>, the model this one was loaded from.</summary>
+    public void RecordFineTune(BaseModelReference baseModel, FineTuneDelta delta)
+    {
+        BaseModel = baseModel ?? throw new ArgumentNullException(nameof(baseModel));
+        Delta = delta ?? throw new ArgumentNullException(nameof(delta));
+    }
+
+    /// <summary>
+    /// Rebuilds a model saved with <see cref="ToFiles"/>; <paramref name="source"/> names the files' origin in errors. A compact
+    /// model is rebuilt on its base (<see cref="BaseModelReference.ResolveFolder(string)"/>: found by name in the model cache or at
+    /// its folder, with the SHA-256 it was trained on) plus its delta.
+    /// </summary>
     public static TextClassificationModel FromFiles(IReadOnlyDictionary<string, byte[]> files, string source, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(files);
         var manifest = ReadManifest(files, source);
         if (!Enum.TryParse<ModelFamily>(manifest.Family, out var family))
             throw new InvalidDataException($"'{ManifestFileName}' in {source} names an unknown model family '{manifest.Family}'.");
+        var delta = files.TryGetValue(FineTuneDeltaFile.FileName, out var deltaBytes)
+            ? FineTuneDeltaFile.Read(deltaBytes, $"'{FineTuneDeltaFile.FileName}' in {source}")
+            : null;
+        var baseModel = files.TryGetValue(BaseModelReference.FileName, out var baseBytes) ? BaseModelReference.FromJson(baseBytes, source) : null;
+        bool compact = !files.ContainsKey(WeightsFileName) && baseModel is not null;
+        if (compact && delta is null)
+            throw new InvalidDataException($"{source} is compact (it names its base in '{BaseModelReference.FileName}') but has no '{FineTuneDeltaFile.FileName}'.");
+        var baseFolder = compact ? baseModel!.ResolveFolder(source) : null;
 
         using var folder = ModelUnpackFolder.Create();
         foreach (var (name, bytes) in files)
@@ -152,21 +194,31 @@ internal sealed class TextClassificationModel : IDisposable
             if (name == WeightsFileName || name == ModelUnpackFolder.LockFileName || name != Path.GetFileName(name)) continue;
             File.WriteAllBytes(Path.Combine(folder.Path, name), bytes);
         }
-        var architecture = files.Where(f => f.Key != WeightsFileName && f.Key != ManifestFileName).ToDictionary(f => f.Key, f => f.Value);
+        var recordNames = new HashSet<string>(StringComparer.Ordinal) { WeightsFileName, ManifestFileName, FineTuneDeltaFile.FileName, BaseModelReference.FileName };
+        var architecture = files.Where(f => !recordNames.Contains(f.Key)).ToDictionary(f => f.Key, f => f.Value);
         var pairEncoding = ReadPairEncoding(manifest, source);
-        var (tokenizer, network) = Build(folder.Path, family, manifest, pairEncoding, source, files.TryGetValue(WeightsFileName, out var packed) ? packed.Length : 0);
+        var (tokenizer, network) = Build(folder.Path, family, manifest, pairEncoding, source,
+            files.TryGetValue(WeightsFileName, out var packed) ? packed.Length : 0, baseFolder);
         try
         {
-            if (!files.TryGetValue(WeightsFileName, out var weightBytes))
-                throw new InvalidDataException($"{source} has no '{WeightsFileName}'.");
-            using (var weights = SafetensorsReader.Read(new MemoryStream(weightBytes), $"{WeightsFileName} in {source}"))
+            if (compact)
             {
+                FineTuneDeltaMerge.AddTo(network, delta!, $"'{FineTuneDeltaFile.FileName}' in {source}");
+                RequireFinite(ModuleTensors.Export(network), source);
+            }
+            else
+            {
+                if (!files.TryGetValue(WeightsFileName, out var weightBytes))
+                    throw new InvalidDataException($"{source} has no '{WeightsFileName}'.");
+                using var weights = SafetensorsReader.Read(new MemoryStream(weightBytes), $"{WeightsFileName} in {source}");
                 RequireFinite(weights, source);
                 ModuleTensors.CopyFrom(network, weights, $"{WeightsFileName} in {source}");
             }
             MoveTo(network, device);
             network.eval();
-            return new TextClassificationModel(tokenizer, network, architecture, []);
+            var model = new TextClassificationModel(tokenizer, network, architecture, []);
+            if (delta is not null && baseModel is not null) model.RecordFineTune(baseModel, delta);
+            return model;
         }
         catch
         {
@@ -221,15 +273,16 @@ internal sealed class TextClassificationModel : IDisposable
     /// <summary>
     /// The tokenizer and network the unpacked files describe. The config and tokenizer readers name the files they read,
     /// which are in a temporary folder gone by the time the message is read: the message names <paramref name="source"/> instead.
+    /// With <paramref name="baseFolder"/> (a compact model) the network holds that base model's weights; otherwise it is freshly initialised.
     /// </summary>
     private static (SequenceTokenizer, SequenceClassifier) Build(string folder, ModelFamily family, Manifest manifest, SentencePairEncoding pairEncoding, string source,
-        long weightBytes)
+        long weightBytes, string? baseFolder)
     {
         try
         {
             return family == ModelFamily.UseLite
-                ? BuildUseLite(folder, manifest.NumLabels, pairEncoding, source)
-                : BuildHuggingFace(folder, family, manifest.NumLabels, ReadPooling(manifest, source), pairEncoding, source, weightBytes);
+                ? BuildUseLite(folder, manifest.NumLabels, pairEncoding, source, baseFolder)
+                : BuildHuggingFace(folder, family, manifest.NumLabels, ReadPooling(manifest, source), pairEncoding, source, weightBytes, baseFolder);
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or FormatException or IOException)
         {
@@ -238,7 +291,7 @@ internal sealed class TextClassificationModel : IDisposable
         }
     }
 
-    private static (SequenceTokenizer, SequenceClassifier) BuildUseLite(string folder, int numLabels, SentencePairEncoding pairEncoding, string source)
+    private static (SequenceTokenizer, SequenceClassifier) BuildUseLite(string folder, int numLabels, SentencePairEncoding pairEncoding, string source, string? baseFolder)
     {
         var configPath = Path.Combine(folder, UseLiteConfigFileName);
         if (!File.Exists(configPath)) throw new InvalidDataException($"{source} has no '{UseLiteConfigFileName}'.");
@@ -246,17 +299,24 @@ internal sealed class TextClassificationModel : IDisposable
             ?? throw new InvalidDataException($"'{UseLiteConfigFileName}' in {source} is empty.");
         var vocabulary = Path.Combine(folder, UseLiteModelFiles.VocabularyFileName);
         if (!File.Exists(vocabulary)) throw new InvalidDataException($"{source} has no '{UseLiteModelFiles.VocabularyFileName}'.");
-        return (UseLiteTokenizer.FromVocabularyFile(vocabulary), new UseLiteClassifier(new UseLiteEncoder(config), numLabels, pairEncoding: pairEncoding));
+        var network = baseFolder is null
+            ? new UseLiteClassifier(new UseLiteEncoder(config), numLabels, pairEncoding: pairEncoding)
+            : UseLiteClassifier.FromPretrained(baseFolder, numLabels, 0.0, pairEncoding);
+        return (UseLiteTokenizer.FromVocabularyFile(vocabulary), network);
     }
 
     private static (SequenceTokenizer, SequenceClassifier) BuildHuggingFace(string folder, ModelFamily family, int numLabels, SentencePooling? pooling,
-        SentencePairEncoding pairEncoding, string source, long weightBytes)
+        SentencePairEncoding pairEncoding, string source, long weightBytes, string? baseFolder)
     {
         var config = EncoderConfig.Load(folder);
-        DeclaredWeights.Require(config, weightBytes, $"{EncoderConfig.FileName} in {source}", $"'{WeightsFileName}' in {source}");
+        if (baseFolder is null) DeclaredWeights.Require(config, weightBytes, $"{EncoderConfig.FileName} in {source}", $"'{WeightsFileName}' in {source}");
+        else DeclaredWeights.Require(config, DeclaredWeights.BytesIn(baseFolder), $"{EncoderConfig.FileName} in {source}", $"the base model folder '{baseFolder}'");
         if (config.Family != family)
             throw new InvalidDataException($"'{EncoderConfig.FileName}' describes a {config.Family} model but the manifest says {family}.");
-        return (PretrainedTokenizers.Load(folder, family), PretrainedModels.CreateSequenceClassifier(config, numLabels, pooling: pooling, pairEncoding: pairEncoding));
+        var network = baseFolder is null
+            ? PretrainedModels.CreateSequenceClassifier(config, numLabels, pooling: pooling, pairEncoding: pairEncoding)
+            : PretrainedModels.LoadSequenceClassifier(config, baseFolder, numLabels, null, null, pooling, pairEncoding).Model;
+        return (PretrainedTokenizers.Load(folder, family), network);
     }
 
     private static Manifest ReadManifest(IReadOnlyDictionary<string, byte[]> files, string source)

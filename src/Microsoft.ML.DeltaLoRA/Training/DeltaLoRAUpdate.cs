@@ -11,11 +11,13 @@ namespace Microsoft.ML.DeltaLoRA.Training;
 /// </code>
 /// In our layout (B is out×r, A is r×in, as in PEFT) that is, after optimizer step s with s &gt; K:
 /// W ← W + λ·s·(B_s·A_s − B_{s−1}·A_{s−1}), where s·BA is exactly what the layer adds to its output (α/r, or α/√r with rsLoRA).
-/// W gets no gradient and no optimizer state: this update is its only change. Holds A_{s−1} and B_{s−1} (r×(in+out) per layer).
+/// W gets no gradient and no optimizer state: this update is its only change. Holds A_{s−1} and B_{s−1} (r×(in+out) per layer),
+/// and from step K on A_K and B_K, which the telescoped sum W_T − W_0 = λ·s·(B_T·A_T − B_K·A_K) needs (<see cref="StartFactors"/>).
 /// </summary>
 internal sealed class DeltaLoRAUpdate : IDisposable
 {
     private readonly List<(LoRALinear Layer, Tensor PreviousA, Tensor PreviousB)> _layers = [];
+    private List<(Tensor A, Tensor B)>? _startFactors;
 
     /// <param name="layers">The layers with adapters; their current A and B become the first A_{s−1}, B_{s−1}.</param>
     /// <param name="updateRatio">λ (validated with the options); 0 leaves W untouched.</param>
@@ -31,6 +33,18 @@ internal sealed class DeltaLoRAUpdate : IDisposable
             if (!layer.HasAdapter) throw new InvalidOperationException("Delta-LoRA needs layers with adapters; this LoRALinear has none.");
             _layers.Add((layer, layer.lora_A!.clone().DetachFromDisposeScope(), layer.lora_B!.clone().DetachFromDisposeScope()));
         }
+        if (StartSteps == 0) SnapshotStartFactors();
+    }
+
+    /// <summary>
+    /// A_K and B_K of <paramref name="layer"/> (K = 0: the initial A_0 and B_0); null before step K has completed. Owned by
+    /// this rule: valid until it is disposed.
+    /// </summary>
+    public (Tensor A, Tensor B)? StartFactors(LoRALinear layer)
+    {
+        int index = _layers.FindIndex(entry => ReferenceEquals(entry.Layer, layer));
+        if (index < 0) throw new ArgumentException("This layer is not one the Delta-LoRA rule updates.", nameof(layer));
+        return _startFactors?[index];
     }
 
     /// <summary>λ.</summary>
@@ -65,6 +79,13 @@ internal sealed class DeltaLoRAUpdate : IDisposable
             previousA.copy_(layer.lora_A!);
             previousB.copy_(layer.lora_B!);
         }
+        if (step == StartSteps) SnapshotStartFactors();
+    }
+
+    private void SnapshotStartFactors()
+    {
+        using var noGrad = torch.no_grad();
+        _startFactors = _layers.Select(entry => (entry.Layer.lora_A!.clone().DetachFromDisposeScope(), entry.Layer.lora_B!.clone().DetachFromDisposeScope())).ToList();
     }
 
     public void Dispose()
@@ -74,5 +95,7 @@ internal sealed class DeltaLoRAUpdate : IDisposable
             previousA.Dispose();
             previousB.Dispose();
         }
+        foreach (var (a, b) in _startFactors ?? []) { a.Dispose(); b.Dispose(); }
+        _startFactors = null;
     }
 }

@@ -16,13 +16,17 @@ internal sealed class EarlyStopping(Module model, int patience, bool higherIsBet
 
     public double? BestScore { get; private set; }
 
-    /// <summary>Records a validation score; returns false when training should stop.</summary>
-    public bool Observe(double score)
+    /// <summary>The optimizer step the best weights come from (what <see cref="RestoreBest"/> puts back); null before any observation.</summary>
+    public int? BestStep { get; private set; }
+
+    /// <summary>Records a validation score of the weights after optimizer step <paramref name="step"/>; returns false when training should stop.</summary>
+    public bool Observe(double score, int step)
     {
         bool improved = BestScore is not double best || (higherIsBetter ? score > best : score < best);
         if (improved)
         {
             BestScore = score;
+            BestStep = step;
             _evaluationsWithoutImprovement = 0;
             Snapshot();
             return true;

@@ -26,6 +26,7 @@ internal sealed class FineTuner : IDisposable
     private readonly FineTuningOptions _options;
     private readonly Device _device;
     private readonly Parameter[] _trainable;
+    private readonly (string Name, Parameter Parameter)[] _trainableByName;
     private readonly AdamW _optimizer;
     private readonly LearningRateScheduler _schedule;
     private readonly DeltaLoRAUpdate? _deltaLoRA;
@@ -58,7 +59,8 @@ internal sealed class FineTuner : IDisposable
             : new AdapterConfig(_options.Rank, _options.Alpha, _options.RankStabilized, _options.TargetModules);
         var adaptedLayers = AdapterInjector.Prepare(model, adapters);
         var groups = AdamWParameterGroups.Select(model, _options.Method, _options.DecayAllParameters);
-        _trainable = groups.All.Select(p => p.Parameter).ToArray();
+        _trainableByName = groups.All.ToArray();
+        _trainable = _trainableByName.Select(p => p.Parameter).ToArray();
         _optimizer = groups.CreateOptimizer(_options.LearningRate, _options.WeightDecay);
         _schedule = LearningRateScheduler.For(_options, totalSteps);
         if (_options.Method == FineTuningMethod.DeltaLoRA) // K: the warmup unless set, as in the paper's GLUE setting
@@ -211,6 +213,19 @@ internal sealed class FineTuner : IDisposable
         _microBatchesInWindow = 0;
         _examplesInWindow = 0;
         _lossSumInWindow = 0;
+    }
+
+    /// <summary>
+    /// What this LoRA or Delta-LoRA run changed in the base model (see <see cref="FineTuneDeltaCapture"/>); null for full
+    /// fine-tuning, which changes every weight. Call it before <see cref="MergeAdapters"/>. <paramref name="weightsStep"/> is the
+    /// optimizer step the model's weights come from: <see cref="CompletedSteps"/>, or an earlier one that early stopping restored.
+    /// </summary>
+    public Modeling.Adapters.FineTuneDelta? CaptureDelta(int weightsStep)
+    {
+        if (_adaptersMerged) throw new InvalidOperationException("The adapters have been merged into W; capture the delta before merging.");
+        if (weightsStep < 0 || weightsStep > CompletedSteps)
+            throw new ArgumentOutOfRangeException(nameof(weightsStep), weightsStep, $"The weights come from a step in 0 to {CompletedSteps}.");
+        return _options.Method == FineTuningMethod.Full ? null : FineTuneDeltaCapture.Capture(_model, _trainableByName, _deltaLoRA, weightsStep, _options);
     }
 
     /// <summary>Folds every adapter into its W (α/r·B·A), so that inference costs exactly the base model. Training cannot continue after this.</summary>

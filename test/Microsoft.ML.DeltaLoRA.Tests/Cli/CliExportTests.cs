@@ -51,13 +51,28 @@ public class CliExportTests(CliTrainingFixture trained) : IClassFixture<CliTrain
     }
 
     [SharedFact]
-    public void Export_peft_of_a_zip_without_the_fine_tunes_delta_is_one_line_and_writes_nothing()
+    public void Export_peft_writes_an_adapter_that_import_peft_turns_back_into_the_fine_tuned_zips_scores()
     {
         trained.Train.Succeeded();
         using var folder = new TemporaryDirectory();
-        CliRun.Of("export", "--model", trained.ModelPath, "--format", "peft", "--out", folder.File("adapter"))
-            .FailedWith("--format peft", "not what the fine-tune changed", "--format hf");
-        Assert.Empty(Directory.GetFileSystemEntries(folder.Path));
+        var adapter = folder.File("adapter");
+        using var zip = SavedModel.Load(new MLContext(seed: 1), trained.ModelPath);
+
+        CliRun.Of("export", "--model", trained.ModelPath, "--format", "peft", "--out", adapter).Succeeded();
+        Assert.True(File.Exists(Path.Combine(adapter, "adapter_config.json")));
+        Assert.True(File.Exists(Path.Combine(adapter, "adapter_model.safetensors")));
+        var imported = folder.File("imported.zip");
+        CliRun.Of("import-peft", "--adapter", adapter, "--labels", string.Join(",", zip.ClassNames), "--out", imported).Succeeded();
+
+        using var reloaded = SavedModel.Load(new MLContext(seed: 1), imported);
+        var original = Assert.IsType<TorchSharpScoringEngine>(zip.Scorer.Scorer.Engine);
+        var fromAdapter = Assert.IsType<TorchSharpScoringEngine>(reloaded.Scorer.Scorer.Engine);
+        var sentences = HuggingFaceExportTests.Sst2Sentences(64);
+        var before = original.Model.PredictRaw(sentences, null, original.MaxSequenceLength, batchSize: 16);
+        var after = fromAdapter.Model.PredictRaw(sentences, null, original.MaxSequenceLength, batchSize: 16);
+        Assert.True(before.Distinct().Count() > 2, "the fine-tuned model should not score every sentence alike");
+        Assert.True(HuggingFaceExportTests.MaxDifference(before, after) <= 1e-5f, $"largest difference {HuggingFaceExportTests.MaxDifference(before, after)}");
+        Assert.Equal(zip.ClassNames, reloaded.ClassNames);
     }
 
     [SharedFact]
@@ -84,6 +99,8 @@ public class CliExportTests(CliTrainingFixture trained) : IClassFixture<CliTrain
     [InlineData("peft", "not-a-model.zip", "is not an ML.NET model zip")]
     [InlineData("mlnet-onnx", "missing.zip", "does not exist")]
     [InlineData("mlnet-onnx", "not-a-model.zip", "is not an ML.NET model zip")]
+    [InlineData("compact", "missing.zip", "does not exist")]
+    [InlineData("compact", "not-a-model.zip", "is not an ML.NET model zip")]
     public void A_bad_model_is_one_line_and_writes_nothing(string format, string name, string message)
     {
         using var folder = new TemporaryDirectory();
