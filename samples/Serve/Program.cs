@@ -30,7 +30,7 @@ try
     options = ServeOptions.From(builder.Configuration);
     first = ServedModel.Load(options, version: 0);
 }
-catch (Exception e) when (e is ArgumentException or InvalidDataException)
+catch (Exception e) when (e is ArgumentException or InvalidDataException or InvalidOperationException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     Console.Error.WriteLine(ServeOptions.Usage);

@@ -28,7 +28,16 @@ internal sealed class ServedModel
     public static ServedModel Load(ServeOptions options, int version)
     {
         var model = LoadedModel.Load(options.ModelPath);
-        var served = new ServedModel(model, options, version);
+        ServedModel served;
+        try
+        {
+            served = new ServedModel(model, options, version);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         try
         {
             served.Scorer.ScoreAsync(new TextInput("warm-up", model.ReadsPairs ? "warm-up" : null), CancellationToken.None).GetAwaiter().GetResult();

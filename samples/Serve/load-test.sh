@@ -6,7 +6,7 @@
 #   samples/Serve/load-test.sh MODEL.zip [OUT_FOLDER]
 #
 # Environment: DURATION (wrk's -d, default 600s), CONCURRENCY ("1 8 32"), ENGINES ("batch pool"), SWAP_DURATION (60s),
-# SWAP_CONCURRENCY (8), SENTENCES (one sentence per line; default: the sentences of ../shared/data/glue/sst2/dev.tsv).
+# SWAP_CONCURRENCY (8), MALLOC_ARENA_MAX (passed to the service; see docs/serving.md#memory), SENTENCES (one sentence per line; default: the sentences of ../shared/data/glue/sst2/dev.tsv).
 # Run it from the repository root; it builds the sample first.
 set -euo pipefail
 
@@ -42,6 +42,7 @@ program=$here/bin/Release/net10.0/Serve.dll
   echo "model: $model ($(stat -c %s "$model") bytes)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
   echo "wrk: $(wrk -v 2>&1 | head -1)"
+  echo "MALLOC_ARENA_MAX: ${MALLOC_ARENA_MAX:-unset (glibc default: 8 arenas per core)}"
   echo "duration: $duration per concurrency ($concurrency), swap: $swap_duration at $swap_concurrency; sentences: $(wc -l < "$SENTENCES") from $SENTENCES"
 } > "$out/machine.txt"
 echo "engine,phase,concurrency,requests,duration_s,rps,p50_ms,p90_ms,p99_ms,max_ms,non2xx,socket_errors,load_before,load_after" > "$out/summary.csv"

@@ -82,10 +82,16 @@ internal sealed partial class ServeProcess : IDisposable
         return ((int)response.StatusCode, await ReadJsonAsync(response));
     }
 
-    /// <summary>POSTs raw <paramref name="content"/> and returns the status and the parsed JSON answer.</summary>
-    public async Task<(int Status, JsonElement Json)> PostAsync(string path, HttpContent content)
+    /// <summary>
+    /// POSTs raw <paramref name="content"/> and returns the status and the parsed JSON answer. With <paramref name="expectContinue"/>
+    /// the body waits for the server's go-ahead (as curl does for large bodies), so a body refused by its declared length is not
+    /// sent at all; otherwise the server's early answer can be lost when it closes the connection on the unread body.
+    /// </summary>
+    public async Task<(int Status, JsonElement Json)> PostAsync(string path, HttpContent content, bool expectContinue = false)
     {
-        using var response = await Client.PostAsync(path, content);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        request.Headers.ExpectContinue = expectContinue;
+        using var response = await Client.SendAsync(request);
         return ((int)response.StatusCode, await ReadJsonAsync(response));
     }
 
