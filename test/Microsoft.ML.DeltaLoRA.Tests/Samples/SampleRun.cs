@@ -32,8 +32,7 @@ internal sealed class SampleRun : IDisposable
         var program = ProgramPath(sample);
         Assert.True(File.Exists(program), $"Expected the built sample at {program}; build the test project (it builds the samples).");
         var folder = Directory.CreateTempSubdirectory($"deltalora-sample-{sample}-").FullName;
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(DotnetHost) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments.Prepend(program)) start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
@@ -90,8 +89,11 @@ internal sealed class SampleRun : IDisposable
     /// <summary>The data rows of a tab-separated file with a header, split into columns (the files are not quoted).</summary>
     public static string[][] ReadRows(string path) => File.ReadLines(path).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')).ToArray();
 
+    /// <summary>The dotnet host that runs the tests (or the one on PATH), to run a sample's dll.</summary>
+    public static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
     /// <summary>samples/NAME/bin/CONFIGURATION/FRAMEWORK/NAME.dll: the tests' own bin folder, relative to their project, under the sample's.</summary>
-    private static string ProgramPath(string sample)
+    public static string ProgramPath(string sample)
     {
         var root = RepositoryRoot();
         var testProject = Path.Combine(root, "test", typeof(SampleRun).Assembly.GetName().Name!);
