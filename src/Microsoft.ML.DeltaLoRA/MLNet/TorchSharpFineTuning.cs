@@ -14,7 +14,8 @@ internal static class TorchSharpFineTuning
 {
     /// <param name="trainingSet">The training rows.</param>
     /// <param name="validationSet">Rows from <see cref="DeltaLoRAOptions.ValidationSet"/>, or null.</param>
-    /// <param name="options">Validated, fixed for this fit, with <see cref="FineTuningOptions.Seed"/> set.</param>
+    /// <param name="options">Validated, fixed for this fit, with <see cref="FineTuningOptions.Seed"/> set. Its thread count is applied
+    /// before the model loads; the one for scoring (<see cref="TorchThreads.ScoringCount"/>, else the same) before the engine is returned.</param>
     /// <param name="gpuDeviceId">MLContext.GpuDeviceId.</param>
     /// <param name="fallbackToCpu">MLContext.FallbackToCpu.</param>
     /// <param name="log">Writes one informational line to the ML.NET log.</param>
@@ -25,6 +26,8 @@ internal static class TorchSharpFineTuning
     {
         // Before the model loads: the fresh task head and the adapters are drawn from this one stream.
         FineTuner.SeedTorch(options.Seed!.Value);
+        int trainingThreads = options.ThreadCount ?? TorchThreads.DefaultCount;
+        TorchThreads.Apply(trainingThreads);
 
         var device = DeviceSelection.Resolve(gpuDeviceId, fallbackToCpu, log);
         var model = TextClassificationModel.LoadPretrained(options.ModelPath, trainingSet.OutputCount, options.DropoutOverride, device, options.Pooling,
@@ -51,7 +54,9 @@ internal static class TorchSharpFineTuning
             earlyStopping?.RestoreBest();
             tuner.MergeAdapters();
             model.Network.eval();
-            return new TorchSharpScoringEngine(model, options.MaxSequenceLength);
+            int scoringThreads = TorchThreads.ScoringCount ?? trainingThreads;
+            TorchThreads.Apply(scoringThreads);
+            return new TorchSharpScoringEngine(model, options.MaxSequenceLength, scoringThreads);
 
             // Accuracy (classification) or mean squared error (regression) on the validation rows; false stops training.
             bool Validate(int epoch, EarlyStopping stopping)

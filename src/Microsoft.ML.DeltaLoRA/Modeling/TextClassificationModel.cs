@@ -205,7 +205,7 @@ internal sealed class TextClassificationModel : IDisposable
         try
         {
             return family == ModelFamily.UseLite
-                ? BuildUseLite(folder, manifest.NumLabels, pairEncoding, source)
+                ? BuildUseLite(folder, manifest.NumLabels, pairEncoding, source, weightBytes)
                 : BuildHuggingFace(folder, family, manifest.NumLabels, ReadPooling(manifest, source), pairEncoding, source, weightBytes);
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or FormatException or IOException)
@@ -215,12 +215,14 @@ internal sealed class TextClassificationModel : IDisposable
         }
     }
 
-    private static (SequenceTokenizer, SequenceClassifier) BuildUseLite(string folder, int numLabels, SentencePairEncoding pairEncoding, string source)
+    private static (SequenceTokenizer, SequenceClassifier) BuildUseLite(string folder, int numLabels, SentencePairEncoding pairEncoding, string source,
+        long weightBytes)
     {
         var configPath = Path.Combine(folder, UseLiteConfigFileName);
         if (!File.Exists(configPath)) throw new InvalidDataException($"{source} has no '{UseLiteConfigFileName}'.");
         var config = JsonSerializer.Deserialize<UseLiteConfig>(File.ReadAllBytes(configPath))
             ?? throw new InvalidDataException($"'{UseLiteConfigFileName}' in {source} is empty.");
+        config.RequireDescribes(weightBytes, $"'{UseLiteConfigFileName}' in {source}");
         var vocabulary = Path.Combine(folder, UseLiteModelFiles.VocabularyFileName);
         if (!File.Exists(vocabulary)) throw new InvalidDataException($"{source} has no '{UseLiteModelFiles.VocabularyFileName}'.");
         return (UseLiteTokenizer.FromVocabularyFile(vocabulary), new UseLiteClassifier(new UseLiteEncoder(config), numLabels, pairEncoding: pairEncoding));
