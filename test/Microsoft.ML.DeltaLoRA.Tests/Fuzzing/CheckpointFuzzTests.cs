@@ -39,6 +39,25 @@ public class CheckpointFuzzTests
             using var weights = PyTorchCheckpointReader.Read(path);
         });
 
+    /// <summary>
+    /// The first crash the suite found: a legacy checkpoint whose storage element count, times the element size, wraps around to a
+    /// negative size got past the truncation check and failed in <c>new byte[size]</c> with an OverflowException. Here every byte
+    /// from the middle of the storages on reads 0x2C, so the next count is 0x2C2C2C2C2C2C2C2C (3.2·10^18 elements of 4 bytes).
+    /// </summary>
+    [SharedFact]
+    public void A_legacy_checkpoint_whose_storage_size_overflows_is_refused_as_truncated()
+    {
+        using var folder = new TemporaryDirectory();
+        var path = folder.File("pytorch_model.bin");
+        var original = File.ReadAllBytes(SharedData.PathOf("fixtures", "hf", "legacy-bert-pickle", "pytorch_model.bin"));
+        File.WriteAllBytes(path, new FileMutation(MutationKind.Overwrite, 0.5, InHeader: false, Length: original.Length, Value: 0x2C).Apply(original));
+
+        var error = Assert.Throws<InvalidDataException>(() => PyTorchCheckpointReader.Read(path));
+
+        Assert.Contains($"The PyTorch checkpoint '{path}' is truncated: storage '", error.Message);
+        Assert.Contains($"declares {0x2C2C2C2C2C2C2C2CL} elements of 4 bytes", error.Message);
+    }
+
     [SharedFact]
     public void Onnx_reader_and_its_derived_config()
         => CheckFile(OnnxCheckpointReader.FileName, Path.Combine(BertFixture, OnnxCheckpointReader.FileName), path =>

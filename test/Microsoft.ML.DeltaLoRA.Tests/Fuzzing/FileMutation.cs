@@ -53,7 +53,7 @@ internal sealed record FileMutation(MutationKind Kind, double Where, bool InHead
         return bytes.ToArray();
     }
 
-    public override string ToString() => $"{Kind} at {(InHeader ? "header " : "")}{Where:0.0000} len {Length} value 0x{Value:x2}";
+    public override string ToString() => $"{Kind} at {(InHeader ? "header " : "")}{Where:0.000000} len {Length} value 0x{Value:x2}";
 
     /// <summary>One to three mutations applied in turn.</summary>
     public static Arbitrary<FileMutation[]> Arbitrary { get; } = Arb.From(

@@ -33,7 +33,8 @@ internal static class FuzzCase
     /// </summary>
     public static void Check(string reader, byte[] original, Action<byte[]> read, Func<Exception, bool> isDocumented)
     {
-        Run(reader, original, read, _ => false); // the real file reads
+        read(original); // the real file reads; this first read also loads what any read loads once (native libraries, JIT)
+        Run(reader, original, read, _ => false);
         var config = Config.QuickThrowOnFailure.WithMaxTest(Cases).WithReplay(Seed, 1UL).WithQuietOnSuccess(true);
         FsCheck.Check.One(config, Prop.ForAll(FileMutation.Arbitrary, (FileMutation[] mutations) =>
         {
