@@ -199,7 +199,7 @@ internal static class PyTorchCheckpointReader
             var bytes = readBytes(reference);
             if (reference.ElementCount < 0 || bytes.Length / reference.Type.Size != reference.ElementCount || bytes.Length % reference.Type.Size != 0)
                 throw new InvalidDataException(
-                    $"The PyTorch checkpoint '{file}' has {bytes.Length} bytes for storage '{reference.Key}', but {reference.ElementCount} {reference.Type.Name} elements of {reference.Type.Size} bytes each are declared.");
+                    $"The PyTorch checkpoint '{file}' has {bytes.Length} bytes for storage '{reference.Key}', but {reference.ElementCount} {reference.Type.Name} elements need {(Int128)reference.ElementCount * reference.Type.Size}.");
             var storage = torch.empty([reference.ElementCount], reference.Type.StoredAs);
             if (bytes.Length > 0) storage.bytes = bytes;
             storages[reference.Key] = storage;
