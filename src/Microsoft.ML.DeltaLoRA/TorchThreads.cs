@@ -13,10 +13,11 @@ namespace Microsoft.ML.DeltaLoRA;
 /// TorchSharp code in the process sees the count last applied on its thread.
 /// </para>
 /// <para>
-/// Beside other busy processes, a count above the cores left free is slow: idle OpenMP threads spin for a while before they
-/// sleep, and a parallel region waits for its slowest thread, so every operation can stall for a scheduler time slice. Either
-/// choose fewer threads, or start the process with <c>OMP_WAIT_POLICY=PASSIVE</c> in its environment (libgomp reads it once,
-/// when libtorch loads; <c>Environment.SetEnvironmentVariable</c> does not reach it). docs/performance.md has the figures.
+/// Beside other busy processes, a count above the cores left free can be several times slower: idle OpenMP threads spin for a
+/// while before they sleep, and a parallel region waits for its slowest thread, so an operation can stall for a scheduler time
+/// slice. Either choose fewer threads, or start the process with <c>OMP_WAIT_POLICY=PASSIVE</c> in its environment (libgomp
+/// reads it once, when libtorch loads; <c>Environment.SetEnvironmentVariable</c> does not reach it). docs/performance.md has
+/// the figures, which depend much on the load.
 /// </para>
 /// </summary>
 public static class TorchThreads
