@@ -48,6 +48,15 @@ public sealed class DeltaLoRAOptions : FineTuningOptions
     /// <summary>The most rows scored per forward pass when the fitted model transforms data (rows of similar length go together, and a long row may get a pass of its own).</summary>
     public int InferenceBatchSize { get; set; } = 32;
 
+    /// <summary>
+    /// libtorch's CPU threads while <c>Fit</c> trains, and afterwards while the fitted model scores (unless
+    /// <see cref="TorchThreads.ScoringCount"/> is set); between 1 and <see cref="TorchThreads.MaxCount"/>. Null (the default) is
+    /// <see cref="TorchThreads.DefaultCount"/>: libtorch's own count, capped at <see cref="Environment.ProcessorCount"/>. The count is
+    /// libtorch's, shared by the process (see <see cref="TorchThreads"/>); beside other busy processes, fewer threads than cores
+    /// can be much faster.
+    /// </summary>
+    public int? ThreadCount { get; set; }
+
     /// <summary>Receives progress reports during training, on the training thread; or null. The same reports go to MLContext.Log.</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
 
@@ -75,6 +84,8 @@ public sealed class DeltaLoRAOptions : FineTuningOptions
         check.AtLeast(InferenceBatchSize, 1, nameof(InferenceBatchSize));
         check.Defined(SaveMode, nameof(SaveMode));
         check.AtLeast(EarlyStoppingPatience, 0, nameof(EarlyStoppingPatience));
+        if (ThreadCount is int threads && threads is < 1 or > TorchThreads.MaxCount)
+            problems.Add(new(nameof(ThreadCount), threads, $"between 1 and {TorchThreads.MaxCount}, or null for TorchThreads.DefaultCount"));
         if (EarlyStoppingPatience > 0 && ValidationSet is null)
             problems.Add(new(nameof(EarlyStoppingPatience), EarlyStoppingPatience, $"0 while {nameof(ValidationSet)} is null (early stopping needs a validation set)"));
     }

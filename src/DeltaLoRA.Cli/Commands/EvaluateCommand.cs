@@ -16,11 +16,17 @@ internal static class EvaluateCommand
         var dataset = new Option<string>("--dataset", "-d") { Description = "Labelled data (.tsv or .csv). Columns are found by the names the model was trained with, unless given.", Required = true, HelpName = "file" };
         var data = new DataOptions();
         var json = new Option<bool>("--json") { Description = "Print a final JSON line with the metrics on standard output (the report goes to standard error)." };
+        var threads = ThreadsOption.Create();
         var command = new Command("evaluate", "Evaluate a saved model on a labelled data file.") { model, dataset };
         data.AddTo(command);
         command.Add(json);
-        command.SetAction(result => Run(terminal, result.GetValue(model)!, result.GetValue(dataset)!, data.Columns(result),
-            result.GetValue(data.HasHeader), result.GetValue(data.Separator), result.GetValue(json)));
+        command.Add(threads);
+        command.SetAction(result =>
+        {
+            ThreadsOption.ApplyToScoring(result.GetValue(threads));
+            return Run(terminal, result.GetValue(model)!, result.GetValue(dataset)!, data.Columns(result),
+                result.GetValue(data.HasHeader), result.GetValue(data.Separator), result.GetValue(json));
+        });
         return command;
     }
 

@@ -21,8 +21,13 @@ internal static class PredictCommand
         var texts = new Argument<string[]>("texts") { Description = "Texts to classify. For text-pair models: \"first ||| second\" (or tab-separated).", Arity = ArgumentArity.ZeroOrMore };
         var input = new Option<string?>("--input", "-i") { Description = "A file with one text (or tab-separated text pair) per line.", HelpName = "file" };
         var json = new Option<bool>("--json") { Description = "One JSON object per prediction instead of tab-separated lines." };
-        var command = new Command("predict", "Predict with a saved model: one line per input (predicted label, probability, text).") { model, texts, input, json };
-        command.SetAction(result => Run(terminal, result.GetValue(model)!, result.GetValue(texts) ?? [], result.GetValue(input), result.GetValue(json)));
+        var threads = ThreadsOption.Create();
+        var command = new Command("predict", "Predict with a saved model: one line per input (predicted label, probability, text).") { model, texts, input, json, threads };
+        command.SetAction(result =>
+        {
+            ThreadsOption.ApplyToScoring(result.GetValue(threads));
+            return Run(terminal, result.GetValue(model)!, result.GetValue(texts) ?? [], result.GetValue(input), result.GetValue(json));
+        });
         return command;
     }
 

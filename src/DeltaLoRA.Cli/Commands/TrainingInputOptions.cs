@@ -4,7 +4,7 @@ using Microsoft.ML.DeltaLoRA;
 
 namespace DeltaLoRA.Cli.Commands;
 
-/// <summary>The flags <c>train</c> and <c>sweep</c> share: the data files and how to read them, the task, the pretrained model, batch, length, rows and seed.</summary>
+/// <summary>The flags <c>train</c> and <c>sweep</c> share: the data files and how to read them, the task, the pretrained model, batch, length, rows, seed and threads.</summary>
 internal sealed class TrainingInputOptions
 {
     public Option<string?> Dataset { get; } = new("--dataset", "-d") { Description = "Training data (.tsv or .csv). Default: the SpamAssassin demo corpus (build/fetch-dataset.sh).", HelpName = "file" };
@@ -19,6 +19,7 @@ internal sealed class TrainingInputOptions
     public Option<int?> BatchSize { get; } = new("--batch-size", "-b") { Description = "Rows per optimizer step. Default 16." };
     public Option<int?> MaxLength { get; } = new("--max-length") { Description = "Longest input in tokens; longer texts are truncated. Default 128." };
     public Option<int?> MaxRows { get; } = new("--max-rows") { Description = "Train on at most this many rows, drawn at random with --seed. Default: all (2000 for the demo)." };
+    public Option<int?> Threads { get; } = ThreadsOption.Create();
     public Option<int> Seed { get; } = new("--seed") { Description = "Seeds the split, the subsample, the adapters and the batch order (and the configurations sweep draws).", DefaultValueFactory = _ => 1 };
 
     /// <summary>The data flags, then <paramref name="hyperParameters"/>, then the model and run-size flags (the help lists them in this order).</summary>
@@ -31,7 +32,7 @@ internal sealed class TrainingInputOptions
         command.Add(Pooling);
         command.Add(PairEncoding);
         foreach (var option in hyperParameters) command.Add(option);
-        foreach (var option in new Option[] { BatchSize, MaxLength, MaxRows, Seed }) command.Add(option);
+        foreach (var option in new Option[] { BatchSize, MaxLength, MaxRows, Seed, Threads }) command.Add(option);
     }
 
     /// <summary>The settings these flags give; the command adds its own.</summary>
@@ -52,6 +53,7 @@ internal sealed class TrainingInputOptions
         MaxLength = result.GetValue(MaxLength),
         MaxRows = result.GetValue(MaxRows),
         Seed = result.GetValue(Seed),
+        Threads = result.GetValue(Threads),
         Verbose = result.GetValue<bool>("--verbose"),
     };
 }

@@ -32,9 +32,13 @@ internal static class RealPath
         return resolved;
     }
 
-    /// <summary>Whether two paths name the same file once links are followed (ignoring case where the file system usually does).</summary>
+    /// <summary>
+    /// Whether two paths name the same file once links are followed (ignoring case where the file system usually does), or,
+    /// where both exist, are hard links of one file (same device and inode, on Linux).
+    /// </summary>
     public static bool Same(string a, string b)
-        => string.Equals(Of(a), Of(b), OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        => string.Equals(Of(a), Of(b), OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)
+            || FileIdentity.Of(a) is { } first && FileIdentity.Of(b) == first;
 
     private static string[] Parts(string fullPath)
         => fullPath[Path.GetPathRoot(fullPath)!.Length..].Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);

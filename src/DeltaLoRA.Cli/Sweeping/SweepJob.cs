@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using DeltaLoRA.Cli.Commands;
 using DeltaLoRA.Cli.Output;
 using DeltaLoRA.Cli.Training;
 using Microsoft.ML;
@@ -22,6 +23,7 @@ internal sealed class SweepJob(CliTerminal terminal, SweepSettings settings)
     public int Run()
     {
         var clock = Stopwatch.StartNew();
+        ThreadsOption.ApplyToScoring(Input.Threads);
         var console = terminal.CreateConsole(settings.Json ? terminal.Error : terminal.Output);
         RequireBudget();
         ModelChoice.Require(Input.ModelPath);

@@ -17,7 +17,7 @@ internal sealed record InputFiles(IReadOnlyList<(string Option, string Path)> Fi
 
     /// <summary>
     /// Throws when <paramref name="output"/>, a file the run writes for --out <paramref name="outPath"/>, is one of the input
-    /// files, symbolic links followed.
+    /// files, symbolic links followed and hard links recognised (<see cref="RealPath.Same"/>).
     /// </summary>
     public void RequireNotOverwritten(string outPath, string output, string role)
     {

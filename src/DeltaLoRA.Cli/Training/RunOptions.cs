@@ -16,6 +16,7 @@ internal static class RunOptions
         BatchSize = settings.BatchSize ?? defaults.BatchSize,
         MaxSequenceLength = MaxLength(settings, defaults),
         Seed = settings.Seed,
+        ThreadCount = settings.Threads,
         LengthBucketing = true,
     };
 

@@ -36,6 +36,9 @@ internal sealed record TrainSettings
     public double? Alpha { get; init; }
     public double? UpdateRatio { get; init; }
     public int? StartSteps { get; init; }
+
+    /// <summary>libtorch's CPU threads for training and for scoring the reloaded model; null for the library's default.</summary>
+    public int? Threads { get; init; }
     public int? Epochs { get; init; }
     public double? LearningRate { get; init; }
     public int? BatchSize { get; init; }

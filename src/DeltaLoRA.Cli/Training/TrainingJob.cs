@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using DeltaLoRA.Cli.Commands;
 using DeltaLoRA.Cli.Output;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -19,6 +20,8 @@ internal sealed class TrainingJob(CliTerminal terminal, TrainSettings settings)
     public int Run()
     {
         var clock = Stopwatch.StartNew();
+        // Training takes --threads through the options; the reloaded model's scoring through this.
+        ThreadsOption.ApplyToScoring(settings.Threads);
         var console = terminal.CreateConsole(settings.Json ? terminal.Error : terminal.Output);
         ModelChoice.Require(settings.ModelPath);
         var defaults = TrainingDefaults.For(settings);

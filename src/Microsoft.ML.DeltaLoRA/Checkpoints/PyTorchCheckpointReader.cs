@@ -99,10 +99,12 @@ internal static class PyTorchCheckpointReader
             if (SafetensorsHeader.ReadFully(stream, countBytes) < 8)
                 throw new InvalidDataException($"The PyTorch checkpoint '{file}' is truncated before storage '{key}'.");
             var count = BitConverter.ToInt64(countBytes);
-            var size = count * reference.Type.Size;
-            if (count < 0 || size > stream.Length - stream.Position)
-                throw new InvalidDataException($"The PyTorch checkpoint '{file}' is truncated: storage '{key}' needs {size} bytes, {stream.Length - stream.Position} remain.");
-            var bytes = new byte[size];
+            long remaining = stream.Length - stream.Position;
+            // Compared before multiplying: a damaged count times the element size can wrap around to a small or negative size.
+            if (count < 0 || count > remaining / reference.Type.Size)
+                throw new InvalidDataException(
+                    $"The PyTorch checkpoint '{file}' is truncated: storage '{key}' declares {count} elements of {reference.Type.Size} bytes, and {remaining} bytes remain.");
+            var bytes = new byte[count * reference.Type.Size];
             stream.ReadExactly(bytes);
             data[key] = bytes;
         }
@@ -162,13 +164,28 @@ internal static class PyTorchCheckpointReader
         public Tensor View(TensorReference tensor, string name)
         {
             var storage = Storage(tensor.Storage);
-            long lastElement = tensor.Offset + tensor.Shape.Zip(tensor.Stride).Sum(pair => pair.First == 0 ? 0 : (pair.First - 1) * pair.Second);
+            long lastElement = LastElement(tensor, name);
             if (tensor.Shape.All(dim => dim > 0) && lastElement >= tensor.Storage.ElementCount)
                 throw new InvalidDataException(
                     $"The PyTorch checkpoint '{file}' describes tensor '{name}' (shape [{string.Join(", ", tensor.Shape)}], offset {tensor.Offset}) " +
                     $"beyond the {tensor.Storage.ElementCount} elements of its storage '{tensor.Storage.Key}'.");
             using var view = storage.as_strided(tensor.Shape, tensor.Stride, tensor.Offset);
             return tensor.Storage.Type.IsFloatingPoint && view.dtype != ScalarType.Float32 ? view.to(ScalarType.Float32) : view.clone();
+        }
+
+        /// <summary>The index of a view's last element in its storage; shapes, strides and offsets from a damaged file can overflow it.</summary>
+        private long LastElement(TensorReference tensor, string name)
+        {
+            try
+            {
+                return checked(tensor.Offset + tensor.Shape.Zip(tensor.Stride).Sum(pair => pair.First == 0 ? 0 : checked((pair.First - 1) * pair.Second)));
+            }
+            catch (OverflowException)
+            {
+                throw new InvalidDataException(
+                    $"The PyTorch checkpoint '{file}' describes tensor '{name}' with shape [{string.Join(", ", tensor.Shape)}], strides [{string.Join(", ", tensor.Stride)}] " +
+                    $"and offset {tensor.Offset}, which reach beyond any storage.");
+            }
         }
 
         private Tensor Storage(StorageReference reference)
@@ -180,10 +197,9 @@ internal static class PyTorchCheckpointReader
                 return cached;
             }
             var bytes = readBytes(reference);
-            var expected = reference.ElementCount * reference.Type.Size;
-            if (bytes.Length != expected)
+            if (reference.ElementCount < 0 || bytes.Length / reference.Type.Size != reference.ElementCount || bytes.Length % reference.Type.Size != 0)
                 throw new InvalidDataException(
-                    $"The PyTorch checkpoint '{file}' has {bytes.Length} bytes for storage '{reference.Key}', but {reference.ElementCount} {reference.Type.Name} elements need {expected}.");
+                    $"The PyTorch checkpoint '{file}' has {bytes.Length} bytes for storage '{reference.Key}', but {reference.ElementCount} {reference.Type.Name} elements need {(Int128)reference.ElementCount * reference.Type.Size}.");
             var storage = torch.empty([reference.ElementCount], reference.Type.StoredAs);
             if (bytes.Length > 0) storage.bytes = bytes;
             storages[reference.Key] = storage;

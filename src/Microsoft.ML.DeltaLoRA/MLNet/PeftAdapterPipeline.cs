@@ -37,7 +37,7 @@ internal static class PeftAdapterPipeline
             if (tokens < 1 || tokens > model.Network.MaxSequenceLength)
                 throw new ArgumentOutOfRangeException(nameof(maxSequenceLength), tokens,
                     $"The base model of '{adapterFolder}' reads 1 to {model.Network.MaxSequenceLength} tokens; the maximum sequence length {tokens} is outside that.");
-            var engine = new TorchSharpScoringEngine(model, tokens);
+            var engine = new TorchSharpScoringEngine(model, tokens, TorchThreads.ScoringCount ?? TorchThreads.DefaultCount);
             var environment = (IHostEnvironment)ml;
             if (model.NumLabels == 1)
             {

@@ -15,7 +15,8 @@ internal static class TorchSharpFineTuning
 {
     /// <param name="trainingSet">The training rows.</param>
     /// <param name="validationSet">Rows from <see cref="DeltaLoRAOptions.ValidationSet"/>, or null.</param>
-    /// <param name="options">Validated, fixed for this fit, with <see cref="FineTuningOptions.Seed"/> set.</param>
+    /// <param name="options">Validated, fixed for this fit, with <see cref="FineTuningOptions.Seed"/> set. Its thread count is applied
+    /// before the model loads; the one for scoring (<see cref="TorchThreads.ScoringCount"/>, else the same) before the engine is returned.</param>
     /// <param name="gpuDeviceId">MLContext.GpuDeviceId.</param>
     /// <param name="fallbackToCpu">MLContext.FallbackToCpu.</param>
     /// <param name="log">Writes one informational line to the ML.NET log.</param>
@@ -26,6 +27,8 @@ internal static class TorchSharpFineTuning
     {
         // Before the model loads: the fresh task head and the adapters are drawn from this one stream.
         FineTuner.SeedTorch(options.Seed!.Value);
+        int trainingThreads = options.ThreadCount ?? TorchThreads.DefaultCount;
+        TorchThreads.Apply(trainingThreads);
 
         var device = DeviceSelection.Resolve(gpuDeviceId, fallbackToCpu, log);
         var model = TextClassificationModel.LoadPretrained(options.ModelPath, trainingSet.OutputCount, options.DropoutOverride, device, options.Pooling,
@@ -58,7 +61,9 @@ internal static class TorchSharpFineTuning
             if (delta is not null) model.RecordFineTune(baseModel!, delta);
             else if (options.SaveMode == ModelSaveMode.Compact)
                 log("SaveMode is Compact, but full fine-tuning changes every weight: this model saves in full (the whole network).");
-            return new TorchSharpScoringEngine(model, options.MaxSequenceLength, options.SaveMode);
+            int scoringThreads = TorchThreads.ScoringCount ?? trainingThreads;
+            TorchThreads.Apply(scoringThreads);
+            return new TorchSharpScoringEngine(model, options.MaxSequenceLength, scoringThreads, options.SaveMode);
 
             // Accuracy (classification) or mean squared error (regression) on the validation rows; false stops training.
             bool Validate(int epoch, EarlyStopping stopping)

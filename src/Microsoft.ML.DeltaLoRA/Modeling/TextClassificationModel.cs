@@ -281,7 +281,7 @@ internal sealed class TextClassificationModel : IDisposable
         try
         {
             return family == ModelFamily.UseLite
-                ? BuildUseLite(folder, manifest.NumLabels, pairEncoding, source, baseFolder)
+                ? BuildUseLite(folder, manifest.NumLabels, pairEncoding, source, weightBytes, baseFolder)
                 : BuildHuggingFace(folder, family, manifest.NumLabels, ReadPooling(manifest, source), pairEncoding, source, weightBytes, baseFolder);
         }
         catch (Exception e) when (e is InvalidDataException or JsonException or FormatException or IOException)
@@ -291,12 +291,15 @@ internal sealed class TextClassificationModel : IDisposable
         }
     }
 
-    private static (SequenceTokenizer, SequenceClassifier) BuildUseLite(string folder, int numLabels, SentencePairEncoding pairEncoding, string source, string? baseFolder)
+    private static (SequenceTokenizer, SequenceClassifier) BuildUseLite(string folder, int numLabels, SentencePairEncoding pairEncoding, string source,
+        long weightBytes, string? baseFolder)
     {
         var configPath = Path.Combine(folder, UseLiteConfigFileName);
         if (!File.Exists(configPath)) throw new InvalidDataException($"{source} has no '{UseLiteConfigFileName}'.");
         var config = JsonSerializer.Deserialize<UseLiteConfig>(File.ReadAllBytes(configPath))
             ?? throw new InvalidDataException($"'{UseLiteConfigFileName}' in {source} is empty.");
+        // A compact model's weights are its base model's: the config must describe those.
+        config.RequireDescribes(baseFolder is null ? weightBytes : DeclaredWeights.BytesIn(baseFolder), $"'{UseLiteConfigFileName}' in {source}");
         var vocabulary = Path.Combine(folder, UseLiteModelFiles.VocabularyFileName);
         if (!File.Exists(vocabulary)) throw new InvalidDataException($"{source} has no '{UseLiteModelFiles.VocabularyFileName}'.");
         var network = baseFolder is null

@@ -91,6 +91,27 @@ public sealed class CliReliabilityTests : IDisposable
         Assert.False(File.Exists(_folder.File("m.zip")));
     }
 
+    /// <summary>A hard link is no symbolic link to follow: it is the same file (device and inode) under another name.</summary>
+    [SharedFact]
+    public void An_out_that_is_a_hard_link_of_an_input_file_is_refused_and_the_data_is_kept()
+    {
+        var data = _folder.File("t.tsv");
+        File.Copy(CliTrainingFixture.Sst2Train, data);
+        var original = File.ReadAllBytes(data);
+        var hardLink = _folder.File("hard.zip");
+        var linked = Process.Start("ln", [data, hardLink]);
+        linked.WaitForExit();
+        Assert.Equal(0, linked.ExitCode);
+
+        Train(hardLink, "--dataset", data).FailedWith($"--out '{hardLink}' is the --dataset file '{data}', which this run reads; choose another --out");
+        var lossLink = _folder.File("m.loss.csv");
+        Process.Start("ln", [data, lossLink]).WaitForExit();
+        Train(_folder.File("m.zip"), "--dataset", data).FailedWith($"would write its loss curve ('{lossLink}') over the --dataset file '{data}'");
+
+        Assert.Equal(original, File.ReadAllBytes(data));
+        Assert.False(File.Exists(_folder.File("m.zip")));
+    }
+
     [SharedFact]
     public void A_failed_run_leaves_no_folder_it_created_for_out()
     {

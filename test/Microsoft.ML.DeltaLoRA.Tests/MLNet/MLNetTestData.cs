@@ -79,7 +79,7 @@ internal static class MLNetTestData
         string? sentence2 = null)
     {
         TorchSharp.torch.manual_seed(1);
-        var engine = new RecordingEngine(new TorchSharpScoringEngine(TextClassificationModel.LoadPretrained(FixtureModel, outputCount), maxSequenceLength: 64), ownsInner: true);
+        var engine = new RecordingEngine(new TorchSharpScoringEngine(TextClassificationModel.LoadPretrained(FixtureModel, outputCount), maxSequenceLength: 64, TorchThreads.DefaultCount), ownsInner: true);
         var columns = new PredictionColumns(task, "Sentence1", sentence2, "Score", task == PredictionTask.Regression ? null : "PredictedLabel", outputCount, null);
         return (new DeltaLoRATransformer(ml, new BatchScorer(engine, columns, batchSize)), engine);
     }

@@ -215,7 +215,7 @@ public class OnnxRuntimeScoringTests(ITestOutputHelper output)
     public void UseLiteIsRefusedWithTheReason()
     {
         var ml = new MLContext(seed: 1);
-        var engine = new TorchSharpScoringEngine(TextClassificationModel.LoadPretrained("use-lite", 2), maxSequenceLength: 32);
+        var engine = new TorchSharpScoringEngine(TextClassificationModel.LoadPretrained("use-lite", 2), maxSequenceLength: 32, TorchThreads.DefaultCount);
         var columns = new PredictionColumns(PredictionTask.MulticlassClassification, "Sentence1", null, "Score", "PredictedLabel", 2, null);
         using var model = new DeltaLoRATransformer(ml, new BatchScorer(engine, columns, 8));
 

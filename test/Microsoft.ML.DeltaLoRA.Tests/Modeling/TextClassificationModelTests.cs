@@ -168,3 +168,62 @@ public class UseLiteTextClassificationModelTests
         Assert.Equal(before, rebuilt.PredictRaw(texts, null, 128, 3));
     }
 }
+
+/// <summary>A USE-Lite model zip's configuration is data too: its sizes are checked against the weights in the zip before a network is built.</summary>
+public class UseLiteZipConfigTests
+{
+    private const string ConfigStream = "Scorer.use-lite-config.json";
+
+    [Microsoft.ML.DeltaLoRA.Tests.UseLite.UseLiteModelFact]
+    public void A_tampered_zip_declaring_sizes_its_weights_cannot_hold_fails_before_building_naming_the_config()
+    {
+        var folder = Microsoft.ML.DeltaLoRA.Tests.UseLite.UseLiteTestEnvironment.EnsureModel();
+        var ml = new MLContext(seed: 1);
+        using var directory = new Microsoft.ML.DeltaLoRA.Tests.MLNet.TemporaryDirectory();
+        var path = directory.File("use-lite.zip");
+        var columns = new Microsoft.ML.DeltaLoRA.MLNet.PredictionColumns(Microsoft.ML.DeltaLoRA.MLNet.PredictionTask.MulticlassClassification, "Sentence1", null, "Score", "PredictedLabel", 2, null);
+        var engine = new Microsoft.ML.DeltaLoRA.MLNet.TorchSharpScoringEngine(TextClassificationModel.LoadPretrained(folder, numLabels: 2), 128, TorchThreads.DefaultCount);
+        using (var model = new Microsoft.ML.DeltaLoRA.MLNet.DeltaLoRATransformer(ml, new Microsoft.ML.DeltaLoRA.MLNet.BatchScorer(engine, columns, 8)))
+            ml.Model.Save(model, ml.Data.LoadFromEnumerable(new[] { new Microsoft.ML.DeltaLoRA.Tests.MLNet.TextRow { Sentence1 = "fine" } }).Schema, path);
+        // The untampered zip loads: the bound holds for the real model.
+        (ml.Model.Load(path, out _) as IDisposable)?.Dispose();
+
+        foreach (var (key, value, expected) in new[]
+                 {
+                     ("NumLayers", 100_000, "declares 100000 layers of hidden size 512"),
+                     ("VocabularyRows", 1_000_000_000, "and 1000000000 vocabulary rows"),
+                     ("HiddenSize", 16_384, "layers of hidden size 16384"),
+                     ("NumHeads", 0, "must be positive"),
+                 })
+        {
+            var tampered = directory.File($"tampered-{key}.zip");
+            File.Copy(path, tampered, overwrite: true);
+            RewriteConfig(tampered, key, value);
+
+            var error = Assert.ThrowsAny<Exception>(() => ml.Model.Load(tampered, out _));
+
+            while (error.InnerException is not null && error is not InvalidDataException) error = error.InnerException;
+            var invalid = Assert.IsType<InvalidDataException>(error);
+            Assert.Contains("'use-lite-config.json' in the model zip", invalid.Message);
+            Assert.Contains(expected, invalid.Message);
+        }
+    }
+
+    /// <summary>Sets one size in the zip's USE-Lite configuration (a payload stream: its int64 length, then the JSON).</summary>
+    private static void RewriteConfig(string zipPath, string key, int value)
+    {
+        using var zip = System.IO.Compression.ZipFile.Open(zipPath, System.IO.Compression.ZipArchiveMode.Update);
+        var entry = zip.Entries.Single(e => e.Name == ConfigStream);
+        System.Text.Json.Nodes.JsonObject config;
+        using (var reader = new BinaryReader(entry.Open()))
+            config = System.Text.Json.Nodes.JsonNode.Parse(reader.ReadBytes((int)reader.ReadInt64()))!.AsObject();
+        Assert.True(config.ContainsKey(key), $"the saved USE-Lite configuration has no '{key}'");
+        config[key] = value;
+        var bytes = System.Text.Encoding.UTF8.GetBytes(config.ToJsonString());
+        var name = entry.FullName;
+        entry.Delete();
+        using var writer = new BinaryWriter(zip.CreateEntry(name).Open());
+        writer.Write((long)bytes.Length);
+        writer.Write(bytes);
+    }
+}

@@ -20,6 +20,41 @@ internal sealed record UseLiteConfig
     /// <summary>Width a layer attends in: the embedding size for layer 0, the hidden size after it.</summary>
     public int AttentionWidth(int layer) => layer == 0 ? EmbeddingSize : HiddenSize;
 
+    /// <summary>
+    /// The weights these sizes declare: the embedding table and, per layer, the attention's query, key, value and output matrices,
+    /// the residual projection where the width changes and the feed-forward's two matrices, then the pooler; biases and norms are
+    /// left out, so this is a lower bound (as <see cref="Checkpoints.DeclaredWeights"/> is for the Hugging Face families).
+    /// </summary>
+    public double DeclaredWeightCount()
+    {
+        double hidden = HiddenSize;
+        double Layer(double width) => 3 * width * width + width * hidden + (width != hidden ? width * hidden : 0) + 2 * hidden * IntermediateSize;
+        return (double)VocabularyRows * EmbeddingSize + hidden * hidden + Layer(AttentionWidth(0)) + (NumLayers - 1.0) * Layer(hidden);
+    }
+
+    /// <summary>
+    /// Checks a configuration read from a saved model (<paramref name="source"/>) before a network of its sizes is built: valid
+    /// sizes, and no more weights than <paramref name="weightBytes"/> bytes of weights can hold (every weight takes at least one byte).
+    /// A tampered file that declares 100,000 layers or a 10^9-row vocabulary would otherwise allocate gigabytes first.
+    /// </summary>
+    internal void RequireDescribes(long weightBytes, string source)
+    {
+        try
+        {
+            Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InvalidDataException($"{source}: {e.Message}", e);
+        }
+        double declared = DeclaredWeightCount();
+        if (declared > weightBytes)
+            throw new InvalidDataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{source} declares {NumLayers} layers of hidden size {HiddenSize} (embedding size {EmbeddingSize}, intermediate size {IntermediateSize}) " +
+                $"and {VocabularyRows} vocabulary rows: at least {declared:N0} weights, but the weights present have {weightBytes:N0} bytes, too few " +
+                $"to hold them; the configuration does not describe these weights."));
+    }
+
     internal void Validate()
     {
         foreach (var (name, value) in new[]
