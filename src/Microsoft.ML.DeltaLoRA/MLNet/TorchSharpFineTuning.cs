@@ -1,4 +1,5 @@
 using Microsoft.ML.DeltaLoRA.Modeling;
+using Microsoft.ML.DeltaLoRA.Modeling.Adapters;
 using Microsoft.ML.DeltaLoRA.TextEncoding;
 using Microsoft.ML.DeltaLoRA.Training;
 
@@ -36,8 +37,10 @@ internal static class TorchSharpFineTuning
         string source = options.ModelPath ?? $"the default model ({NamedModels.Default.Name})";
         try
         {
-            // Before training: the sums are of the files the weights were read from, not of what is there later.
-            var baseModel = options.Method == FineTuningMethod.Full ? null : BaseModelReference.Of(options.ModelPath);
+            // Before training: the sums are of the files the weights were read from, not of what is there later. A run that continues
+            // from a PEFT adapter starts from the base plus that adapter, weights no file holds, so its change has no base to refer to.
+            bool continuesFromPeftAdapter = PeftNames.IsAdapterFolder(NamedModels.ResolveFolder(options.ModelPath));
+            var baseModel = options.Method == FineTuningMethod.Full || continuesFromPeftAdapter ? null : BaseModelReference.Of(options.ModelPath);
             RequireMaxSequenceLengthFits(model, source, options.MaxSequenceLength);
             log($"Model: {model.Family} from {source}, pooling {model.Network.Pooling}"
                 + $"{(trainingSet.SecondTexts is null ? "" : $", pairs as a {model.Network.PairEncoding}")}, on {device}.");
@@ -58,9 +61,11 @@ internal static class TorchSharpFineTuning
             var delta = tuner.CaptureDelta(earlyStopping?.BestStep ?? tuner.CompletedSteps);
             tuner.MergeAdapters();
             model.Network.eval();
-            if (delta is not null) model.RecordFineTune(baseModel!, delta);
+            if (delta is not null && baseModel is not null) model.RecordFineTune(baseModel, delta);
             else if (options.SaveMode == ModelSaveMode.Compact)
-                log("SaveMode is Compact, but full fine-tuning changes every weight: this model saves in full (the whole network).");
+                log(delta is null
+                    ? "SaveMode is Compact, but full fine-tuning changes every weight: this model saves in full (the whole network)."
+                    : "SaveMode is Compact, but this run continued from a PEFT adapter, whose starting weights (the base plus the adapter) no file holds: this model saves in full (the whole network).");
             int scoringThreads = TorchThreads.ScoringCount ?? trainingThreads;
             TorchThreads.Apply(scoringThreads);
             return new TorchSharpScoringEngine(model, options.MaxSequenceLength, scoringThreads, options.SaveMode);

@@ -6,8 +6,9 @@ namespace DeltaLoRA.Bench.Spectrum;
 /// <summary>
 /// The fine-tuned weights inside a fitted pipeline, read the way any user could: save the pipeline with
 /// <c>MLContext.Model.Save</c> and open the zip. The Delta-LoRA transformer stores its scorer's files as streams named
-/// <c>Scorer.&lt;file&gt;</c>, each an int64 length and the bytes; the weights are the one <c>.safetensors</c> file,
-/// with the adapters already merged into W (the trainer merges them before the model is returned).
+/// <c>Scorer.&lt;file&gt;</c>, each an int64 length and the bytes; the weights are <c>Scorer.model.safetensors</c> (a full save),
+/// with the adapters already merged into W (the trainer merges them before the model is returned). A LoRA or Delta-LoRA
+/// zip also holds <c>Scorer.delta.safetensors</c>, the low-rank record of the change, which this does not read.
 /// </summary>
 internal static class SavedModelWeights
 {
@@ -17,9 +18,10 @@ internal static class SavedModelWeights
         ml.Model.Save(model, null, zipBytes);
         zipBytes.Position = 0;
         using var zip = new ZipArchive(zipBytes, ZipArchiveMode.Read);
-        var entries = zip.Entries.Where(e => e.Name.EndsWith(".safetensors", StringComparison.Ordinal)).ToArray();
+        const string weightsStream = "Scorer.model.safetensors";
+        var entries = zip.Entries.Where(e => e.Name == weightsStream).ToArray();
         if (entries.Length != 1)
-            throw new InvalidDataException($"Expected one .safetensors stream in the saved model; found {entries.Length} ({string.Join(", ", entries.Select(e => e.FullName))}).");
+            throw new InvalidDataException($"Expected one '{weightsStream}' stream in the saved model (a full save); found {entries.Length}.");
         using var stream = entries[0].Open();
         using var reader = new BinaryReader(stream);
         long length = reader.ReadInt64();
