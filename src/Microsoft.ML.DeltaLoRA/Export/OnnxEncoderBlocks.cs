@@ -53,13 +53,12 @@ internal sealed class OnnxEncoderBlocks(OnnxGraphBuilder builder, ExportedWeight
             var (packedWeight, packedBias) = weights.PackedProjections(query, key, value);
             return builder.OnnxRuntimeNode("Attention", [hidden, packedWeight, packedBias, mask], Int("num_heads", heads));
         }
-        var additiveMask = mask;
         var q = SplitHeads(weights.Linear(hidden, query), [0, 2, 1, 3]);
         var kTransposed = SplitHeads(weights.Linear(hidden, key), [0, 2, 3, 1]);
         var v = SplitHeads(weights.Linear(hidden, value), [0, 2, 1, 3]);
         var scores = builder.Node("MatMul", q, kTransposed);
         var scaled = builder.Node("Div", scores, builder.FloatScalar(MathF.Sqrt(headSize)));
-        var masked = builder.Node("Add", scaled, additiveMask);
+        var masked = builder.Node("Add", scaled, mask);
         var probabilities = builder.Node("Softmax", [masked], Int("axis", 3));
         var context = builder.Node("MatMul", probabilities, v);
         var merged = builder.Node("Transpose", [context], Ints("perm", 0, 2, 1, 3));
