@@ -17,13 +17,13 @@ internal static class BertOnnxExport
     /// <summary>
     /// The logits of the classifier on one sequence (<paramref name="second"/> null), or, for a BERT bi-encoder, on the pair of
     /// sequences encoded separately by the same encoder, whose pooled vectors u and v the classifier reads as [u, v, |u−v|, u⊙v]
-    /// (<c>BiEncoderFeatures</c>).
+    /// (<c>BiEncoderFeatures</c>). <paramref name="fusedAttention"/>: as <see cref="OnnxEncoderBlocks"/> takes it.
     /// </summary>
     public static string Build(OnnxGraphBuilder builder, ExportedWeights weights, EncoderConfig config, SentencePooling pooling,
-        OnnxEncoderInputs first, OnnxEncoderInputs? second)
+        OnnxEncoderInputs first, OnnxEncoderInputs? second, bool fusedAttention)
     {
         var prefix = config.ModelType + ".";
-        var blocks = new OnnxEncoderBlocks(builder, weights, config.NumAttentionHeads, config.HeadSize, (float)config.LayerNormEps);
+        var blocks = new OnnxEncoderBlocks(builder, weights, config.NumAttentionHeads, config.HeadSize, (float)config.LayerNormEps, fusedAttention);
         if (config.Family == ModelFamily.Roberta)
         {
             var dense = builder.Node("Tanh", weights.Linear(blocks.FirstToken(Encode(builder, weights, blocks, config, first)), "classifier.dense"));
@@ -53,7 +53,7 @@ internal static class BertOnnxExport
         var prefix = config.ModelType + ".";
         var robertaPad = config.Family == ModelFamily.Roberta ? config.PadTokenId : (int?)null;
         var hidden = blocks.LayerNorm(Embeddings(builder, weights, prefix, robertaPad, inputs.InputIds, inputs.TokenTypeIds), prefix + "embeddings.LayerNorm");
-        var mask = blocks.AdditiveMask(inputs.AttentionMask);
+        var mask = blocks.AttentionMask(inputs.AttentionMask);
         for (int i = 0; i < config.NumLayers; i++)
         {
             var layer = $"{prefix}encoder.layer.{i}.";

@@ -8,15 +8,15 @@ namespace Microsoft.ML.DeltaLoRA.Export;
 /// </summary>
 internal static class DistilBertOnnxExport
 {
-    public static string Build(OnnxGraphBuilder builder, ExportedWeights weights, EncoderConfig config, OnnxEncoderInputs inputs)
+    public static string Build(OnnxGraphBuilder builder, ExportedWeights weights, EncoderConfig config, OnnxEncoderInputs inputs, bool fusedAttention)
     {
         const string prefix = "distilbert.";
-        var blocks = new OnnxEncoderBlocks(builder, weights, config.NumAttentionHeads, config.HeadSize, (float)config.LayerNormEps);
+        var blocks = new OnnxEncoderBlocks(builder, weights, config.NumAttentionHeads, config.HeadSize, (float)config.LayerNormEps, fusedAttention);
 
         var words = builder.Node("Gather", weights.AsStored(prefix + "embeddings.word_embeddings.weight"), inputs.InputIds);
         var positions = builder.Node("Gather", weights.AsStored(prefix + "embeddings.position_embeddings.weight"), BertOnnxExport.PositionIds(builder, inputs.InputIds));
         var hidden = blocks.LayerNorm(builder.Node("Add", words, positions), prefix + "embeddings.LayerNorm");
-        var mask = blocks.AdditiveMask(inputs.AttentionMask);
+        var mask = blocks.AttentionMask(inputs.AttentionMask);
         for (int i = 0; i < config.NumLayers; i++)
         {
             var layer = $"{prefix}transformer.layer.{i}.";

@@ -12,6 +12,7 @@ namespace Microsoft.ML.DeltaLoRA.Export;
 internal sealed class ExportedWeights(OnnxGraphBuilder builder, IReadOnlyDictionary<string, Tensor> tensors, string source)
 {
     private readonly Dictionary<string, string> added = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Weight, string Bias)> packed = new(StringComparer.Ordinal);
 
     /// <summary>The initializer holding <paramref name="name"/> as the network stores it.</summary>
     public string AsStored(string name)
@@ -35,6 +36,32 @@ internal sealed class ExportedWeights(OnnxGraphBuilder builder, IReadOnlyDiction
         }
         var product = builder.Node("MatMul", input, weight);
         return builder.Node("Add", product, AsStored(layer + ".bias"));
+    }
+
+    /// <summary>
+    /// The projections <paramref name="query"/>, <paramref name="key"/> and <paramref name="value"/> packed as ONNX Runtime's
+    /// <c>Attention</c> reads them, as anonymous initializers: the weight [in, 3·out] = [Wqᵀ | Wkᵀ | Wvᵀ] (row i holds row i of each
+    /// transposed weight, side by side) and the bias [3·out] = [bq, bk, bv].
+    /// </summary>
+    public (string Weight, string Bias) PackedProjections(string query, string key, string value)
+    {
+        if (packed.TryGetValue(query, out var initializers)) return initializers;
+        var weights = new[] { query, key, value }.Select(layer => Read(layer + ".weight", transpose: true)).ToArray();
+        var biases = new[] { query, key, value }.Select(layer => Read(layer + ".bias", transpose: false).Values).ToArray();
+        var inputs = weights[0].Shape[0];
+        if (weights.Any(w => w.Shape[0] != inputs))
+            throw new InvalidDataException($"The query, key and value projections of {source} ('{query}', '{key}', '{value}') take inputs of different sizes.");
+        var outputs = weights.Sum(w => w.Shape[1]);
+        var packedWeight = new float[inputs * outputs];
+        var at = 0;
+        for (long row = 0; row < inputs; row++)
+            foreach (var (values, shape) in weights)
+            {
+                Array.Copy(values, row * shape[1], packedWeight, at, shape[1]);
+                at += (int)shape[1];
+            }
+        return packed[query] = (builder.Initializer(builder.NextName("onnx::Attention_weight"), packedWeight, inputs, outputs),
+            builder.Initializer(builder.NextName("onnx::Attention_bias"), [.. biases.SelectMany(b => b)], outputs));
     }
 
     private Tensor Tensor(string name) => tensors.TryGetValue(name, out var tensor)

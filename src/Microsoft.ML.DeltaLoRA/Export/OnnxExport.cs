@@ -59,8 +59,14 @@ internal static class OnnxExport
         }
     }
 
-    /// <summary>The ONNX model of <paramref name="model"/>'s network; throws before anything is written when it cannot be exported.</summary>
-    public static ModelProto Build(TextClassificationModel model)
+    /// <summary>
+    /// The ONNX model of <paramref name="model"/>'s network; throws before anything is written when it cannot be exported. With
+    /// <paramref name="fusedAttention"/>, each layer's self-attention is ONNX Runtime's contrib operator <c>com.microsoft.Attention</c>
+    /// (<see cref="OnnxEncoderBlocks"/>): a graph for ONNX Runtime only (the ONNX Runtime scoring engine's), whose attention ORT
+    /// runs as one kernel, where its optimizer does not fuse the standard-ops attention of opset 17. Without it (every export a
+    /// user gets), the graph holds standard ONNX operators only.
+    /// </summary>
+    public static ModelProto Build(TextClassificationModel model, bool fusedAttention = false)
     {
         var network = model.Network;
         if (network.Family == ModelFamily.UseLite)
@@ -81,8 +87,8 @@ internal static class OnnxExport
         var second = network.PairEncoding == SentencePairEncoding.BiEncoder ? Inputs(builder, "_2", withTokenTypes) : null;
         var logits = network.Family switch
         {
-            ModelFamily.Bert or ModelFamily.Roberta => BertOnnxExport.Build(builder, weights, config, network.Pooling, first, second),
-            ModelFamily.DistilBert => DistilBertOnnxExport.Build(builder, weights, config, first),
+            ModelFamily.Bert or ModelFamily.Roberta => BertOnnxExport.Build(builder, weights, config, network.Pooling, first, second, fusedAttention),
+            ModelFamily.DistilBert => DistilBertOnnxExport.Build(builder, weights, config, first, fusedAttention),
             _ => throw new NotSupportedException($"The {network.Family} family has no ONNX graph writer."),
         };
         builder.Output(builder.Rename(logits, "logits"), DataType.Float, "batch", network.NumLabels);
@@ -102,6 +108,7 @@ internal static class OnnxExport
             Graph = graph,
         };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OpsetVersion });
+        if (fusedAttention) proto.OpsetImport.Add(new OperatorSetIdProto { Domain = OnnxGraphBuilder.OnnxRuntimeDomain, Version = 1 });
         return proto;
     }
 

@@ -92,6 +92,17 @@ internal sealed class OnnxGraphBuilder
 
     public string Node(string opType, params string[] inputs) => Node(opType, inputs, []);
 
+    /// <summary>A node of ONNX Runtime's contrib operator <paramref name="opType"/> (domain <see cref="OnnxRuntimeDomain"/>), with one output.</summary>
+    public string OnnxRuntimeNode(string opType, string[] inputs, params AttributeProto[] attributes)
+    {
+        var output = Node(opType, inputs, attributes);
+        graph.Node[^1].Domain = OnnxRuntimeDomain;
+        return output;
+    }
+
+    /// <summary>The operator domain of ONNX Runtime's own (contrib) operators, which only ONNX Runtime runs.</summary>
+    public const string OnnxRuntimeDomain = "com.microsoft";
+
     public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
     public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };

@@ -33,7 +33,7 @@ public static class OnnxRuntimeScoring
         IScoringEngine engine = transformer.Scorer.Engine switch
         {
             OnnxRuntimeScoringEngine onnx => OnnxRuntimeScoringEngine.Load(onnx.SavePayload(), intraOpThreads),
-            TorchSharpScoringEngine torch => OnnxRuntimeScoringEngine.Create(OnnxExport.Build(torch.Model).ToByteArray(),
+            TorchSharpScoringEngine torch => OnnxRuntimeScoringEngine.Create(OnnxExport.Build(torch.Model, fusedAttention: true).ToByteArray(),
                 HuggingFaceExport.TokenizerFiles(torch.Model), torch.Model.Family, torch.MaxSequenceLength, intraOpThreads),
             var other => throw new NotSupportedException($"A model scored by the '{other.FormatTag}' engine cannot be moved to ONNX Runtime."),
         };

@@ -122,6 +122,12 @@ public class OnnxExportTests(ITestOutputHelper output)
         using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = optimizedPath })
         using (new InferenceSession(path, options)) { }
 
+        // The export itself is standard ONNX: no node or opset import outside the default domain (ORT's contrib ops appear only once it optimizes).
+        var exported = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        Assert.All(exported.Graph.Node, n => Assert.Equal("", n.Domain));
+        Assert.Equal([""], exported.OpsetImport.Select(o => o.Domain));
+        Assert.Contains(exported.Graph.Node, n => n.OpType == "Softmax" && n.Output[0] != "probabilities");
+
         var optimized = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(optimizedPath));
         var opTypes = optimized.Graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
         output.WriteLine($"{family}: {string.Join(", ", opTypes.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}"))}");

@@ -1,5 +1,7 @@
 using System.IO.Compression;
 using Microsoft.ML.Data;
+using Google.Protobuf;
+using Microsoft.ML.DeltaLoRA.Export;
 using Microsoft.ML.DeltaLoRA.MLNet;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using Microsoft.ML.DeltaLoRA.Tests.Infrastructure;
@@ -13,7 +15,8 @@ namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 /// <summary>
 /// ONNX Runtime as the scoring engine (<c>MLContext.Model.WithOnnxRuntimeScoring</c>): on real SST-2 sentences and MRPC pairs, a
 /// pipeline fitted on each family's fixture scores with ONNX Runtime as with TorchSharp (within 1e-4, same labels), batched and one
-/// row at a time; its zip holds the graph, loads by itself into the ONNX Runtime engine (in a fresh process too, without loading
+/// row at a time, with each layer's attention as ONNX Runtime's own Attention operator; its zip holds the graph (a zip holding the
+/// standard-ops graph of earlier versions still scores), loads by itself into the ONNX Runtime engine (in a fresh process too, without loading
 /// TorchSharp's native libraries), and a damaged graph, settings or tokenizer blob is refused naming the blob.
 /// </summary>
 public class OnnxRuntimeScoringTests(ITestOutputHelper output)
@@ -72,6 +75,7 @@ public class OnnxRuntimeScoringTests(ITestOutputHelper output)
         var onnxModel = (ITransformer)onnx;
         Assert.False(DeltaLoRAPart(model).ScoresWithOnnxRuntime);
         Assert.True(DeltaLoRAPart(onnxModel).ScoresWithOnnxRuntime);
+        AssertAttentionIsOnnxRuntimes(EngineGraph(onnxModel), DeltaLoRAPart(model), pairEncoding == SentencePairEncoding.BiEncoder ? 2 : 1);
 
         var eval = data.Loader(ml).Load(data.Eval);
         var expected = model.Transform(eval);
@@ -170,6 +174,33 @@ public class OnnxRuntimeScoringTests(ITestOutputHelper output)
             => line.Split('\t')[1].Split(' ').Select(hex => BitConverter.Int32BitsToSingle(Convert.ToInt32(hex, 16))).ToArray();
     }
 
+    /// <summary>
+    /// A zip saved before the engine's graph used ONNX Runtime's Attention holds the standard-ops graph (the portable export); it
+    /// still loads into the ONNX Runtime engine and scores as the TorchSharp engine does.
+    /// </summary>
+    [SharedFact]
+    public void AZipWithTheStandardOpsGraphStillLoadsAndScores()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Data("mrpc");
+        var model = Fit(ml, "distilbert", data);
+        var torch = DeltaLoRAPart(model);
+        var network = ((TorchSharpScoringEngine)torch.Scorer.Engine).Model;
+        var engine = OnnxRuntimeScoringEngine.Create(OnnxExport.Build(network).ToByteArray(), HuggingFaceExport.TokenizerFiles(network),
+            network.Family, ((TorchSharpScoringEngine)torch.Scorer.Engine).MaxSequenceLength);
+        using var folder = new TemporaryDirectory();
+        var path = folder.File("standard-ops.zip");
+        using (var standardOps = new DeltaLoRATransformer(ml, new BatchScorer(engine, torch.Columns, torch.InferenceBatchSize)))
+            ml.Model.Save(standardOps, data.Loader(ml).GetOutputSchema(), path);
+
+        using var loaded = (IDisposable)ml.Model.Load(path, out _);
+        var graph = EngineGraph((ITransformer)loaded);
+        Assert.Contains(graph.Graph.Node, n => n.OpType == "Softmax" && n.Output[0] != "probabilities");
+        Assert.DoesNotContain(graph.Graph.Node, n => n.OpType == "Attention");
+        var eval = data.Loader(ml).Load(data.Eval);
+        AssertSameScores(ReadScores(torch.Transform(eval)), ReadScores(((ITransformer)loaded).Transform(eval)), "the standard-ops graph, loaded");
+    }
+
     [SharedTheory]
     [InlineData("model.onnx", "not an ONNX graph")]
     [InlineData("onnx-scorer.json", "not valid JSON")]
@@ -222,6 +253,25 @@ public class OnnxRuntimeScoringTests(ITestOutputHelper output)
         var error = Assert.Throws<NotSupportedException>(() => ml.Model.WithOnnxRuntimeScoring(model));
 
         Assert.Contains("USE-Lite", error.Message);
+    }
+
+    /// <summary>The graph the ONNX Runtime engine of <paramref name="model"/>'s Delta-LoRA step scores with (and would save).</summary>
+    private static Onnx.ModelProto EngineGraph(ITransformer model)
+        => Onnx.ModelProto.Parser.ParseFrom(((OnnxRuntimeScoringEngine)DeltaLoRAPart(model).Scorer.Engine).SavePayload()[OnnxRuntimeScoringEngine.GraphFileName]);
+
+    /// <summary>
+    /// Each encoder layer's self-attention is one com.microsoft Attention node (per encoded text: a bi-encoder runs the encoder
+    /// <paramref name="encoderRuns"/> = 2 times), with the domain imported; no Softmax is left but the one writing the probabilities.
+    /// </summary>
+    private static void AssertAttentionIsOnnxRuntimes(Onnx.ModelProto graph, DeltaLoRATransformer torch, int encoderRuns)
+    {
+        var network = ((TorchSharpScoringEngine)torch.Scorer.Engine).Model.Network;
+        var layers = ((IPretrainedTaskModel)network).Config.NumLayers;
+        var attention = graph.Graph.Node.Where(n => n.OpType == "Attention").ToArray();
+        Assert.Equal(layers * encoderRuns, attention.Length);
+        Assert.All(attention, n => Assert.Equal("com.microsoft", n.Domain));
+        Assert.Contains(graph.OpsetImport, o => o.Domain == "com.microsoft");
+        Assert.Equal(["probabilities"], graph.Graph.Node.Where(n => n.OpType == "Softmax").Select(n => n.Output[0]));
     }
 
     private static void AssertSameScores(float[][] expected, float[][] actual, string what, double tolerance = Tolerance)
