@@ -21,6 +21,9 @@ internal sealed record FineTuneDelta(
 
 /// <summary>W_T − W_0 = Left·Right for one linear weight of <paramref name="Rows"/> × <paramref name="Columns"/> (out × in).</summary>
 /// <param name="WeightName">The weight's Hugging Face name, e.g. <c>bert.encoder.layer.0.attention.self.query.weight</c>.</param>
+/// <param name="Rows">The weight's output features.</param>
+/// <param name="Columns">The weight's input features.</param>
+/// <param name="Rank">The factors' inner dimension: r for LoRA, up to 2r for Delta-LoRA.</param>
 /// <param name="Left">Row-major, Rows × Rank.</param>
 /// <param name="Right">Row-major, Rank × Columns.</param>
 internal sealed record LowRankWeightDelta(string WeightName, int Rows, int Columns, int Rank, float[] Left, float[] Right);
