@@ -152,11 +152,9 @@ internal sealed class OnnxRuntimeScoringEngine : IScoringEngine
         _runOptions.Dispose();
     }
 
-    /// <summary>As the TorchSharp engine reads a row: one sequence (a text or a cross-encoded pair), or for a bi-encoder each text alone.</summary>
+    /// <summary>As the TorchSharp engine reads a row (<see cref="SequenceTokenizer.EncodeRow"/>).</summary>
     private EncodedSequence Encode(string first, string? second)
-        => _biEncoder
-            ? _tokenizer.Encode(first, null, MaxSequenceLength) with { Second = _tokenizer.Encode(second, null, MaxSequenceLength) }
-            : _tokenizer.Encode(first, second, MaxSequenceLength);
+        => _tokenizer.EncodeRow(first, second, MaxSequenceLength, _biEncoder ? SentencePairEncoding.BiEncoder : SentencePairEncoding.CrossEncoder);
 
     /// <summary>The int64 [rows, longest] inputs of one text per row, padded with the tokenizer's pad id (attention mask 0 there).</summary>
     private void AddInputs(List<OrtValue> inputs, IReadOnlyList<EncodedSequence> sequences)

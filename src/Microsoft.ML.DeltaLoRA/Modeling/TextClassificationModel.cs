@@ -259,14 +259,9 @@ internal sealed class TextClassificationModel : IDisposable
         return output;
     }
 
-    /// <summary>
-    /// A row as the network reads it: one sequence (a text, or a pair for a cross-encoder), or for a bi-encoder each text of the pair
-    /// encoded alone (<see cref="EncodedSequence.Second"/>), each truncated to <paramref name="maxSequenceLength"/>.
-    /// </summary>
+    /// <summary>A row as this network reads it (<see cref="SequenceTokenizer.EncodeRow"/>).</summary>
     public EncodedSequence Encode(string? text1, string? text2, int maxSequenceLength)
-        => text2 is not null && Network.PairEncoding == SentencePairEncoding.BiEncoder
-            ? Tokenizer.Encode(text1, null, maxSequenceLength) with { Second = Tokenizer.Encode(text2, null, maxSequenceLength) }
-            : Tokenizer.Encode(text1, text2, maxSequenceLength);
+        => Tokenizer.EncodeRow(text1, text2, maxSequenceLength, Network.PairEncoding);
 
     public void Dispose() => Network.Dispose();
 

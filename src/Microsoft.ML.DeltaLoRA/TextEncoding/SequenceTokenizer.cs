@@ -23,4 +23,13 @@ internal abstract class SequenceTokenizer
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLength"/> cannot hold the special tokens.</exception>
     public abstract EncodedSequence Encode(string? text, string? pair, int maxLength);
 
+    /// <summary>
+    /// A row as a network with <paramref name="pairEncoding"/> reads it: one sequence (a text, or a pair for a cross-encoder), or
+    /// for a bi-encoder each text of the pair encoded alone (<see cref="EncodedSequence.Second"/>), each truncated to
+    /// <paramref name="maxLength"/>. Both scoring engines encode rows with this.
+    /// </summary>
+    public EncodedSequence EncodeRow(string? text, string? pair, int maxLength, SentencePairEncoding pairEncoding)
+        => pair is not null && pairEncoding == SentencePairEncoding.BiEncoder
+            ? Encode(text, null, maxLength) with { Second = Encode(pair, null, maxLength) }
+            : Encode(text, pair, maxLength);
 }
