@@ -21,8 +21,8 @@ internal sealed class ServedModel
     public DateTimeOffset LoadedAt { get; }
 
     /// <summary>
-    /// Loads the zip at <see cref="ServeOptions.ModelPath"/> fully and scores one row through the new scorer, so that a model
-    /// that cannot answer is never served and its first request pays no warm-up.
+    /// Loads the zip at <see cref="ServeOptions.ModelPath"/> fully and scores a row through the new scorer and two through
+    /// <c>Transform</c>, so that a model that cannot answer is never served and its first request pays no warm-up.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a model this service can serve; nothing is left loaded.</exception>
     public static ServedModel Load(ServeOptions options, int version)
@@ -40,7 +40,10 @@ internal sealed class ServedModel
         }
         try
         {
-            served.Scorer.ScoreAsync(new TextInput("warm-up", model.ReadsPairs ? "warm-up" : null), CancellationToken.None).GetAwaiter().GetResult();
+            var warmUp = new TextInput("warm-up", model.ReadsPairs ? "warm-up" : null);
+            // Both paths: the scorer's (a single-row engine for a lone request) and Transform's (/predict/batch, batches of requests).
+            served.Scorer.ScoreAsync(warmUp, CancellationToken.None).GetAwaiter().GetResult();
+            model.Predict([warmUp, warmUp]);
             return served;
         }
         catch

@@ -32,6 +32,15 @@ public class ServeSampleTests(ServeModels models)
             AssertSame(expected[i], answer, texts[i]);
         }
 
+        // At once: the batch engine scores what arrives together in one Transform and a lone request with its single-row engine;
+        // either way each answer is its own row's.
+        var concurrent = await Task.WhenAll(texts.Select(t => service.PostJsonAsync("/predict", new { text = t })));
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(200, concurrent[i].Status);
+            AssertSame(expected[i], concurrent[i].Json, texts[i]);
+        }
+
         var (batchStatus, batch) = await service.PostJsonAsync("/predict/batch", new { texts });
         Assert.Equal(200, batchStatus);
         var predictions = batch.GetProperty("predictions").EnumerateArray().ToArray();
