@@ -51,19 +51,29 @@ internal sealed class OnnxRuntimeScoringEngine : IScoringEngine
 
     /// <summary>
     /// The ONNX Runtime session settings of every engine, in one place: all graph optimizations (the export is written so that
-    /// ORT fuses its LayerNorms and GELUs), sequential execution of the graph's nodes, and <paramref name="intraOpThreads"/>
-    /// threads inside each op (0: ONNX Runtime's default, one per physical core).
+    /// ORT fuses its LayerNorms and GELUs), sequential execution of the graph's nodes, <paramref name="intraOpThreads"/>
+    /// threads inside each op (0: ONNX Runtime's default, one per physical core), and <see cref="ForceSpinningStop"/>.
     /// </summary>
     public static SessionOptions CreateSessionOptions(int intraOpThreads = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(intraOpThreads);
-        return new SessionOptions
+        var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = intraOpThreads,
         };
+        options.AddSessionConfigEntry(ForceSpinningStop, "1");
+        return options;
     }
+
+    /// <summary>
+    /// ORT's intra-op threads spin while a run lasts, which keeps its many short ops fast, and by default keep spinning after the
+    /// run returns (up to 2^20 pause iterations each) before they sleep. Inside an app that spin takes cores from whatever the app
+    /// does next: tokenizing, ML.NET's cursors, another model. With this setting they stop when the run returns; the next run
+    /// wakes them once.
+    /// </summary>
+    public const string ForceSpinningStop = "session.force_spinning_stop";
 
     /// <summary>
     /// An engine over a graph that <c>Export.OnnxExport</c> wrote for a <paramref name="family"/> model, with the tokenizer files it

@@ -16,7 +16,7 @@ namespace Microsoft.ML.DeltaLoRA.Benchmarks.Peers;
 /// work timed in interleaved rounds in one process (alternating order), medians and per-round ratios to the first variant.
 /// <list type="number">
 /// <item>Batched, the 872 SST-2 dev sentences: <c>PredictRaw</c> over one sort of the whole set (what ORT's batched run does),
-/// <c>PredictRaw</c> per look-ahead window as <c>Transform</c> reads them (one batch, then doubling to 16 batches), and
+/// <c>PredictRaw</c> per look-ahead window as <c>Transform</c> reads them (<see cref="LookAheadWindows"/>), and
 /// <c>Transform</c> itself. Splits the batched gap into padding from the windows and the ML.NET layer.</item>
 /// <item>Batched, the network alone: rows cut into whole batches of 32 after sorting (the grouping before 2026-12-01) against
 /// <see cref="LengthGroups"/>' cost-based cut, within Transform's windows and over one sort of the whole set.</item>
@@ -92,11 +92,11 @@ internal static class InferenceDiagnosis
         return 0;
     }
 
-    /// <summary>The windows <c>Transform</c>'s cursor reads over <paramref name="rows"/> rows: one batch, then doubling up to its window size.</summary>
-    private static IEnumerable<Range> TransformWindows(int rows)
+    /// <summary>The windows <c>Transform</c>'s cursor reads over <paramref name="rows"/> rows of a text file (row count unknown): <see cref="LookAheadWindows"/>.</summary>
+    internal static IEnumerable<Range> TransformWindows(int rows)
     {
-        int window = BatchSize, largest = BatchSize * BatchScorer.BatchesPerWindow;
-        for (int start = 0; start < rows; start += window, window = Math.Min(2 * window, largest))
+        var windows = new LookAheadWindows(BatchSize, BatchSize * BatchScorer.BatchesPerWindow, RowCount: null);
+        for (int start = 0, window = windows.Next(0, 0); start < rows; start += window, window = windows.Next(window, start))
             yield return start..Math.Min(start + window, rows);
     }
 
