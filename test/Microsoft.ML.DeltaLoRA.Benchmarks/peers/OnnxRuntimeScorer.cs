@@ -16,7 +16,7 @@ internal sealed class OnnxRuntimeScorer : IDisposable
     private readonly SequenceTokenizer _tokenizer;
     private readonly int _maxLength;
 
-    public OnnxRuntimeScorer(string onnxFile, SequenceTokenizer tokenizer, int threads, bool allowSpinning, int maxLength = 128, bool forceSpinningStop = false)
+    public OnnxRuntimeScorer(string onnxFile, SequenceTokenizer tokenizer, int threads, bool allowSpinning, int maxLength = 128, bool forceSpinningStop = false, string? profilePrefix = null, string? disabledOptimizers = null)
     {
         using var options = new SessionOptions
         {
@@ -27,6 +27,12 @@ internal sealed class OnnxRuntimeScorer : IDisposable
         };
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
         options.AddSessionConfigEntry("session.force_spinning_stop", forceSpinningStop ? "1" : "0");
+        if (disabledOptimizers is not null) options.AddSessionConfigEntry("optimization.disable_specified_optimizers", disabledOptimizers);
+        if (profilePrefix is not null)
+        {
+            options.EnableProfiling = true;
+            options.ProfileOutputPathPrefix = profilePrefix;
+        }
         _session = new InferenceSession(onnxFile, options);
         _tokenizer = tokenizer;
         _maxLength = maxLength;
@@ -84,6 +90,9 @@ internal sealed class OnnxRuntimeScorer : IDisposable
         };
         using var results = _session.Run(inputs);
     }
+
+    /// <summary>Ends ORT's profiling (when the scorer was made with a profile prefix) and returns the JSON file it wrote.</summary>
+    public string EndProfiling() => _session.EndProfiling();
 
     public void Dispose() => _session.Dispose();
 }

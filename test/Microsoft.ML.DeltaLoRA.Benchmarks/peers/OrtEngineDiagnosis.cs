@@ -44,10 +44,12 @@ internal static class OrtEngineDiagnosis
             var lengths = encoded.Select(e => e.Length).ToArray();
             using var original = new OnnxRuntimeScorer(Path.Combine(folder, "model.onnx"), tokenizer, 1, allowSpinning: false);
             using var ours = new OnnxRuntimeScorer(ourGraph, tokenizer, 1, allowSpinning: false);
+            using var oursNoSkip = new OnnxRuntimeScorer(ourGraph, tokenizer, 1, allowSpinning: false, disabledOptimizers: "SkipLayerNormFusion");
             report.Append(Table($"{sentences.Length} SST-2 dev sentences tokenized, sorted, whole batches of {BatchSize}; 1 intra-op thread, spinning off: rows per CPU second", sentences.Length, rounds,
             [
                 ("original model.onnx (encoder only, last_hidden_state)", () => CpuSeconds(() => original.ScoreBatches(encoded, WholeBatches(lengths)))),
                 ("our export (encoder, mean pooling, head; logits and probabilities)", () => CpuSeconds(() => ours.ScoreBatches(encoded, WholeBatches(lengths)))),
+                ("our export, ORT's SkipLayerNormFusion off", () => CpuSeconds(() => oursNoSkip.ScoreBatches(encoded, WholeBatches(lengths)))),
             ]));
             report.AppendLine($"\nLoad average at the end: {MachineState.LoadAverage()}.");
             Console.Write(report);
@@ -56,6 +58,66 @@ internal static class OrtEngineDiagnosis
         finally
         {
             File.Delete(ourGraph);
+        }
+    }
+
+    /// <summary>
+    /// Where each graph's time goes, by operator type: ORT's own profiler over one pass of the sentences (sorted, whole batches of
+    /// 32, 1 intra-op thread, spinning off) on the original <c>model.onnx</c>, our export with ORT's fused attention (the engine's
+    /// graph) and our portable standard-ops export. Kernel times are wall-clock, so read them as shares on a loaded machine.
+    /// </summary>
+    public static int Profile(int sentenceCount)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        var folder = NamedModels.ResolveFolder("minilm");
+        var dev = SharedFiles.Find("data", "glue", "sst2", "dev.tsv") ?? throw new FileNotFoundException("../shared/data/glue/sst2/dev.tsv was not found; set DELTALORA_SHARED.");
+        var sentences = File.ReadLines(dev).Skip(1).Select(line => line.Split('\t')[0]).Take(sentenceCount).ToArray();
+        var tokenizer = PretrainedTokenizers.Load(folder, ModelFamily.Bert);
+        var encoded = sentences.Select(text => tokenizer.Encode(text, null, MaxLength)).ToArray();
+        var lengths = encoded.Select(e => e.Length).ToArray();
+        var work = Path.Combine(Path.GetTempPath(), $"ort-graph-profile-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            var graphs = new List<(string Name, string File)> { ("original model.onnx", Path.Combine(folder, "model.onnx")) };
+            using (var model = TextClassificationModel.LoadPretrained(folder, 2))
+            {
+                foreach (var fused in new[] { true, false })
+                {
+                    var file = Path.Combine(work, fused ? "fused.onnx" : "standard.onnx");
+                    File.WriteAllBytes(file, OnnxExport.Build(model, fusedAttention: fused).ToByteArray());
+                    graphs.Add((fused ? "our export, com.microsoft.Attention (engine)" : "our export, standard ops (portable)", file));
+                }
+            }
+            var report = new StringBuilder($"# ORT profile by operator type, {sentences.Length} SST-2 dev sentences, 1 thread ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {MachineState.LoadAverage()})\n");
+            foreach (var (name, file) in graphs)
+            {
+                using var scorer = new OnnxRuntimeScorer(file, tokenizer, 1, allowSpinning: false, profilePrefix: Path.Combine(work, "profile"));
+                scorer.ScoreBatches(encoded, WholeBatches(lengths).Take(2)); // warm-up, profiled too: subtracted below by keeping run 3 onwards
+                scorer.ScoreBatches(encoded, WholeBatches(lengths));
+                var totals = new Dictionary<string, double>();
+                using (var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(scorer.EndProfiling())))
+                {
+                    int runs = 0;
+                    foreach (var e in json.RootElement.EnumerateArray())
+                    {
+                        if (e.GetProperty("name").GetString() == "model_run") runs++;
+                        if (runs <= 2 || e.GetProperty("cat").GetString() != "Node" || !e.GetProperty("name").GetString()!.EndsWith("_kernel_time", StringComparison.Ordinal)) continue;
+                        var op = e.GetProperty("args").GetProperty("op_name").GetString()!;
+                        totals[op] = totals.GetValueOrDefault(op) + e.GetProperty("dur").GetDouble() / 1000;
+                    }
+                }
+                double sum = totals.Values.Sum();
+                report.AppendLine($"\n## {name}: {sum:F0} ms in kernels\n\n| op | ms | share |\n|---|---:|---:|");
+                foreach (var (op, ms) in totals.OrderByDescending(t => t.Value)) report.AppendLine($"| {op} | {ms:F0} | {ms / sum:P1} |");
+                Console.Error.WriteLine($"  {name}: {sum:F0} ms in kernels");
+            }
+            Console.Write(report);
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
         }
     }
 
