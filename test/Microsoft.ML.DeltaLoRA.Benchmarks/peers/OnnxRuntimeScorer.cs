@@ -30,8 +30,8 @@ internal sealed class OnnxRuntimeScorer : IDisposable
         if (disabledOptimizers is not null) options.AddSessionConfigEntry("optimization.disable_specified_optimizers", disabledOptimizers);
         if (profilePrefix is not null)
         {
+            options.ProfileOutputPathPrefix = profilePrefix; // before EnableProfiling, which takes the prefix set at that moment
             options.EnableProfiling = true;
-            options.ProfileOutputPathPrefix = profilePrefix;
         }
         _session = new InferenceSession(onnxFile, options);
         _tokenizer = tokenizer;
