@@ -29,11 +29,7 @@ internal static class OrtEngineDiagnosis
     /// </summary>
     public static int Work(int rounds, int sentenceCount)
     {
-        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        var folder = NamedModels.ResolveFolder("minilm");
-        var dev = SharedFiles.Find("data", "glue", "sst2", "dev.tsv") ?? throw new FileNotFoundException("../shared/data/glue/sst2/dev.tsv was not found; set DELTALORA_SHARED.");
-        var sentences = File.ReadLines(dev).Skip(1).Select(line => line.Split('\t')[0]).Take(sentenceCount).ToArray();
-        var tokenizer = PretrainedTokenizers.Load(folder, ModelFamily.Bert);
+        var (folder, sentences, tokenizer) = MiniLMAndSentences(sentenceCount);
         var ourGraph = Path.Combine(Path.GetTempPath(), $"ort-engine-work-{Environment.ProcessId}.onnx");
         using (var model = TextClassificationModel.LoadPretrained(folder, 2))
             File.WriteAllBytes(ourGraph, OnnxExport.Build(model, fusedAttention: true).ToByteArray());
@@ -68,11 +64,7 @@ internal static class OrtEngineDiagnosis
     /// </summary>
     public static int Profile(int sentenceCount)
     {
-        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        var folder = NamedModels.ResolveFolder("minilm");
-        var dev = SharedFiles.Find("data", "glue", "sst2", "dev.tsv") ?? throw new FileNotFoundException("../shared/data/glue/sst2/dev.tsv was not found; set DELTALORA_SHARED.");
-        var sentences = File.ReadLines(dev).Skip(1).Select(line => line.Split('\t')[0]).Take(sentenceCount).ToArray();
-        var tokenizer = PretrainedTokenizers.Load(folder, ModelFamily.Bert);
+        var (folder, sentences, tokenizer) = MiniLMAndSentences(sentenceCount);
         var encoded = sentences.Select(text => tokenizer.Encode(text, null, MaxLength)).ToArray();
         var lengths = encoded.Select(e => e.Length).ToArray();
         var work = Path.Combine(Path.GetTempPath(), $"ort-graph-profile-{Environment.ProcessId}");
@@ -181,6 +173,16 @@ internal static class OrtEngineDiagnosis
         }
         Console.Write(report);
         return 0;
+    }
+
+    /// <summary>MiniLM's folder, the first <paramref name="count"/> SST-2 dev sentences and MiniLM's tokenizer.</summary>
+    private static (string Folder, string[] Sentences, SequenceTokenizer Tokenizer) MiniLMAndSentences(int count)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        var folder = NamedModels.ResolveFolder("minilm");
+        var dev = SharedFiles.Find("data", "glue", "sst2", "dev.tsv") ?? throw new FileNotFoundException("../shared/data/glue/sst2/dev.tsv was not found; set DELTALORA_SHARED.");
+        var sentences = File.ReadLines(dev).Skip(1).Select(line => line.Split('\t')[0]).Take(count).ToArray();
+        return (folder, sentences, PretrainedTokenizers.Load(folder, ModelFamily.Bert));
     }
 
     private static IEnumerable<int[]> WholeBatches(int[] lengths)
