@@ -158,13 +158,19 @@ internal static class InferenceDiagnosis
             var order = Enumerable.Range(0, variants.Length);
             foreach (int v in round % 2 == 0 ? order : order.Reverse()) seconds[v][round] = variants[v].Seconds();
         }
-        var s = new StringBuilder($"| {what} | median | per round | ratio to the first (median of rounds) |\n|---|---:|---|---:|\n");
-        for (int v = 0; v < variants.Length; v++)
+        return FormatTable($"| {what} | median | per round | ratio to the first (median of rounds) |", units, variants.Select(v => v.Name).ToArray(), seconds);
+    }
+
+    /// <summary>The rows under <paramref name="header"/>: each variant's median rate, its rate per round and the median of its per-round ratio to the first.</summary>
+    internal static string FormatTable(string header, int units, string[] names, double[][] seconds)
+    {
+        var s = new StringBuilder(header).Append("\n|---|---:|---|---:|\n");
+        for (int v = 0; v < names.Length; v++)
         {
             var rates = seconds[v].Select(t => units / t).ToArray();
-            double ratio = Statistics.Median(Enumerable.Range(0, rounds).Select(r => seconds[0][r] / seconds[v][r]));
+            double ratio = Statistics.Median(Enumerable.Range(0, seconds[v].Length).Select(r => seconds[0][r] / seconds[v][r]));
             s.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {variants[v].Name} | {Statistics.Median(rates):F1} | {string.Join(", ", rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture)))} | {ratio:F3} |"));
+                $"| {names[v]} | {Statistics.Median(rates):F1} | {string.Join(", ", rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture)))} | {ratio:F3} |"));
         }
         return s.ToString();
     }

@@ -260,13 +260,7 @@ internal static class OrtEngineDiagnosis
                 seconds[v][round] = variants[v].Seconds();
                 Console.Error.WriteLine($"  round {round + 1}, {variants[v].Name}: {units / seconds[v][round]:F1}");
             }
-        var s = new StringBuilder($"| {what} | median | per round (round r starts with variant r) | ratio to the first (median of rounds) |\n|---|---:|---|---:|\n");
-        for (int v = 0; v < variants.Length; v++)
-        {
-            var rates = seconds[v].Select(t => units / t).ToArray();
-            double ratio = Statistics.Median(Enumerable.Range(0, rounds).Select(r => seconds[0][r] / seconds[v][r]));
-            s.AppendLine($"| {variants[v].Name} | {Statistics.Median(rates):F1} | {string.Join(", ", rates.Select(r => r.ToString("F1")))} | {ratio:F3} |");
-        }
-        return s.ToString();
+        return InferenceDiagnosis.FormatTable($"| {what} | median | per round (round r starts with variant r) | ratio to the first (median of rounds) |",
+            units, variants.Select(v => v.Name).ToArray(), seconds);
     }
 }
