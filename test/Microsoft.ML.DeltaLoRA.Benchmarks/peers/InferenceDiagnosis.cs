@@ -141,7 +141,7 @@ internal static class InferenceDiagnosis
         });
     }
 
-    private static double Seconds(Action action)
+    internal static double Seconds(Action action)
     {
         var stopwatch = Stopwatch.StartNew();
         action();

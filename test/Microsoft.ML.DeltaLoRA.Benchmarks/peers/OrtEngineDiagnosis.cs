@@ -154,15 +154,15 @@ internal static class OrtEngineDiagnosis
             [
                 ("ORT harness, original model.onnx (peer)", () => peer.ScoreOneAtATime(rows)),
                 ("ORT harness, our export", () => ours.ScoreOneAtATime(rows)),
-                ("engine `Score` per row", () => Seconds(() => { foreach (var text in rows) engine.Score([text], null, BatchSize, outputs); })),
-                ("`PredictionEngine`", () => Seconds(() => { foreach (var text in rows) { row.Sentence1 = text; predictor.Predict(row); } })),
+                ("engine `Score` per row", () => InferenceDiagnosis.Seconds(() => { foreach (var text in rows) engine.Score([text], null, BatchSize, outputs); })),
+                ("`PredictionEngine`", () => InferenceDiagnosis.Seconds(() => { foreach (var text in rows) { row.Sentence1 = text; predictor.Predict(row); } })),
             ]));
             report.AppendLine();
             report.Append(Table($"the {sentences.Length} SST-2 dev sentences, batch {BatchSize}, rows/s", sentences.Length, rounds,
             [
                 ("ORT harness, original model.onnx (peer)", () => peer.ScoreBatched(sentences, BatchSize)),
                 ("ORT harness, our export", () => ours.ScoreBatched(sentences, BatchSize)),
-                ("engine `Score`, whole set", () => Seconds(() => engine.Score(sentences, null, BatchSize, outputs))),
+                ("engine `Score`, whole set", () => InferenceDiagnosis.Seconds(() => engine.Score(sentences, null, BatchSize, outputs))),
                 ("`Transform`", () => TransformTiming.ScoreAll(onnxTransformer, devView)),
             ]));
             report.AppendLine($"Load average at the end: {MachineState.LoadAverage()}.");
@@ -236,13 +236,6 @@ internal static class OrtEngineDiagnosis
             slices.Add((process.TotalProcessorTime - before).TotalMilliseconds);
         }
         return string.Join(", ", slices.Select(ms => ms.ToString("F0")));
-    }
-
-    private static double Seconds(Action action)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        action();
-        return stopwatch.Elapsed.TotalSeconds;
     }
 
     /// <summary>
