@@ -3,6 +3,9 @@ using Microsoft.ML.DeltaLoRA.Benchmarks;
 
 // perf [options]: the markdown performance report (GEMM peak, training throughput/MFU/ratios/memory, ML.NET inference); see PerfOptions.Usage
 // peers-diagnosis [rounds] [--out FILE]: where our MiniLM inference time goes (Transform's windows, grad mode, threads, GEMM share)
+// ort-engine-diagnosis [rounds] [rows]: where the ONNX Runtime engine's MiniLM time goes against ORT on the original model.onnx
+// ort-graph-profile [sentences]: ORT's profiler by operator type on the original model.onnx and our two exports (1 thread)
+// ort-graph-work [rounds] [sentences]: CPU seconds of our MiniLM export against the original model.onnx (1 thread; usable under load)
 // gemm [sizes]: the GEMM peak alone
 // threads [rounds]: libgomp's default against OMP_WAIT_POLICY=PASSIVE, GOMP_SPINCOUNT=10000 and OMP_NUM_THREADS=1 (child processes)
 // child METHOD MODEL LAYERS BATCH SEQUENCE WARMUP TIMED: one peak-memory measurement (started by perf)
@@ -22,6 +25,12 @@ switch (mode)
         int outAt = Array.IndexOf(args, "--out");
         var rest = args[1..].Where((_, i) => outAt < 0 || (i + 1 != outAt && i + 1 != outAt + 1)).ToArray();
         return Microsoft.ML.DeltaLoRA.Benchmarks.Peers.InferenceDiagnosis.Run(rest.Length > 0 ? int.Parse(rest[0]) : 5, outAt >= 0 ? args[outAt + 1] : null);
+    case "ort-engine-diagnosis":
+        return Microsoft.ML.DeltaLoRA.Benchmarks.Peers.OrtEngineDiagnosis.Run(args.Length > 1 ? int.Parse(args[1]) : 8, args.Length > 2 ? int.Parse(args[2]) : 48);
+    case "ort-graph-profile":
+        return Microsoft.ML.DeltaLoRA.Benchmarks.Peers.OrtEngineDiagnosis.Profile(args.Length > 1 ? int.Parse(args[1]) : 872);
+    case "ort-graph-work":
+        return Microsoft.ML.DeltaLoRA.Benchmarks.Peers.OrtEngineDiagnosis.Work(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? int.Parse(args[2]) : 872);
     case "gemm":
         var sizes = args.Length > 1 ? args[1..].Select(int.Parse) : [1024, 2048, 4096];
         foreach (var m in GemmPeak.Measure(sizes, repetitions: 6))

@@ -24,7 +24,7 @@ internal sealed partial class ScoredDataView(IDataView source, ScoringRowMapper 
         var rows = source.GetRowCursor(inputColumns);
         try
         {
-            return new ScoringCursor(mapper, rows, needsScores ? source.GetRowCursor(mapper.TextColumns) : null);
+            return new ScoringCursor(mapper, rows, needsScores ? source.GetRowCursor(mapper.TextColumns) : null, source.GetRowCount());
         }
         catch
         {
@@ -41,16 +41,16 @@ internal sealed partial class ScoredDataView(IDataView source, ScoringRowMapper 
     {
         var (inputColumns, needsScores) = mapper.Split(columnsNeeded);
         if (needsScores) return [GetRowCursor(columnsNeeded)];
-        return source.GetRowCursorSet(inputColumns, n).Select(cursor => (DataViewRowCursor)new ScoringCursor(mapper, cursor, null)).ToArray();
+        return source.GetRowCursorSet(inputColumns, n).Select(cursor => (DataViewRowCursor)new ScoringCursor(mapper, cursor, null, null)).ToArray();
     }
 }
 
 /// <summary>
 /// A cursor over scored data. Input columns come from a cursor over the source data. When an added column is active,
 /// a second source cursor runs up to one window ahead, reading only the text columns; each window of texts is scored in one
-/// call (in batches of similar length), and the two cursors' row ids are checked to agree, so row order is kept. The first
-/// window is one batch, so that reading a few rows costs no more than one batch; each next window doubles, up to
-/// <see cref="BatchScorer.WindowSize"/> rows, so that long scans get long windows and little padding.
+/// call (in batches of similar length), and the two cursors' row ids are checked to agree, so row order is kept. Window sizes
+/// follow <see cref="LookAheadWindows"/>: one batch first, so that reading a few rows costs no more than one batch, then growing
+/// windows up to <see cref="BatchScorer.WindowSize"/> rows, so that long scans get long windows and little padding.
 /// </summary>
 file sealed class ScoringCursor : DataViewRowCursor
 {
@@ -63,13 +63,16 @@ file sealed class ScoringCursor : DataViewRowCursor
     private readonly ValueGetter<DataViewRowId>? _textRowId;
     private readonly ScoredBatch? _batch;
     private readonly DataViewRowId[]? _batchIds;
+    private readonly LookAheadWindows _windows;
     private int _indexInBatch = -1;
     private int _window;
+    private long _rowsRead;
 
     /// <param name="mapper">The model bound to the source schema.</param>
     /// <param name="rows">Source cursor for the input columns.</param>
     /// <param name="textRows">Source cursor for the text columns, in the same order; null when no added column is active.</param>
-    public ScoringCursor(ScoringRowMapper mapper, DataViewRowCursor rows, DataViewRowCursor? textRows)
+    /// <param name="rowCount">The source's row count, when it knows it.</param>
+    public ScoringCursor(ScoringRowMapper mapper, DataViewRowCursor rows, DataViewRowCursor? textRows, long? rowCount)
     {
         _mapper = mapper;
         _rows = rows;
@@ -81,7 +84,8 @@ file sealed class ScoringCursor : DataViewRowCursor
         _readSecond = mapper.SecondText is { } second ? textRows.GetGetter<ReadOnlyMemory<char>>(second) : null;
         _batch = new ScoredBatch(mapper.Scorer, mapper.Scorer.WindowSize);
         _batchIds = new DataViewRowId[mapper.Scorer.WindowSize];
-        _window = mapper.Scorer.BatchSize;
+        _windows = new LookAheadWindows(mapper.Scorer.BatchSize, mapper.Scorer.WindowSize, rowCount);
+        _window = _windows.Next(0, 0);
     }
 
     public override DataViewSchema Schema => _mapper.OutputSchema;
@@ -120,7 +124,8 @@ file sealed class ScoringCursor : DataViewRowCursor
         if (batch.Count == 0)
             throw new InvalidOperationException($"The source data returned fewer rows to the text cursor than to the row cursor (row {Position}); scoring needs a repeatable row order.");
         batch.Score();
-        _window = Math.Min(2 * _window, batch.Capacity);
+        _rowsRead += batch.Count;
+        _window = _windows.Next(_window, _rowsRead);
     }
 
     public override ValueGetter<DataViewRowId> GetIdGetter() => _rows.GetIdGetter();

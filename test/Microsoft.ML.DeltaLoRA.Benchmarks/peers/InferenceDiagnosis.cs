@@ -16,7 +16,7 @@ namespace Microsoft.ML.DeltaLoRA.Benchmarks.Peers;
 /// work timed in interleaved rounds in one process (alternating order), medians and per-round ratios to the first variant.
 /// <list type="number">
 /// <item>Batched, the 872 SST-2 dev sentences: <c>PredictRaw</c> over one sort of the whole set (what ORT's batched run does),
-/// <c>PredictRaw</c> per look-ahead window as <c>Transform</c> reads them (one batch, then doubling to 16 batches), and
+/// <c>PredictRaw</c> per look-ahead window as <c>Transform</c> reads them (<see cref="LookAheadWindows"/>), and
 /// <c>Transform</c> itself. Splits the batched gap into padding from the windows and the ML.NET layer.</item>
 /// <item>Batched, the network alone: rows cut into whole batches of 32 after sorting (the grouping before 2026-12-01) against
 /// <see cref="LengthGroups"/>' cost-based cut, within Transform's windows and over one sort of the whole set.</item>
@@ -92,11 +92,11 @@ internal static class InferenceDiagnosis
         return 0;
     }
 
-    /// <summary>The windows <c>Transform</c>'s cursor reads over <paramref name="rows"/> rows: one batch, then doubling up to its window size.</summary>
-    private static IEnumerable<Range> TransformWindows(int rows)
+    /// <summary>The windows <c>Transform</c>'s cursor reads over <paramref name="rows"/> rows of a text file (row count unknown): <see cref="LookAheadWindows"/>.</summary>
+    internal static IEnumerable<Range> TransformWindows(int rows)
     {
-        int window = BatchSize, largest = BatchSize * BatchScorer.BatchesPerWindow;
-        for (int start = 0; start < rows; start += window, window = Math.Min(2 * window, largest))
+        var windows = new LookAheadWindows(BatchSize, BatchSize * BatchScorer.BatchesPerWindow, RowCount: null);
+        for (int start = 0, window = windows.Next(0, 0); start < rows; start += window, window = windows.Next(window, start))
             yield return start..Math.Min(start + window, rows);
     }
 
@@ -141,7 +141,7 @@ internal static class InferenceDiagnosis
         });
     }
 
-    private static double Seconds(Action action)
+    internal static double Seconds(Action action)
     {
         var stopwatch = Stopwatch.StartNew();
         action();
@@ -158,13 +158,19 @@ internal static class InferenceDiagnosis
             var order = Enumerable.Range(0, variants.Length);
             foreach (int v in round % 2 == 0 ? order : order.Reverse()) seconds[v][round] = variants[v].Seconds();
         }
-        var s = new StringBuilder($"| {what} | median | per round | ratio to the first (median of rounds) |\n|---|---:|---|---:|\n");
-        for (int v = 0; v < variants.Length; v++)
+        return FormatTable($"| {what} | median | per round | ratio to the first (median of rounds) |", units, variants.Select(v => v.Name).ToArray(), seconds);
+    }
+
+    /// <summary>The rows under <paramref name="header"/>: each variant's median rate, its rate per round and the median of its per-round ratio to the first.</summary>
+    internal static string FormatTable(string header, int units, string[] names, double[][] seconds)
+    {
+        var s = new StringBuilder(header).Append("\n|---|---:|---|---:|\n");
+        for (int v = 0; v < names.Length; v++)
         {
             var rates = seconds[v].Select(t => units / t).ToArray();
-            double ratio = Statistics.Median(Enumerable.Range(0, rounds).Select(r => seconds[0][r] / seconds[v][r]));
+            double ratio = Statistics.Median(Enumerable.Range(0, seconds[v].Length).Select(r => seconds[0][r] / seconds[v][r]));
             s.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {variants[v].Name} | {Statistics.Median(rates):F1} | {string.Join(", ", rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture)))} | {ratio:F3} |"));
+                $"| {names[v]} | {Statistics.Median(rates):F1} | {string.Join(", ", rates.Select(r => r.ToString("F1", CultureInfo.InvariantCulture)))} | {ratio:F3} |"));
         }
         return s.ToString();
     }

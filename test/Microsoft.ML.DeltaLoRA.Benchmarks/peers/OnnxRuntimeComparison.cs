@@ -54,9 +54,30 @@ internal sealed record OnnxComparisonResult(int Rows, int Threads, int OnnxBatch
 /// sizes and its spin setting; then rounds alternate which side goes first. Both count tokenization; ours also runs the
 /// classification head, which ORT's encoder-only export does not have (2 small products per row).
 /// </summary>
+/// <remarks>
+/// Batching rules, stated in the report: ORT sorts the whole set by token count and cuts it into whole batches (a program that
+/// holds every sentence in a list); ours is <c>Transform</c> over the file, which reads look-ahead windows of rows
+/// (<c>MLNet.LookAheadWindows</c>) and cuts each window, sorted by length, with <c>Modeling.LengthGroups</c>.
+/// Every timed stretch starts after <see cref="Quiesce"/>, so that no ONNX Runtime session's leftover spinning runs into the next
+/// stretch: ORT's intra-op threads spin after a run returns unless the session stops them (our engine does; the peer keeps its
+/// calibrated setting). Without the pause, whichever ORT session ran second in a round lost cores to the first one's spin:
+/// one-row ratios alternated between about 0.7 and 1.8 by round order.
+/// </remarks>
 internal static class OnnxRuntimeComparison
 {
     private static readonly int[] CandidateBatchSizes = [16, 32, 64];
+
+    /// <summary>
+    /// Longer than an idle ORT session's spin after its last run (2^20 pause iterations per intra-op thread: tens of milliseconds).
+    /// </summary>
+    private const int QuiesceMilliseconds = 300;
+
+    /// <summary>Waits until the ORT sessions that ran last have stopped spinning, before the next timed stretch.</summary>
+    private static T Quiesced<T>(Func<T> measure)
+    {
+        Thread.Sleep(QuiesceMilliseconds);
+        return measure();
+    }
 
     /// <summary>Tokens per input on both sides (SST-2 sentences stay well below it).</summary>
     public const int MaxSequenceLength = 128;
@@ -136,7 +157,7 @@ internal static class OnnxRuntimeComparison
         {
             scorer.ScoreBatched(sentences.Take(64).ToArray(), 32);
             scorer.ScoreOneAtATime(sentences.Take(4));
-            foreach (var size in CandidateBatchSizes) calibration.Add((scorer, size, scorer.ScoreBatched(sentences, size)));
+            foreach (var size in CandidateBatchSizes) calibration.Add((scorer, size, Quiesced(() => scorer.ScoreBatched(sentences, size))));
         }
         var best = calibration.MinBy(c => c.Seconds);
         var calibrationLines = calibration.Select(c => $"batch {c.BatchSize}, spinning {(c.Scorer.AllowSpinning ? "on" : "off")}: {sentences.Length / c.Seconds:F0} rows/s").ToArray();
@@ -149,18 +170,19 @@ internal static class OnnxRuntimeComparison
             // Ours, our ONNX Runtime engine, ORT; next round the other way round (the engine always beside the peer).
             bool oursFirst = round % 2 == 0;
             double ours = 0, theirs = 0, engineBatched = 0;
-            if (oursFirst) ours = TransformTiming.ScoreAll(transformer, dev);
-            if (oursFirst) engineBatched = TransformTiming.ScoreAll(onnxEngine, dev);
-            theirs = best.Scorer.ScoreBatched(sentences, best.BatchSize);
-            if (!oursFirst) engineBatched = TransformTiming.ScoreAll(onnxEngine, dev);
-            if (!oursFirst) ours = TransformTiming.ScoreAll(transformer, dev);
+            if (oursFirst) ours = Quiesced(() => TransformTiming.ScoreAll(transformer, dev));
+            if (oursFirst) engineBatched = Quiesced(() => TransformTiming.ScoreAll(onnxEngine, dev));
+            theirs = Quiesced(() => best.Scorer.ScoreBatched(sentences, best.BatchSize));
+            if (!oursFirst) engineBatched = Quiesced(() => TransformTiming.ScoreAll(onnxEngine, dev));
+            if (!oursFirst) ours = Quiesced(() => TransformTiming.ScoreAll(transformer, dev));
             var rows = sentences.Skip(round * perRound).Take(perRound).ToArray();
             double oursRow = 0, theirsRow = 0, engineRow = 0;
-            if (oursFirst) oursRow = OursOneAtATime(rows);
-            if (oursFirst) engineRow = EngineOneAtATime(rows);
-            theirsRow = best.Scorer.ScoreOneAtATime(rows);
-            if (!oursFirst) engineRow = EngineOneAtATime(rows);
-            if (!oursFirst) oursRow = OursOneAtATime(rows);
+            if (oursFirst) oursRow = Quiesced(() => OursOneAtATime(rows));
+            if (oursFirst) engineRow = Quiesced(() => EngineOneAtATime(rows));
+            theirsRow = Quiesced(() => best.Scorer.ScoreOneAtATime(rows));
+            if (!oursFirst) engineRow = Quiesced(() => EngineOneAtATime(rows));
+            if (!oursFirst) oursRow = Quiesced(() => OursOneAtATime(rows));
+            Thread.Sleep(QuiesceMilliseconds);
             var stopwatch = Stopwatch.StartNew();
             var raw = model.PredictRaw(sentences, null, MaxSequenceLength, InferenceBenchmark.InferenceBatchSize);
             double direct = stopwatch.Elapsed.TotalSeconds;

@@ -16,7 +16,7 @@ internal sealed class OnnxRuntimeScorer : IDisposable
     private readonly SequenceTokenizer _tokenizer;
     private readonly int _maxLength;
 
-    public OnnxRuntimeScorer(string onnxFile, SequenceTokenizer tokenizer, int threads, bool allowSpinning, int maxLength = 128)
+    public OnnxRuntimeScorer(string onnxFile, SequenceTokenizer tokenizer, int threads, bool allowSpinning, int maxLength = 128, bool forceSpinningStop = false, string? profilePrefix = null, string? disabledOptimizers = null)
     {
         using var options = new SessionOptions
         {
@@ -26,6 +26,13 @@ internal sealed class OnnxRuntimeScorer : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
+        options.AddSessionConfigEntry("session.force_spinning_stop", forceSpinningStop ? "1" : "0");
+        if (disabledOptimizers is not null) options.AddSessionConfigEntry("optimization.disable_specified_optimizers", disabledOptimizers);
+        if (profilePrefix is not null)
+        {
+            options.ProfileOutputPathPrefix = profilePrefix; // before EnableProfiling, which takes the prefix set at that moment
+            options.EnableProfiling = true;
+        }
         _session = new InferenceSession(onnxFile, options);
         _tokenizer = tokenizer;
         _maxLength = maxLength;
@@ -42,6 +49,12 @@ internal sealed class OnnxRuntimeScorer : IDisposable
         for (int start = 0; start < encoded.Length; start += batchSize)
             Run(encoded.AsSpan(start, Math.Min(batchSize, encoded.Length - start)));
         return stopwatch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Scores already tokenized rows in the given batches of row indices (diagnosis of batching rules).</summary>
+    public void ScoreBatches(IReadOnlyList<EncodedSequence> encoded, IEnumerable<int[]> batches)
+    {
+        foreach (var batch in batches) Run(batch.Select(r => encoded[r]).ToArray());
     }
 
     /// <summary>Seconds to tokenize and score the sentences one at a time.</summary>
@@ -77,6 +90,9 @@ internal sealed class OnnxRuntimeScorer : IDisposable
         };
         using var results = _session.Run(inputs);
     }
+
+    /// <summary>Ends ORT's profiling (when the scorer was made with a profile prefix) and returns the JSON file it wrote.</summary>
+    public string EndProfiling() => _session.EndProfiling();
 
     public void Dispose() => _session.Dispose();
 }

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Microsoft.ML.DeltaLoRA.Checkpoints.Onnx;
 using Microsoft.ML.DeltaLoRA.Export;
 using Microsoft.ML.DeltaLoRA.Modeling;
@@ -139,6 +140,32 @@ public class OnnxExportTests(ITestOutputHelper output)
         // The erf GELU of every feed-forward block becomes one Gelu (with its bias: BiasGelu); no Erf is left.
         Assert.Equal(layers, opTypes.GetValueOrDefault("BiasGelu") + opTypes.GetValueOrDefault("Gelu"));
         Assert.False(opTypes.ContainsKey("Erf"), "an Erf was left unfused");
+    }
+
+    /// <summary>
+    /// The scoring engine's session (<c>OnnxRuntimeScoringEngine.CreateSessionOptions</c>) on the engine's graph: ORT's attention
+    /// and GELU kernels, but every LayerNorm left as LayerNormalization after its Add, because the engine turns off ORT's
+    /// SkipLayerNormFusion (its CPU kernel is slower). Fails if ORT renames the rewrite and the setting silently stops applying.
+    /// </summary>
+    [SharedFact]
+    public void TheScoringEnginesSessionLeavesTheLayerNormsUnfused()
+    {
+        using var model = TextClassificationModel.LoadPretrained(FixtureFolder("bert"), numLabels: 2);
+        using var folder = new TemporaryFolder();
+        var optimizedPath = Path.Combine(folder.Path, "optimized.onnx");
+        using (var options = Microsoft.ML.DeltaLoRA.MLNet.OnnxRuntimeScoringEngine.CreateSessionOptions())
+        {
+            options.OptimizedModelFilePath = optimizedPath;
+            using var session = new InferenceSession(OnnxExport.Build(model, fusedAttention: true).ToByteArray(), options);
+        }
+
+        var opTypes = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(optimizedPath)).Graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+        output.WriteLine(string.Join(", ", opTypes.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}")));
+        var layers = ((IPretrainedTaskModel)model.Network).Config.NumLayers;
+        Assert.False(opTypes.ContainsKey("SkipLayerNormalization"), "a LayerNorm was fused into SkipLayerNormalization");
+        Assert.Equal(2 * layers + 1, opTypes.GetValueOrDefault("LayerNormalization"));
+        Assert.Equal(layers, opTypes.GetValueOrDefault("Attention"));
+        Assert.Equal(layers, opTypes.GetValueOrDefault("BiasGelu") + opTypes.GetValueOrDefault("Gelu"));
     }
 
     [SharedFact]

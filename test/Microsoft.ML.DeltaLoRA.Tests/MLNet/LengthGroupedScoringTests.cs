@@ -7,7 +7,7 @@ using Microsoft.ML.DeltaLoRA.MLNet;
 namespace Microsoft.ML.DeltaLoRA.Tests.MLNet;
 
 /// <summary>
-/// Transform reads windows of rows ahead (one batch, then doubling up to <see cref="BatchScorer.BatchesPerWindow"/> batches)
+/// Transform reads windows of rows ahead (<see cref="LookAheadWindows"/>: one batch, then growing up to <see cref="BatchScorer.BatchesPerWindow"/> batches)
 /// and hands each window to the scoring engine in one call, which scores it in batches of rows of similar token count (less
 /// padding per forward pass), yet every row keeps its own score and place.
 /// </summary>
@@ -49,29 +49,17 @@ public class LengthGroupedScoringTests
         return output[0];
     }
 
-    /// <summary>The windows Transform should read: one batch, then twice the previous, up to the longest window.</summary>
-    private static List<int> Windows(int rowCount)
-    {
-        var windows = new List<int>();
-        for (int window = BatchSize, left = rowCount; left > 0; window = Math.Min(2 * window, BatchSize * BatchScorer.BatchesPerWindow))
-        {
-            windows.Add(Math.Min(window, left));
-            left -= windows[^1];
-        }
-        return windows;
-    }
-
     [SharedFact]
     public void Transform_hands_the_engine_growing_windows_of_rows_and_keeps_every_row_at_its_place()
     {
-        const int rowCount = 297; // windows of 5, 10, 20, 40, 80, 80 and the last 62
+        const int rowCount = 297;
         var rows = Rows(rowCount);
         var (model, engine, data) = Model(rows);
         using var disposeModel = model;
         var scores = ReadColumn<float>(model.Transform(data), "Score");
 
-        Assert.Equal([5, 10, 20, 40, 80, 80, 62], Windows(rowCount));
-        Assert.Equal(Windows(rowCount), engine.Calls.Select(call => call.FirstTexts.Length));
+        // One batch, then 8 times the last, up to the largest window (32 batches of 5): 5, 40, 160 and the last 92.
+        Assert.Equal([5, 40, 160, 92], engine.Calls.Select(call => call.FirstTexts.Length));
         Assert.All(engine.Calls, call => Assert.Equal(BatchSize, call.BatchSize));
         Assert.Equal(rows.Select(r => r.Sentence1), engine.Calls.SelectMany(call => call.FirstTexts));
         var alone = rows.Select(r => Alone(engine, r.Sentence1)).ToArray();
@@ -80,7 +68,26 @@ public class LengthGroupedScoringTests
     }
 
     [SharedTheory]
-    [InlineData(32, 512)]     // 16 batches
+    [InlineData(true, new[] { 5, 65 })]      // 40 rows would leave a smaller window of 25: the second window takes them too
+    [InlineData(false, new[] { 5, 40, 25 })] // the source cannot tell how many rows follow
+    public void A_window_takes_the_rows_after_it_when_the_source_knows_they_would_make_a_smaller_last_window(bool countKnown, int[] expectedWindows)
+    {
+        var rows = Rows(70);
+        var ml = new MLContext(seed: 1);
+        var (model, engine) = UntrainedModel(ml, PredictionTask.Regression, outputCount: 1, BatchSize);
+        using var disposeModel = model;
+        var data = ml.Data.LoadFromEnumerable(countKnown ? rows : rows.Select(row => row));
+        Assert.Equal(countKnown ? rows.Length : null, data.GetRowCount());
+
+        var scores = ReadColumn<float>(model.Transform(data), "Score");
+
+        Assert.Equal(expectedWindows, engine.Calls.Select(call => call.FirstTexts.Length));
+        Assert.Equal(rows.Select(r => r.Sentence1), engine.Calls.SelectMany(call => call.FirstTexts));
+        for (int row = 0; row < rows.Length; row++) Assert.Equal(Alone(engine, rows[row].Sentence1), scores[row], 1e-5f);
+    }
+
+    [SharedTheory]
+    [InlineData(32, 1024)]    // 32 batches
     [InlineData(1000, 4000)]  // as many whole batches as fit in MaxWindowRows
     [InlineData(5000, 5000)]  // at least one batch
     [InlineData(1 << 30, 1 << 30)]
