@@ -14,7 +14,7 @@ internal static class AnglesReport
     public const string MarkdownFileName = "angles.md";
     private const long RandomSeed = 1;
     private static readonly string[] Header = ["pair", "first", "second", "layer", "projection", "n", "p", "q", "r", "column_angles", "top_r_angles",
-        "first_norm", "second_norm", "norm_ratio", "cosine", "energy_in_second"];
+        "leading_angle", "first_norm", "second_norm", "norm_ratio", "cosine", "energy_in_second"];
 
     /// <returns>The markdown written to angles.md.</returns>
     public static string Write(IReadOnlyList<ChangePair> pairs, string folder, int randomDraws)
@@ -25,7 +25,7 @@ internal static class AnglesReport
             foreach (var (matrix, c) in pair.Matrices)
                 csv.Append(Csv.Line([pair.Label, Path.GetFileName(pair.First.Source), Path.GetFileName(pair.Second.Source), Invariant($"{matrix.Layer}"), matrix.Projection,
                     Invariant($"{c.Rows}"), Invariant($"{c.ColumnDimensions.First}"), Invariant($"{c.ColumnDimensions.Second}"), Invariant($"{c.TopRank}"),
-                    Angles(c.ColumnAngles, "R"), Angles(c.TopAngles, "R"), Invariant($"{c.FirstNorm:R}"), Invariant($"{c.SecondNorm:R}"), Invariant($"{c.NormRatio:R}"),
+                    Angles(c.ColumnAngles, "R"), Angles(c.TopAngles, "R"), Invariant($"{c.LeadingAngle:R}"), Invariant($"{c.FirstNorm:R}"), Invariant($"{c.SecondNorm:R}"), Invariant($"{c.NormRatio:R}"),
                     Invariant($"{c.Cosine:R}"), Invariant($"{c.EnergyInSecond:R}")])).Append('\n');
         var markdown = Render(pairs, randomDraws);
         WriteWhole(Path.Combine(folder, CsvFileName), csv.ToString());
@@ -51,15 +51,17 @@ internal static class AnglesReport
             + "model, q for the second). Top r: the r largest of them. Principal angles: arccos of the singular values of Q1ᵀ·Q2, smallest first; "
             + "mean cos² = ‖Q1ᵀ·Q2‖²_F / min(p, q), 1 when one space contains the other. Random: the same figures for uniformly random "
             + Invariant($"subspaces of the same dimensions ({randomDraws} draws each; mean cos² is max(p, q)/n in expectation). ")
+            + "Leading directions: the angle between the two changes' largest left singular vectors (random: "
+            + Invariant($"{RandomLeadingAngle(pairs, randomDraws):0.0}° on average). ")
             + "Cosine: ⟨ΔW₁, ΔW₂⟩_F / (‖ΔW₁‖_F·‖ΔW₂‖_F), 1 when ΔW₁ is ΔW₂ scaled. Energy: the share of ‖ΔW₁‖²_F inside ΔW₂'s column space. "
             + "Each figure is the mean over the matrices, with the range over them in brackets.").AppendLine();
 
-        text.AppendLine("| pair | ‖ΔW₁‖_F / ‖ΔW₂‖_F | cosine | energy of ΔW₁ in ΔW₂'s columns |");
-        text.AppendLine("|---|---|---|---|");
+        text.AppendLine("| pair | ‖ΔW₁‖_F / ‖ΔW₂‖_F | cosine | energy of ΔW₁ in ΔW₂'s columns | leading directions ° |");
+        text.AppendLine("|---|---|---|---|---|");
         foreach (var pair in pairs)
         {
             var m = pair.Matrices.Values;
-            text.AppendLine($"| {pair.Label} | {Range(m.Select(c => c.NormRatio), "0.00")} | {Range(m.Select(c => c.Cosine), "0.00")} | {Range(m.Select(c => c.EnergyInSecond), "0.000")} |");
+            text.AppendLine($"| {pair.Label} | {Range(m.Select(c => c.NormRatio), "0.00")} | {Range(m.Select(c => c.Cosine), "0.00")} | {Range(m.Select(c => c.EnergyInSecond), "0.000")} | {Range(m.Select(c => c.LeadingAngle), "0.0")} |");
         }
         text.AppendLine();
 
@@ -92,14 +94,18 @@ internal static class AnglesReport
         {
             text.AppendLine().AppendLine($"## {pair.Label}").AppendLine();
             text.AppendLine($"First: `{Path.GetFileName(pair.First.Source)}`; second: `{Path.GetFileName(pair.Second.Source)}`.").AppendLine();
-            text.AppendLine("| matrix | p, q | column-space angles ° | top-r angles ° | ‖ΔW₁‖_F / ‖ΔW₂‖_F | cosine | energy |");
-            text.AppendLine("|---|---|---|---|---|---|---|");
+            text.AppendLine("| matrix | p, q | column-space angles ° | top-r angles ° | leading ° | ‖ΔW₁‖_F / ‖ΔW₂‖_F | cosine | energy |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|");
             foreach (var (matrix, c) in pair.Matrices)
-                text.AppendLine(Invariant($"| {matrix.Label} | {c.ColumnDimensions.First}, {c.ColumnDimensions.Second} | {Angles(c.ColumnAngles, "0.0")} | {Angles(c.TopAngles, "0.0")} ")
+                text.AppendLine(Invariant($"| {matrix.Label} | {c.ColumnDimensions.First}, {c.ColumnDimensions.Second} | {Angles(c.ColumnAngles, "0.0")} | {Angles(c.TopAngles, "0.0")} | {c.LeadingAngle:0.0} ")
                     + Invariant($"| {c.NormRatio:0.00} | {c.Cosine:0.00} | {c.EnergyInSecond:0.000} |"));
         }
         return text.ToString();
     }
+
+    /// <summary>The mean angle between random lines in ℝⁿ (n of the first pair's matrices).</summary>
+    private static double RandomLeadingAngle(IReadOnlyList<ChangePair> pairs, int draws)
+        => pairs.Count == 0 ? double.NaN : RandomSubspaces.Sample(pairs[0].Matrices.Values.First().Rows, 1, 1, draws, RandomSeed).Smallest;
 
     private static string Range(IEnumerable<double> values, string format)
     {

@@ -11,13 +11,15 @@ namespace DeltaLoRA.Bench.Angles;
 /// <param name="ColumnDimensions">The numerical ranks (p, q) of ΔW₁ and ΔW₂ (σ above <see cref="WeightChange.DefaultRelativeTolerance"/> × σ_1).</param>
 /// <param name="ColumnAngles">The principal angles (degrees, smallest first) between the column spaces of ΔW₁ and ΔW₂.</param>
 /// <param name="TopAngles">The principal angles between the top-<paramref name="TopRank"/> left singular subspaces of ΔW₁ and ΔW₂.</param>
+/// <param name="LeadingAngle">The angle (degrees) between the leading left singular vectors of ΔW₁ and ΔW₂, the direction that
+/// carries most of each change (a change whose stable rank is near 1 is mostly that one direction).</param>
 /// <param name="FirstNorm">‖ΔW₁‖_F.</param>
 /// <param name="SecondNorm">‖ΔW₂‖_F.</param>
 /// <param name="Cosine">⟨ΔW₁, ΔW₂⟩_F / (‖ΔW₁‖_F·‖ΔW₂‖_F): 1 exactly when ΔW₁ is a positive multiple of ΔW₂.</param>
 /// <param name="EnergyInSecond">‖P₂·ΔW₁‖²_F / ‖ΔW₁‖²_F, P₂ the projection on ΔW₂'s column space: the share of the first change that
 /// lies in the second's directions, weighted by size (q/n expected for a random q-dimensional space).</param>
 internal sealed record ChangeComparison(int Rows, (int First, int Second) ColumnDimensions, double[] ColumnAngles, int TopRank, double[] TopAngles,
-    double FirstNorm, double SecondNorm, double Cosine, double EnergyInSecond)
+    double LeadingAngle, double FirstNorm, double SecondNorm, double Cosine, double EnergyInSecond)
 {
     public double NormRatio => FirstNorm / SecondNorm;
 
@@ -40,6 +42,7 @@ internal sealed record ChangeComparison(int Rows, (int First, int Second) Column
         double inSecond = columns2.t().matmul(delta1).square().sum().item<double>(); // ‖Q₂ᵀ·ΔW₁‖²_F = ‖Q₂·Q₂ᵀ·ΔW₁‖²_F
         return new ChangeComparison((int)delta1.shape[0], ((int)columns1.shape[1], (int)columns2.shape[1]),
             SubspaceAngles.Degrees(columns1, columns2), topRank, SubspaceAngles.Degrees(top1, top2),
+            SubspaceAngles.Degrees(top1.narrow(1, 0, Math.Min(1, top1.shape[1])), top2.narrow(1, 0, Math.Min(1, top2.shape[1]))).DefaultIfEmpty(double.NaN).First(),
             norm1, norm2, norm1 == 0 || norm2 == 0 ? 0 : inner / (norm1 * norm2), norm1 == 0 ? 0 : inSecond / (norm1 * norm1));
     }
 }

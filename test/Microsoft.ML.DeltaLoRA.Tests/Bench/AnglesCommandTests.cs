@@ -66,21 +66,24 @@ public class AnglesCommandTests
         exit = BenchCommandLine.Invoke(["angles", "--pair", $"self={loRA},{compact}", "--pair", $"delta vs lora={deltaLoRA},{loRA}", "--out", anglesOut, "--random-draws", "20"], anglesLog);
         Assert.True(exit == 0, anglesLog.ToString());
         Assert.Contains("| delta vs lora |", File.ReadAllText(Path.Combine(anglesOut, AnglesReport.MarkdownFileName)));
-        var rows = File.ReadAllLines(Path.Combine(anglesOut, AnglesReport.CsvFileName)).Skip(1).Select(l => l.Split(',')).ToArray();
+        var lines = File.ReadAllLines(Path.Combine(anglesOut, AnglesReport.CsvFileName));
+        var column = lines[0].Split(',').Select((name, i) => (name, i)).ToDictionary(c => c.name, c => c.i);
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToArray();
         Assert.Equal(2 * pretrained.Count, rows.Length);
         foreach (var row in rows.Where(r => r[0] == "self"))
         {
-            Assert.All(row[9].Split(' ').Select(Parse), a => Assert.InRange(a, 0, 0.01));
-            Assert.Equal(1, Parse(row[13]), 6); // norm ratio
-            Assert.Equal(1, Parse(row[14]), 6); // cosine
+            Assert.All(row[column["column_angles"]].Split(' ').Select(Parse), a => Assert.InRange(a, 0, 0.01));
+            Assert.Equal(1, Parse(row[column["norm_ratio"]]), 6);
+            Assert.Equal(1, Parse(row[column["cosine"]]), 6);
         }
         foreach (var row in rows.Where(r => r[0] == "delta vs lora"))
         {
-            int p = int.Parse(row[6], CultureInfo.InvariantCulture), q = int.Parse(row[7], CultureInfo.InvariantCulture);
+            int p = int.Parse(row[column["p"]], CultureInfo.InvariantCulture), q = int.Parse(row[column["q"]], CultureInfo.InvariantCulture);
             Assert.InRange(p, 1, 2 * Rank);
             Assert.InRange(q, 1, Rank);
-            Assert.Equal(Math.Min(p, q), row[9].Split(' ').Length);
-            Assert.All(row[9].Split(' ').Select(Parse), a => Assert.InRange(a, 0, 90));
+            var angles = row[column["column_angles"]].Split(' ').Select(Parse).ToArray();
+            Assert.Equal(Math.Min(p, q), angles.Length);
+            Assert.All(angles, a => Assert.InRange(a, 0, 90));
         }
 
         // A file that is not a saved model is refused with its name.

@@ -93,6 +93,7 @@ public class SubspaceAnglesTests
         Assert.Equal(1, comparison.Cosine, 6);
         Assert.Equal(1, comparison.EnergyInSecond, 6);
         Assert.All(comparison.ColumnAngles, a => Assert.InRange(a, 0, 1e-2));
+        Assert.InRange(comparison.LeadingAngle, 0, 1e-2);
         // ‖L·R‖_F computed independently, element by element in float64.
         var product = left.matmul(right).data<double>().ToArray();
         Assert.Equal(Math.Sqrt(product.Sum(v => v * v)), comparison.SecondNorm, 4);
@@ -114,9 +115,31 @@ public class SubspaceAnglesTests
         var comparison = ChangeComparison.Between(Change(w1, torch.eye(5, dtype: ScalarType.Float64)), Change(w2, torch.eye(5, dtype: ScalarType.Float64)), topRank: 1);
         Assert.Equal((1, 2), comparison.ColumnDimensions);
         Assert.Equal(0, Assert.Single(comparison.ColumnAngles), 6);
+        Assert.Equal(0, comparison.LeadingAngle, 6); // both lead along e0
         Assert.Equal(0, comparison.Cosine, 9);
         Assert.Equal(9 / (9 + 1e-6), comparison.EnergyInSecond, 6);
         Assert.Equal(Math.Sqrt(9 + 1e-6) / Math.Sqrt(5), comparison.NormRatio, 6);
+    }
+
+    [Fact]
+    public void The_leading_directions_angle_is_that_between_the_largest_singular_vectors()
+    {
+        // ΔW₁ = 2·e0·f0ᵀ + 0.5·e3·f1ᵀ leads along e0; ΔW₂ = 5·(cos 30°·e0 + sin 30°·e1)·f2ᵀ + 1·e2·f3ᵀ leads 30° away from it.
+        using var scope = torch.NewDisposeScope();
+        var w1 = torch.zeros(6, 5, ScalarType.Float64);
+        w1[0, 0] = torch.tensor(2.0);
+        w1[3, 1] = torch.tensor(0.5);
+        var w2 = torch.zeros(6, 5, ScalarType.Float64);
+        w2[0, 2] = torch.tensor(5 * Math.Cos(Math.PI / 6));
+        w2[1, 2] = torch.tensor(5 * Math.Sin(Math.PI / 6));
+        w2[2, 3] = torch.tensor(1.0);
+        var identity = torch.eye(5, dtype: ScalarType.Float64);
+        var comparison = ChangeComparison.Between(Change(w1, identity), Change(w2, identity), topRank: 2);
+        Assert.Equal(30, comparison.LeadingAngle, 4);
+        Assert.Equal((2, 2), comparison.ColumnDimensions);
+        // span{e0, e3} against span{cos 30°·e0 + sin 30°·e1, e2}: 30° and 90°.
+        Assert.Equal(30, comparison.ColumnAngles[0], 4);
+        Assert.Equal(90, comparison.ColumnAngles[1], 4);
     }
 
     [Theory]
