@@ -106,13 +106,10 @@ public class SubspaceAnglesTests
         // (1e-3), so its column space is span{e0}. ΔW₂ = 2·e0·f2ᵀ + 1·e2·f3ᵀ has span{e0, e2}: one angle, 0°; cosine 0 (the
         // row directions differ); and ΔW₁'s energy inside span{e0, e2} is 9 of 9 + 1e-6.
         using var scope = torch.NewDisposeScope();
-        var w1 = torch.zeros(6, 5, ScalarType.Float64);
-        w1[0, 0] = torch.tensor(3.0);
-        w1[1, 1] = torch.tensor(0.001);
-        var w2 = torch.zeros(6, 5, ScalarType.Float64);
-        w2[0, 2] = torch.tensor(2.0);
-        w2[2, 3] = torch.tensor(1.0);
-        var comparison = ChangeComparison.Between(Change(w1, torch.eye(5, dtype: ScalarType.Float64)), Change(w2, torch.eye(5, dtype: ScalarType.Float64)), topRank: 1);
+        var w1 = Sparse(6, 5, (0, 0, 3.0), (1, 1, 0.001));
+        var w2 = Sparse(6, 5, (0, 2, 2.0), (2, 3, 1.0));
+        var identity = torch.eye(5, dtype: ScalarType.Float64);
+        var comparison = ChangeComparison.Between(Change(w1, identity), Change(w2, identity), topRank: 1);
         Assert.Equal((1, 2), comparison.ColumnDimensions);
         Assert.Equal(0, Assert.Single(comparison.ColumnAngles), 6);
         Assert.Equal(0, comparison.LeadingAngle, 6); // both lead along e0
@@ -126,13 +123,8 @@ public class SubspaceAnglesTests
     {
         // ΔW₁ = 2·e0·f0ᵀ + 0.5·e3·f1ᵀ leads along e0; ΔW₂ = 5·(cos 30°·e0 + sin 30°·e1)·f2ᵀ + 1·e2·f3ᵀ leads 30° away from it.
         using var scope = torch.NewDisposeScope();
-        var w1 = torch.zeros(6, 5, ScalarType.Float64);
-        w1[0, 0] = torch.tensor(2.0);
-        w1[3, 1] = torch.tensor(0.5);
-        var w2 = torch.zeros(6, 5, ScalarType.Float64);
-        w2[0, 2] = torch.tensor(5 * Math.Cos(Math.PI / 6));
-        w2[1, 2] = torch.tensor(5 * Math.Sin(Math.PI / 6));
-        w2[2, 3] = torch.tensor(1.0);
+        var w1 = Sparse(6, 5, (0, 0, 2.0), (3, 1, 0.5));
+        var w2 = Sparse(6, 5, (0, 2, 5 * Math.Cos(Math.PI / 6)), (1, 2, 5 * Math.Sin(Math.PI / 6)), (2, 3, 1.0));
         var identity = torch.eye(5, dtype: ScalarType.Float64);
         var comparison = ChangeComparison.Between(Change(w1, identity), Change(w2, identity), topRank: 2);
         Assert.Equal(30, comparison.LeadingAngle, 4);
@@ -160,6 +152,14 @@ public class SubspaceAnglesTests
     {
         using var generator = new torch.Generator((ulong)seed);
         return torch.randn([rows, columns], ScalarType.Float64, generator: generator);
+    }
+
+    /// <summary>A rows × columns float64 matrix, zero except at the given (row, column, value) entries.</summary>
+    private static Tensor Sparse(int rows, int columns, params (int Row, int Column, double Value)[] entries)
+    {
+        var values = new double[rows * columns];
+        foreach (var (row, column, value) in entries) values[row * columns + column] = value;
+        return torch.tensor(values, [rows, columns], ScalarType.Float64);
     }
 
     private static double[] Unit(int n, int i)
