@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.ML.DeltaLoRA;
 using Microsoft.ML.DeltaLoRA.Modeling;
 using System.Globalization;
+using DeltaLoRA.Bench.Angles;
 using DeltaLoRA.Bench.Glue;
 using DeltaLoRA.Bench.Reporting;
 using DeltaLoRA.Bench.Spectrum;
@@ -12,7 +13,7 @@ namespace DeltaLoRA.Bench;
 /// <summary>
 /// The bench's command line: <c>study</c> (every task × method, learning-rate selection, final seeds, report) and
 /// <c>sensitivity</c> (Delta-LoRA's λ × K grid on one task), <c>spectrum</c> (singular values of each method's weight change) and
-/// <c>ranks</c> (the report of a rank sweep's runs). Options given explicitly override the defaults, or the
+/// <c>ranks</c> (the report of a rank sweep's runs), <c>angles</c> (the principal angles between saved models' weight changes). Options given explicitly override the defaults, or the
 /// <c>--quick</c> smoke configuration.
 /// </summary>
 internal static class BenchCommandLine
@@ -86,6 +87,19 @@ internal static class BenchCommandLine
         Required = true,
     };
     private static readonly Option<int> SpectrumSeed = new("--seed") { Description = "The seed of the spectrum runs (default 1).", DefaultValueFactory = _ => 1 };
+
+    private static readonly Option<string[]> Pairs = new("--pair")
+    {
+        Description = "Two saved LoRA/Delta-LoRA models to compare, as LABEL=FIRST.zip,SECOND.zip (full or compact zips; repeat for more pairs).",
+        Required = true,
+        AllowMultipleArgumentsPerToken = false,
+    };
+    private static readonly Option<string> AnglesOut = new("--out") { Description = "Folder for angles.md and angles.csv (replaced).", Required = true };
+    private static readonly Option<int> RandomDraws = new("--random-draws")
+    {
+        Description = $"Pairs of random subspaces drawn for the reference of each dimension pair (default {RandomSubspaces.DefaultDraws}).",
+        DefaultValueFactory = _ => RandomSubspaces.DefaultDraws,
+    };
 
     public static RootCommand Build(TextWriter log)
     {
@@ -189,6 +203,19 @@ internal static class BenchCommandLine
             log.WriteLine($"Calibration summary written to {CalibrationRunner.WriteSummary(CalibrationLog.Open(csv))}");
         }));
 
+        var angles = new Command("angles",
+            "Compare the weight changes W_T − W_0 that saved LoRA/Delta-LoRA models record, matrix by matrix, without making a run: the principal angles between their column spaces and top-r subspaces (beside random subspaces of the same dimensions), the Frobenius norm ratio, cosine and shared energy; writes angles.md and angles.csv.");
+        angles.Options.Add(Pairs);
+        angles.Options.Add(AnglesOut);
+        angles.Options.Add(RandomDraws);
+        angles.SetAction(parse => Guarded(log, () =>
+        {
+            int draws = parse.GetValue(RandomDraws);
+            if (draws < 1) throw new ArgumentOutOfRangeException("--random-draws", draws, $"--random-draws must be at least 1; found {draws}.");
+            var pairs = parse.GetValue(Pairs)!.Select(ParsePair).Select(p => ChangePair.Compare(p.Label, SavedDelta.Read(p.First), SavedDelta.Read(p.Second))).ToArray();
+            log.Write(AnglesReport.Write(pairs, parse.GetValue(AnglesOut)!, draws));
+        }));
+
         var root = new RootCommand("Accuracy study of Delta-LoRA vs LoRA vs full fine-tuning on GLUE, through Microsoft.ML.DeltaLoRA's ML.NET API.");
         root.Subcommands.Add(study);
         root.Subcommands.Add(sensitivity);
@@ -197,6 +224,7 @@ internal static class BenchCommandLine
         root.Subcommands.Add(paired);
         root.Subcommands.Add(calibrate);
         root.Subcommands.Add(calibrationSummary);
+        root.Subcommands.Add(angles);
         return root;
     }
 
@@ -276,6 +304,16 @@ internal static class BenchCommandLine
             grids[method] = Doubles(parts[1].Split(','), "--lr-grid")!.ToArray();
         }
         return grids;
+    }
+
+    /// <summary>"LABEL=FIRST.zip,SECOND.zip".</summary>
+    public static (string Label, string First, string Second) ParsePair(string entry)
+    {
+        var parts = entry.Split('=', 2);
+        var files = parts.Length == 2 ? parts[1].Split(',') : [];
+        if (parts.Length != 2 || parts[0].Trim().Length == 0 || files.Length != 2 || files.Any(f => f.Trim().Length == 0))
+            throw new ArgumentOutOfRangeException("--pair", entry, $"--pair takes LABEL=FIRST.zip,SECOND.zip; found '{entry}'.");
+        return (parts[0].Trim(), files[0].Trim(), files[1].Trim());
     }
 
     private static IReadOnlyList<double>? Doubles(string[]? values, string option)

@@ -12,14 +12,21 @@ internal sealed record Float32Tensor(long[] Shape, float[] Values);
 /// </summary>
 internal static class Float32Safetensors
 {
+    /// <summary>The string metadata of <paramref name="bytes"/> (the header's <c>__metadata__</c> object; empty when it has none).</summary>
+    public static IReadOnlyDictionary<string, string> Metadata(byte[] bytes, string source)
+    {
+        using var header = JsonDocument.Parse(bytes.AsMemory(8, HeaderLength(bytes, source)));
+        if (!header.RootElement.TryGetProperty("__metadata__", out var metadata)) return new Dictionary<string, string>();
+        return metadata.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()!
+            : throw new InvalidDataException($"{source}: metadata '{p.Name}' is not a string."), StringComparer.Ordinal);
+    }
+
     /// <summary>The tensors of <paramref name="bytes"/> whose names <paramref name="select"/> accepts; each must be F32.</summary>
     public static IReadOnlyDictionary<string, Float32Tensor> Read(byte[] bytes, Func<string, bool> select, string source)
     {
-        if (bytes.Length < 8) throw new InvalidDataException($"{source} is not a safetensors file: {bytes.Length} bytes.");
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if (headerLength > (ulong)(bytes.Length - 8)) throw new InvalidDataException($"{source}: the header declares {headerLength} bytes, more than the file holds.");
-        int dataStart = 8 + (int)headerLength;
-        using var header = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
+        int headerLength = HeaderLength(bytes, source);
+        int dataStart = 8 + headerLength;
+        using var header = JsonDocument.Parse(bytes.AsMemory(8, headerLength));
         var tensors = new Dictionary<string, Float32Tensor>(StringComparer.Ordinal);
         foreach (var entry in header.RootElement.EnumerateObject())
         {
@@ -37,5 +44,13 @@ internal static class Float32Safetensors
             tensors[entry.Name] = new Float32Tensor(shape, values);
         }
         return tensors;
+    }
+
+    private static int HeaderLength(byte[] bytes, string source)
+    {
+        if (bytes.Length < 8) throw new InvalidDataException($"{source} is not a safetensors file: {bytes.Length} bytes.");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        if (headerLength > (ulong)(bytes.Length - 8)) throw new InvalidDataException($"{source}: the header declares {headerLength} bytes, more than the file holds.");
+        return (int)headerLength;
     }
 }

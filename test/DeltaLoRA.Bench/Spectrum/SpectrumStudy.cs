@@ -8,7 +8,7 @@ namespace DeltaLoRA.Bench.Spectrum;
 /// What each method actually learned: fine-tunes each task with every method at one learning rate common to all of them and
 /// one seed, then measures the singular values of W_eff,T − W_0 for every adapted matrix (the query and value projection
 /// of every layer; for full fine-tuning the same matrices), W_0 read from the pretrained checkpoint and W_eff,T from the
-/// saved ML.NET model (adapters merged). The runs' per-step losses are the loss curves at that common rate. Runs go to
+/// saved ML.NET model (adapters merged), which stays in OUT/models/ for <c>angles</c>. The runs' per-step losses are the loss curves at that common rate. Runs go to
 /// runs.csv and losses.csv with phase "spectrum", the spectra to singular-values.csv; runs already there are skipped.
 /// Writes spectrum.md and plots/spectrum-*.png, plots/spectrum-loss-*.png.
 /// </summary>
@@ -63,6 +63,12 @@ internal static class SpectrumStudy
         return AdaptedMatrix.Select(Float32Safetensors.Read(File.ReadAllBytes(path), AdaptedMatrix.Is, path), path);
     }
 
+    /// <summary>Where a run's saved model goes: OUT/models/{task}-{method}-lr{rate}-seed{seed}.zip (a full save, which carries the delta).</summary>
+    public static string ModelPath(string outputFolder, RunSpec spec)
+        => Path.Combine(outputFolder, ModelsFolderName, $"{spec.Task.Name}-{spec.Method}-lr{RunSpec.Format(spec.LearningRate)}-seed{spec.Seed}.zip");
+
+    public const string ModelsFolderName = "models";
+
     private static MethodRun Measure(StudyRunner runner, RunSpec spec, TaskData data, IReadOnlyDictionary<AdaptedMatrix, Float32Tensor> pretrained,
         SingularValueLog values, TextWriter log)
     {
@@ -73,7 +79,9 @@ internal static class SpectrumStudy
         RunRecord record;
         try
         {
-            var tuned = AdaptedMatrix.Select(Float32Safetensors.Read(SavedModelWeights.SafetensorsOf(fitted.Context, fitted.Model), AdaptedMatrix.Is, "the saved model"), "the saved model");
+            var zip = ModelPath(runner.Settings.OutputFolder, spec);
+            SavedModelWeights.Save(fitted.Context, fitted.Model, zip);
+            var tuned = AdaptedMatrix.Select(Float32Safetensors.Read(SavedModelWeights.ReadStream(zip, SavedModelWeights.WeightsStream), AdaptedMatrix.Is, zip), zip);
             if (!tuned.Keys.ToHashSet().SetEquals(pretrained.Keys))
                 throw new InvalidDataException($"The saved model's adapted matrices ({tuned.Count}) are not the pretrained checkpoint's ({pretrained.Count}).");
             changes = pretrained.ToDictionary(p => p.Key, p => WeightChange.Between(p.Value, tuned[p.Key]));
