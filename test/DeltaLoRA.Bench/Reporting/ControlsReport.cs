@@ -113,6 +113,7 @@ internal static partial class ControlsReport
 
         text.AppendLine("## α = 2r against α 16, per method and rank").AppendLine();
         text.AppendLine("The same method, rank and seed with the scale α/r at 2 instead of 16/r, each arm at its rates (above).").AppendLine();
+        if (outcome.ArmComparisons.Count == 0) return text.AppendLine("No α = 2r run has finished yet.").ToString();
         text.AppendLine("| task | r | method | α = 2r lr | α 16 lr | α = 2r dev | α 16 dev | pairs | (α = 2r) − (α 16) [95% CI] | paired t | sign test |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var c in outcome.ArmComparisons)

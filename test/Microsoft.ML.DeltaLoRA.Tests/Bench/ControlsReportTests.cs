@@ -150,6 +150,12 @@ public class ControlsReportTests
         var log = new StringWriter();
         Assert.Equal(0, BenchCommandLine.Invoke(["controls", "--folder", Controls(root), "--study", study, "--out", report], log));
         Assert.Contains("| sst2 | 16 | 16 | as chosen |", File.ReadAllText(report));
+        Assert.DoesNotContain("No α = 2r run has finished yet.", File.ReadAllText(report));
+
+        // Before any α = 2r run has finished the second table says so instead of printing an empty one.
+        Directory.Delete(Path.Combine(root.Path, "controls", "alpha2r"), recursive: true);
+        Assert.Equal(0, BenchCommandLine.Invoke(["controls", "--folder", Path.Combine(root.Path, "controls"), "--study", study, "--out", report], log));
+        Assert.Contains("No α = 2r run has finished yet.", File.ReadAllText(report));
 
         log = new StringWriter();
         var missing = Path.Combine(root.Path, "nowhere");
