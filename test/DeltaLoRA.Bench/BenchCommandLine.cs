@@ -13,7 +13,8 @@ namespace DeltaLoRA.Bench;
 /// <summary>
 /// The bench's command line: <c>study</c> (every task × method, learning-rate selection, final seeds, report) and
 /// <c>sensitivity</c> (Delta-LoRA's λ × K grid on one task), <c>spectrum</c> (singular values of each method's weight change) and
-/// <c>ranks</c> (the report of a rank sweep's runs), <c>angles</c> (the principal angles between saved models' weight changes). Options given explicitly override the defaults, or the
+/// <c>ranks</c>, <c>paired</c> and <c>controls</c> (reports of runs already made), <c>calibrate</c> (full-data runs), <c>angles</c>
+/// (the principal angles between saved models' weight changes). Options given explicitly override the defaults, or the
 /// <c>--quick</c> smoke configuration.
 /// </summary>
 internal static class BenchCommandLine
@@ -86,6 +87,17 @@ internal static class BenchCommandLine
         Description = "A calibration.csv; the summary is written to calibration.md beside it.",
         Required = true,
     };
+    private static readonly Option<string> ControlsFolder = new("--folder")
+    {
+        Description = "The OUT folder of run-controls-minilm.sh (alpha16/r{R}-{task}, alpha2r/r{R}-{task}, build.txt).",
+        Required = true,
+    };
+    private static readonly Option<string> ChoosingStudy = new("--study")
+    {
+        Description = "The study folder whose final runs give the rates each arm runs at (main/ for r 8, rank/r{R}-{task}/ for the others).",
+        Required = true,
+    };
+    private static readonly Option<string> ReportFile = new("--out") { Description = "The markdown file to write.", Required = true };
     private static readonly Option<int> SpectrumSeed = new("--seed") { Description = "The seed of the spectrum runs (default 1).", DefaultValueFactory = _ => 1 };
 
     private static readonly Option<string[]> Pairs = new("--pair")
@@ -216,6 +228,18 @@ internal static class BenchCommandLine
             log.Write(AnglesReport.Write(pairs, parse.GetValue(AnglesOut)!, draws));
         }));
 
+        var controls = new Command("controls",
+            "Report the MiniLM controls (run-controls-minilm.sh) without making a run: Delta-LoRA − LoRA per arm, rank and task at the chosen rates and at each method's rate, and the α = 2r arm − the α 16 arm per method and rank, all paired by seed.");
+        controls.Options.Add(ControlsFolder);
+        controls.Options.Add(ChoosingStudy);
+        controls.Options.Add(ReportFile);
+        controls.SetAction(parse => Guarded(log, () =>
+        {
+            var path = parse.GetValue(ReportFile)!;
+            ControlsReport.Write(ControlsReport.Read(parse.GetValue(ControlsFolder)!, parse.GetValue(ChoosingStudy)!), path);
+            log.WriteLine($"Controls report written to {Path.GetFullPath(path)}");
+        }));
+
         var root = new RootCommand("Accuracy study of Delta-LoRA vs LoRA vs full fine-tuning on GLUE, through Microsoft.ML.DeltaLoRA's ML.NET API.");
         root.Subcommands.Add(study);
         root.Subcommands.Add(sensitivity);
@@ -225,6 +249,7 @@ internal static class BenchCommandLine
         root.Subcommands.Add(calibrate);
         root.Subcommands.Add(calibrationSummary);
         root.Subcommands.Add(angles);
+        root.Subcommands.Add(controls);
         return root;
     }
 
