@@ -15,7 +15,7 @@ namespace Microsoft.ML.DeltaLoRA.Tests.Samples;
 [Collection(ServeModels.Collection)]
 public class ServeLoadTests(ServeModels models, ITestOutputHelper output)
 {
-    private const int LoadSeconds = 24, WarmUpSeconds = 8, SwapAtSecond = 11, Clients = 8;
+    private const int LoadSeconds = 30, WarmUpSeconds = 8, SwapAtSecond = 12, Clients = 8;
 
     [SharedFact]
     public async Task Under_load_a_model_swap_fails_no_request_and_memory_stays_bounded()
