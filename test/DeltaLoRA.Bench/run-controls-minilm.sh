@@ -11,6 +11,9 @@
 #                                                             (`deltalora-bench controls`, built from this checkout; makes no run)
 #   test/DeltaLoRA.Bench/run-controls-minilm.sh run [OUT]      the job itself, in the foreground (what start launches)
 #   CONTROLS_DRY=1 test/DeltaLoRA.Bench/run-controls-minilm.sh run /tmp/controls-dry   print the plan's calls in order, run nothing
+#   CONTROLS_DRY=fail …                                      the same with every call failing: the job stops at the first
+# The job stops at the first failed run (exit status of that run): a failure that hits every run (once, every process failed to
+# load libtorch) must not race through the whole plan; a `start` later goes on from that run.
 # OUT defaults to /work/controls: outside every worktree, so that it survives them.
 #
 # One build: the first `run` builds the bench and copies it to OUT/bin (its commit in OUT/build.txt); every later `run` reuses
@@ -91,27 +94,38 @@ run() {
   common=(--model minilm --train-size 8551 --validation-fraction 0.1 --epochs 2 --batch-size 16 --max-length 128 --lambda 0.5 --threads 1)
   if [[ "${CONTROLS_DRY:-}" == 1 ]]; then
     bench=(echo deltalora-bench)
+  elif [[ "${CONTROLS_DRY:-}" == fail ]]; then
+    bench=(false)
   else
     bash build/fetch-model.sh minilm >/dev/null
   fi
-  if [[ "${CONTROLS_DRY:-}" != 1 && ! -f "$out/bin/deltalora-bench.dll" ]]; then
+  if [[ -z "${CONTROLS_DRY:-}" && ! -f "$out/bin/deltalora-bench.dll" ]]; then
     dotnet build test/DeltaLoRA.Bench/DeltaLoRA.Bench.csproj -c Release --nologo -v q >/dev/null
     rm -rf "$out/bin.copying" && cp -r test/DeltaLoRA.Bench/bin/Release/net10.0 "$out/bin.copying" && mv "$out/bin.copying" "$out/bin"
     echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src test/DeltaLoRA.Bench || echo -dirty) built $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$out/build.txt"
   fi
   echo "run-controls-minilm: build $(cat "$out/build.txt" 2>/dev/null || echo unknown), started $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   export OMP_WAIT_POLICY=PASSIVE
-  [[ "${CONTROLS_DRY:-}" == 1 ]] || bench=(dotnet "$out/bin/deltalora-bench.dll")
-  local rc=0 line
+  [[ -n "${CONTROLS_DRY:-}" ]] || bench=(dotnet "$out/bin/deltalora-bench.dll")
+  local line
   for seed in 1 2 3; do # (a): the pair of each seed in turn
-    for line in "${plan_a[@]}"; do study_call "$seed" $line || rc=$?; done
+    for line in "${plan_a[@]}"; do study_call_or_stop "$seed" $line; done
   done
   for seed in 1 2 3; do
-    for line in "${plan_seed1[@]}"; do study_call "$seed" $line || rc=$?; done
+    for line in "${plan_seed1[@]}"; do study_call_or_stop "$seed" $line; done
   done
   { date -u; times; } >> "$out/controls.cpu"
-  echo "run-controls-minilm: done $(date -u +%Y-%m-%dT%H:%M:%SZ) (exit $rc)"
-  return $rc
+  echo "run-controls-minilm: done $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+}
+
+study_call_or_stop() {
+  local rc=0
+  study_call "$@" || rc=$?
+  if (( rc != 0 )); then
+    { date -u; times; } >> "$out/controls.cpu"
+    echo "run-controls-minilm: stopped $(date -u +%Y-%m-%dT%H:%M:%SZ): the run above failed (exit $rc); \`start\` goes on from it"
+    exit "$rc"
+  fi
 }
 
 case "$action" in
