@@ -26,15 +26,15 @@ public static class OnnxRuntimeScoring
         return TransformerChains.ReplaceScorers(model, transformer => ToOnnxRuntime(transformer));
     }
 
-    /// <summary>One Delta-LoRA step scoring with ONNX Runtime; <paramref name="intraOpThreads"/> as in <c>OnnxRuntimeScoringEngine.CreateSessionOptions</c>.</summary>
-    internal static DeltaLoRATransformer ToOnnxRuntime(DeltaLoRATransformer transformer, int intraOpThreads = 0)
+    /// <summary>One Delta-LoRA step scoring with ONNX Runtime; <paramref name="threads"/> as in <c>OnnxRuntimeScoringEngine.CreateSessionOptions</c>.</summary>
+    internal static DeltaLoRATransformer ToOnnxRuntime(DeltaLoRATransformer transformer, OnnxRuntimeScoringEngine.ThreadSettings? threads = null)
     {
         ArgumentNullException.ThrowIfNull(transformer);
         IScoringEngine engine = transformer.Scorer.Engine switch
         {
-            OnnxRuntimeScoringEngine onnx => OnnxRuntimeScoringEngine.Load(onnx.SavePayload(), intraOpThreads),
+            OnnxRuntimeScoringEngine onnx => OnnxRuntimeScoringEngine.Load(onnx.SavePayload(), threads),
             TorchSharpScoringEngine torch => OnnxRuntimeScoringEngine.Create(OnnxExport.Build(torch.Model, fusedAttention: true).ToByteArray(),
-                HuggingFaceExport.TokenizerFiles(torch.Model), torch.Model.Family, torch.MaxSequenceLength, intraOpThreads),
+                HuggingFaceExport.TokenizerFiles(torch.Model), torch.Model.Family, torch.MaxSequenceLength, threads),
             var other => throw new NotSupportedException($"A model scored by the '{other.FormatTag}' engine cannot be moved to ONNX Runtime."),
         };
         try

@@ -51,11 +51,13 @@ internal sealed class OnnxRuntimeScoringEngine : IScoringEngine
 
     /// <summary>
     /// The ONNX Runtime session settings of every engine, in one place: all graph optimizations (the export is written so that
-    /// ORT fuses its GELUs) but <see cref="SlowerFusions"/>, sequential execution of the graph's nodes, <paramref name="intraOpThreads"/>
-    /// threads inside each op (0: ONNX Runtime's default, one per physical core), and <see cref="ForceSpinningStop"/>.
+    /// ORT fuses its GELUs) but <see cref="SlowerFusions"/>, sequential execution of the graph's nodes, <paramref name="threads"/>
+    /// inside each op and spinning while a run lasts as chosen (<see cref="ThreadSettings.Current"/> by default), and
+    /// <see cref="ForceSpinningStop"/>.
     /// </summary>
-    public static SessionOptions CreateSessionOptions(int intraOpThreads = 0)
+    public static SessionOptions CreateSessionOptions(ThreadSettings? threads = null)
     {
+        var (intraOpThreads, spinWhileRunning) = threads ?? ThreadSettings.Current;
         ArgumentOutOfRangeException.ThrowIfNegative(intraOpThreads);
         var options = new SessionOptions
         {
@@ -64,9 +66,22 @@ internal sealed class OnnxRuntimeScoringEngine : IScoringEngine
             IntraOpNumThreads = intraOpThreads,
         };
         options.AddSessionConfigEntry(ForceSpinningStop, "1");
+        if (!spinWhileRunning) options.AddSessionConfigEntry(AllowSpinning, "0");
         options.AddSessionConfigEntry("optimization.disable_specified_optimizers", SlowerFusions);
         return options;
     }
+
+    /// <summary>
+    /// Threads per op (0: ONNX Runtime's default, one per physical core) and whether they spin while a run lasts; <see cref="Current"/>
+    /// is the public choice (<see cref="OnnxRuntimeThreads"/>).
+    /// </summary>
+    public readonly record struct ThreadSettings(int IntraOpThreads, bool SpinWhileRunning)
+    {
+        public static ThreadSettings Current => new(OnnxRuntimeThreads.ScoringCount ?? 0, OnnxRuntimeThreads.SpinWhileRunning);
+    }
+
+    /// <summary>ORT's switch for spinning inside a run (its threading guide: "session.intra_op.allow_spinning", default "1").</summary>
+    public const string AllowSpinning = "session.intra_op.allow_spinning";
 
     /// <summary>
     /// ORT graph rewrites the engine turns off because they make its graph slower on CPU. <c>SkipLayerNormFusion</c> merges each
@@ -87,24 +102,24 @@ internal sealed class OnnxRuntimeScoringEngine : IScoringEngine
 
     /// <summary>
     /// An engine over a graph that <c>Export.OnnxExport</c> wrote for a <paramref name="family"/> model, with the tokenizer files it
-    /// was trained with; <paramref name="intraOpThreads"/> as in <see cref="CreateSessionOptions"/>.
+    /// was trained with; <paramref name="threads"/> as in <see cref="CreateSessionOptions"/>.
     /// </summary>
     public static OnnxRuntimeScoringEngine Create(byte[] graph, IEnumerable<KeyValuePair<string, byte[]>> tokenizerFiles, ModelFamily family,
-        int maxSequenceLength, int intraOpThreads = 0)
+        int maxSequenceLength, ThreadSettings? threads = null)
     {
         var payload = new Dictionary<string, byte[]>(tokenizerFiles, StringComparer.Ordinal)
         {
             [GraphFileName] = graph,
             [SettingsFileName] = JsonSerializer.SerializeToUtf8Bytes(new Settings(family.ToString(), maxSequenceLength)),
         };
-        return Load(payload, intraOpThreads);
+        return Load(payload, threads);
     }
 
     /// <summary>Rebuilds the engine from its <see cref="SavePayload"/>; <see cref="InvalidDataException"/> naming the blob when it is incomplete or damaged.</summary>
-    public static OnnxRuntimeScoringEngine Load(IReadOnlyDictionary<string, byte[]> payload) => Load(payload, intraOpThreads: 0);
+    public static OnnxRuntimeScoringEngine Load(IReadOnlyDictionary<string, byte[]> payload) => Load(payload, threads: null);
 
-    /// <summary>As <see cref="Load(IReadOnlyDictionary{string, byte[]})"/>, with <paramref name="intraOpThreads"/> as in <see cref="CreateSessionOptions"/>.</summary>
-    public static OnnxRuntimeScoringEngine Load(IReadOnlyDictionary<string, byte[]> payload, int intraOpThreads)
+    /// <summary>As <see cref="Load(IReadOnlyDictionary{string, byte[]})"/>, with <paramref name="threads"/> as in <see cref="CreateSessionOptions"/>.</summary>
+    public static OnnxRuntimeScoringEngine Load(IReadOnlyDictionary<string, byte[]> payload, ThreadSettings? threads)
     {
         ArgumentNullException.ThrowIfNull(payload);
         var settings = ReadSettings(payload);
@@ -118,7 +133,7 @@ internal sealed class OnnxRuntimeScoringEngine : IScoringEngine
         InferenceSession session;
         try
         {
-            using var options = CreateSessionOptions(intraOpThreads);
+            using var options = CreateSessionOptions(threads);
             session = new InferenceSession(graph, options);
         }
         catch (OnnxRuntimeException e)

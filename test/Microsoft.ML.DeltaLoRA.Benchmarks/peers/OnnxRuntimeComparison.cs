@@ -121,7 +121,7 @@ internal static class OnnxRuntimeComparison
         var dev = loader.Load(devFile);
         var sentences = ml.Data.CreateEnumerable<Sentence>(dev, reuseRowObject: false).Select(s => s.Sentence1).ToArray();
         // The same fitted model scored by ONNX Runtime (MLContext.Model.WithOnnxRuntimeScoring), with ORT's intra-op threads = ours.
-        using var onnxEngine = OnnxRuntimeScoring.ToOnnxRuntime(transformer, intraOpThreads: threads);
+        using var onnxEngine = OnnxRuntimeScoring.ToOnnxRuntime(transformer, new(threads, SpinWhileRunning: true));
         var checkRows = ml.Data.TakeRows(dev, 64);
         var engineDifference = Statistics.MaxAbsoluteDifference(TransformTiming.Scores(transformer, checkRows), TransformTiming.Scores(onnxEngine, checkRows));
         log($"  ONNX Runtime engine: max |score - TorchSharp engine's| on 64 dev sentences {engineDifference:E2}");

@@ -127,7 +127,7 @@ internal static class OrtEngineDiagnosis
         int threads = torch.get_num_threads();
         var (ml, loader, transformer) = OnnxRuntimeComparison.FitForInference(folder, train);
         using var owned = transformer;
-        using var onnxTransformer = OnnxRuntimeScoring.ToOnnxRuntime(transformer, intraOpThreads: threads);
+        using var onnxTransformer = OnnxRuntimeScoring.ToOnnxRuntime(transformer, new(threads, SpinWhileRunning: true));
         var engine = onnxTransformer.Scorer.Engine;
         var devView = loader.Load(dev);
         var sentences = ml.Data.CreateEnumerable<OnnxRuntimeComparison.Sentence>(devView, reuseRowObject: false).Select(s => s.Sentence1).ToArray();
