@@ -1,5 +1,6 @@
 using DeltaLoRA.Cli.Commands;
 using Google.Protobuf;
+using Microsoft.ML.DeltaLoRA.Architectures;
 using Microsoft.ML.DeltaLoRA.Export;
 using Microsoft.ML.DeltaLoRA.MLNet;
 using Microsoft.ML.DeltaLoRA.Modeling;
@@ -20,9 +21,7 @@ public class OnnxRuntimeThreadsTests
     {
         Assert.True(OperatingSystem.IsLinux(), "This check counts the process's threads in /proc/self/task (Linux).");
         using var restore = new RestoredSettings();
-        using var network = TextClassificationModel.LoadPretrained(FixtureModel, 2);
-        byte[] graph = OnnxExport.Build(network, fusedAttention: true).ToByteArray();
-        var tokenizerFiles = HuggingFaceExport.TokenizerFiles(network).ToList();
+        var (graph, tokenizerFiles, family) = FixtureEngineParts();
 
         // ORT's pool has count − 1 threads of its own: the thread that calls Run is the last one. Threads of the runtime may
         // start at any time in between, so a count is taken as the difference of the two sessions, and read up to three times.
@@ -30,7 +29,7 @@ public class OnnxRuntimeThreadsTests
         {
             OnnxRuntimeThreads.ScoringCount = count;
             int before = Directory.GetDirectories("/proc/self/task").Length;
-            using var engine = OnnxRuntimeScoringEngine.Create(graph, tokenizerFiles, network.Family, maxSequenceLength: 32);
+            using var engine = OnnxRuntimeScoringEngine.Create(graph, tokenizerFiles, family, maxSequenceLength: 32);
             var outputs = new float[2];
             engine.Score(["a short sentence"], null, batchSize: 1, outputs);
             return Directory.GetDirectories("/proc/self/task").Length - before;
@@ -52,9 +51,7 @@ public class OnnxRuntimeThreadsTests
     {
         Assert.True(OperatingSystem.IsLinux(), "This check reads the threads' CPU time in /proc/self/task (Linux).");
         using var restore = new RestoredSettings();
-        using var network = TextClassificationModel.LoadPretrained(FixtureModel, 2);
-        byte[] graph = OnnxExport.Build(network, fusedAttention: true).ToByteArray();
-        var tokenizerFiles = HuggingFaceExport.TokenizerFiles(network).ToList();
+        var (graph, tokenizerFiles, family) = FixtureEngineParts();
         var texts = Enumerable.Range(0, 32).Select(i => $"sentence {i}, with a few more words to give each op some work").ToArray();
 
         double WorkerCpuMilliseconds(bool spin)
@@ -62,7 +59,7 @@ public class OnnxRuntimeThreadsTests
             OnnxRuntimeThreads.ScoringCount = 2;
             OnnxRuntimeThreads.SpinWhileRunning = spin;
             var before = ThreadIds();
-            using var engine = OnnxRuntimeScoringEngine.Create(graph, tokenizerFiles, network.Family, maxSequenceLength: 64);
+            using var engine = OnnxRuntimeScoringEngine.Create(graph, tokenizerFiles, family, maxSequenceLength: 64);
             var workers = ThreadIds().Except(before).ToList();
             double Cpu() => workers.Sum(id => double.Parse(File.ReadAllText($"/proc/self/task/{id}/schedstat").Split(' ')[0])) / 1e6;
             var outputs = new float[2 * texts.Length];
@@ -114,6 +111,13 @@ public class OnnxRuntimeThreadsTests
         ThreadsOption.ApplyToScoring(2);
         Assert.Equal(2, OnnxRuntimeThreads.ScoringCount);
         Assert.Equal(2, TorchThreads.ScoringCount);
+    }
+
+    /// <summary>The ONNX Runtime engine's graph, tokenizer files and family for the RoBERTa fixture (not fine-tuned).</summary>
+    private static (byte[] Graph, List<KeyValuePair<string, byte[]>> TokenizerFiles, ModelFamily Family) FixtureEngineParts()
+    {
+        using var network = TextClassificationModel.LoadPretrained(FixtureModel, 2);
+        return (OnnxExport.Build(network, fusedAttention: true).ToByteArray(), HuggingFaceExport.TokenizerFiles(network).ToList(), network.Family);
     }
 
     private sealed class RestoredSettings : IDisposable
