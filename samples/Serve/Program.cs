@@ -3,6 +3,7 @@
 //
 //   dotnet run --project samples/Serve -c Release -- --model MODEL.zip [--urls http://127.0.0.1:5000] [--engine batch|pool]
 //        [--pool-size N] [--max-batch-rows 32] [--max-body-bytes 1048576] [--max-texts 256] [--reload-debounce-ms 500]
+//        [--threads N] [--onnxruntime-spin true|false]
 //
 //   POST /predict        {"text": "...", "text2": "..."}  ->  {"label": "1", "probability": 0.93, "probabilities": {"0": 0.07, "1": 0.93}}
 //                        (text2 only for models of text pairs; a regression model answers {"score": 3.7})
@@ -13,6 +14,9 @@
 // --engine: how /predict requests are scored. "batch" (default) gathers concurrent requests into one Transform; "pool" gives
 //           each request a PredictionEngine from a pool of --pool-size (default: the number of cores). /predict/batch
 //           always scores its texts in one Transform.
+// --threads: CPU threads per scoring call (libtorch's or ONNX Runtime's, whichever engine the zip scores with); default: the
+//           engine's own count, one per physical core. --onnxruntime-spin false: ONNX Runtime's threads sleep instead of
+//           spinning while a request is scored (default true); beside other busy processes, both help (docs/serving.md).
 // A bad request gets a 4xx status and {"error": "..."}: 400 malformed JSON or a missing text, 413 a body over
 // --max-body-bytes, 415 a content type other than JSON.
 using System.Text.Json;
@@ -28,6 +32,7 @@ ServedModel first;
 try
 {
     options = ServeOptions.From(builder.Configuration);
+    options.ApplyToScoring();
     first = ServedModel.Load(options, version: 0);
 }
 catch (Exception e) when (e is ArgumentException or InvalidDataException or InvalidOperationException)

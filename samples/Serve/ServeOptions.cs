@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML.DeltaLoRA;
 
 /// <summary>How requests are scored: one row per call through a pool of prediction engines, or rows of concurrent requests gathered into one <c>Transform</c>.</summary>
 internal enum ScoringMode
@@ -18,11 +19,14 @@ internal sealed record ServeOptions(
     int MaxBatchRows,
     long MaxBodyBytes,
     int MaxTextsPerRequest,
-    TimeSpan ReloadDebounce)
+    TimeSpan ReloadDebounce,
+    int? Threads,
+    bool OnnxRuntimeSpin)
 {
     public const string Usage = """
         usage: dotnet Serve.dll --model MODEL.zip [--urls http://127.0.0.1:5000] [--engine batch|pool] [--pool-size N]
                                 [--max-batch-rows 32] [--max-body-bytes 1048576] [--max-texts 256] [--reload-debounce-ms 500]
+                                [--threads N] [--onnxruntime-spin true|false]
         """;
 
     /// <exception cref="ArgumentException">An option is missing or out of range; the message names it and what is expected.</exception>
@@ -47,7 +51,25 @@ internal sealed record ServeOptions(
             MaxBatchRows: Integer(settings, "max-batch-rows", 32, 1, 4096),
             MaxBodyBytes: Integer(settings, "max-body-bytes", 1 << 20, 16, int.MaxValue),
             MaxTextsPerRequest: Integer(settings, "max-texts", 256, 1, 100_000),
-            ReloadDebounce: TimeSpan.FromMilliseconds(Integer(settings, "reload-debounce-ms", 500, 0, 60_000)));
+            ReloadDebounce: TimeSpan.FromMilliseconds(Integer(settings, "reload-debounce-ms", 500, 0, 60_000)),
+            Threads: settings["threads"] is null ? null : Integer(settings, "threads", 0, 1, TorchThreads.MaxCount),
+            OnnxRuntimeSpin: settings["onnxruntime-spin"] switch
+            {
+                null or "true" => true,
+                "false" => false,
+                var other => throw new ArgumentException($"--onnxruntime-spin must be 'true' or 'false', found '{other}'."),
+            });
+    }
+
+    /// <summary>
+    /// Makes --threads and --onnxruntime-spin the settings of the models loaded from now on (both are process-wide): the first
+    /// model and every reload.
+    /// </summary>
+    public void ApplyToScoring()
+    {
+        TorchThreads.ScoringCount = Threads;
+        OnnxRuntimeThreads.ScoringCount = Threads;
+        OnnxRuntimeThreads.SpinWhileRunning = OnnxRuntimeSpin;
     }
 
     private static int Integer(IConfiguration settings, string name, int fallback, int min, int max)

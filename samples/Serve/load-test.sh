@@ -6,7 +6,8 @@
 #   samples/Serve/load-test.sh MODEL.zip [OUT_FOLDER]
 #
 # Environment: DURATION (wrk's -d, default 600s), CONCURRENCY ("1 8 32"), ENGINES ("batch pool"), SWAP_DURATION (60s),
-# SWAP_CONCURRENCY (8), MALLOC_ARENA_MAX (passed to the service; see docs/serving.md#memory), SENTENCES (one sentence per line; default: the sentences of ../shared/data/glue/sst2/dev.tsv).
+# SWAP_CONCURRENCY (8), MALLOC_ARENA_MAX (passed to the service; see docs/serving.md#memory), SENTENCES (one sentence per line; default: the sentences of ../shared/data/glue/sst2/dev.tsv),
+# SERVE_ARGS (more options for the service, split on spaces, e.g. "--threads 1 --onnxruntime-spin false").
 # Run it from the repository root; it builds the sample first.
 set -euo pipefail
 
@@ -17,6 +18,7 @@ concurrency=${CONCURRENCY:-1 8 32}
 engines=${ENGINES:-batch pool}
 swap_duration=${SWAP_DURATION:-60s}
 swap_concurrency=${SWAP_CONCURRENCY:-8}
+read -ra serve_args <<< "${SERVE_ARGS:-}"
 here=$(cd "$(dirname "$0")" && pwd)
 command -v wrk > /dev/null || { echo "error: wrk is not installed (apt-get install -y wrk)" >&2; exit 2; }
 [ -f "$model" ] || { echo "error: the model zip '$model' does not exist" >&2; exit 2; }
@@ -43,6 +45,7 @@ program=$here/bin/Release/net10.0/Serve.dll
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
   echo "wrk: $(wrk -v 2>&1 | head -1)"
   echo "MALLOC_ARENA_MAX: ${MALLOC_ARENA_MAX:-unset (glibc default: 8 arenas per core)}"
+  echo "service options: --engine E ${serve_args[*]}"
   echo "duration: $duration per concurrency ($concurrency), swap: $swap_duration at $swap_concurrency; sentences: $(wc -l < "$SENTENCES") from $SENTENCES"
 } > "$out/machine.txt"
 echo "engine,phase,concurrency,requests,duration_s,rps,p50_ms,p90_ms,p99_ms,max_ms,non2xx,socket_errors,load_before,load_after" > "$out/summary.csv"
@@ -71,7 +74,7 @@ measure() {
 for engine in $engines; do
   cp "$model" "$work/model.zip"
   phase start
-  dotnet "$program" --model "$work/model.zip" --urls http://127.0.0.1:0 --engine "$engine" > "$out/service-$engine.log" 2>&1 &
+  dotnet "$program" --model "$work/model.zip" --urls http://127.0.0.1:0 --engine "$engine" "${serve_args[@]}" > "$out/service-$engine.log" 2>&1 &
   service_pid=$!
   for _ in $(seq 600); do grep -q '^Serving ' "$out/service-$engine.log" && break; sleep 0.5; done
   url=$(grep -m1 '^Serving ' "$out/service-$engine.log" | grep -o 'http://[0-9.:]*')

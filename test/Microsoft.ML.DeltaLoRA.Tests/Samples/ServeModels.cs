@@ -6,11 +6,12 @@ namespace Microsoft.ML.DeltaLoRA.Tests.Samples;
 /// <summary>
 /// Tiny model zips for the Serve sample's tests, trained here with the library on the tiny random-weight BERT classifier of
 /// ../shared and small GLUE subsets (one epoch on 32 rows, seconds each): two sentiment classifiers that differ (other rows,
-/// other seed) for the swap, and one classifier of text pairs. Each is trained when first asked for.
+/// other seed) for the swap, one classifier of text pairs, and the first one made to score with ONNX Runtime. Each is made
+/// when first asked for.
 /// </summary>
 public sealed class ServeModels : IDisposable
 {
-    private readonly Lazy<string> _first, _second, _pairs;
+    private readonly Lazy<string> _first, _second, _pairs, _firstOnnxRuntime;
 
     /// <summary>The test collection that shares one set of models (ServeSampleTests and ServeLoadTests).</summary>
     public const string Collection = "Serve sample";
@@ -21,12 +22,14 @@ public sealed class ServeModels : IDisposable
         _first = new(() => TrainSentiment("first.zip", skip: 0, seed: 1));
         _second = new(() => TrainSentiment("second.zip", skip: 32, seed: 2));
         _pairs = new(() => TrainPairs("pairs.zip"));
+        _firstOnnxRuntime = new(() => WithOnnxRuntimeScoring(First, "first-onnxruntime.zip"));
     }
 
     public string Folder { get; }
     public string First => _first.Value;
     public string Second => _second.Value;
     public string Pairs => _pairs.Value;
+    public string FirstOnnxRuntime => _firstOnnxRuntime.Value;
 
     public static string[][] SentimentTestRows => SampleRun.ReadRows(SampleRun.SmallData("sst2_eval_128.tsv"));
     public static string[][] PairTestRows => SampleRun.ReadRows(SampleRun.SmallData("mrpc_eval_64.tsv"));
@@ -99,6 +102,18 @@ public sealed class ServeModels : IDisposable
         BatchSize = 8,
         MaxSequenceLength = 64,
     };
+
+    /// <summary><paramref name="model"/> saved again after <c>WithOnnxRuntimeScoring</c>, as <c>deltalora export --format mlnet-onnx</c> does.</summary>
+    private string WithOnnxRuntimeScoring(string model, string name)
+    {
+        var ml = new MLContext(seed: 1);
+        var loaded = ml.Model.Load(model, out var inputSchema);
+        var path = Path.Combine(Folder, name);
+        using (var onnx = (IDisposable)ml.Model.WithOnnxRuntimeScoring(loaded))
+            ml.Model.Save((ITransformer)onnx, inputSchema, path);
+        (loaded as IDisposable)?.Dispose();
+        return path;
+    }
 
     private string Save(MLContext ml, ITransformer model, IDataView data, string name)
     {

@@ -39,14 +39,7 @@ internal sealed partial class ServeProcess : IDisposable
 
     public static ServeProcess Start(string modelPath, params string[] arguments)
     {
-        var program = SampleRun.ProgramPath("Serve");
-        Assert.True(File.Exists(program), $"Expected the built sample at {program}; build the test project (it builds the samples).");
-        var start = new ProcessStartInfo(SampleRun.DotnetHost)
-        {
-            WorkingDirectory = Path.GetDirectoryName(modelPath)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (var argument in (string[])[program, "--model", modelPath, "--urls", "http://127.0.0.1:0", .. arguments]) start.ArgumentList.Add(argument);
-        var process = Process.Start(start)!;
+        var process = Process.Start(StartInfo(modelPath, arguments))!;
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new StringBuilder();
         void Read(string? line)
@@ -73,6 +66,32 @@ internal sealed partial class ServeProcess : IDisposable
             lock (output) Assert.Fail($"The Serve sample did not start listening ({e.Message}):\n{output}");
             throw;
         }
+    }
+
+    /// <summary>Runs the service where it is expected to stop by itself (a refused option); its exit code and everything it printed.</summary>
+    public static (int ExitCode, string Output) RunUntilExit(string modelPath, params string[] arguments)
+    {
+        using var process = Process.Start(StartInfo(modelPath, arguments))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("The Serve sample was expected to stop by itself and was still running after 2 minutes.");
+        }
+        return (process.ExitCode, output.GetAwaiter().GetResult() + error.GetAwaiter().GetResult());
+    }
+
+    private static ProcessStartInfo StartInfo(string modelPath, string[] arguments)
+    {
+        var program = SampleRun.ProgramPath("Serve");
+        Assert.True(File.Exists(program), $"Expected the built sample at {program}; build the test project (it builds the samples).");
+        var start = new ProcessStartInfo(SampleRun.DotnetHost)
+        {
+            WorkingDirectory = Path.GetDirectoryName(modelPath)!, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var argument in (string[])[program, "--model", modelPath, "--urls", "http://127.0.0.1:0", .. arguments]) start.ArgumentList.Add(argument);
+        return start;
     }
 
     /// <summary>POSTs <paramref name="body"/> as JSON and returns the status and the parsed JSON answer.</summary>

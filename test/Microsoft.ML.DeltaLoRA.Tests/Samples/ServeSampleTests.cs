@@ -16,14 +16,17 @@ public class ServeSampleTests(ServeModels models)
     /// <summary>What a probability may differ by from the library's: the service scores the same rows with the same model.</summary>
     private const float ProbabilityTolerance = 1e-6f;
 
+    /// <summary>Each request engine on the TorchSharp zip, and the ONNX Runtime zip on one thread without spinning.</summary>
     [SharedTheory]
-    [InlineData("pool")]
-    [InlineData("batch")]
-    public async Task Predict_and_batch_answer_what_the_library_predicts_for_the_same_rows(string engine)
+    [InlineData("pool", false, "")]
+    [InlineData("batch", false, "")]
+    [InlineData("batch", true, "--threads 1 --onnxruntime-spin false")]
+    public async Task Predict_and_batch_answer_what_the_library_predicts_for_the_same_rows(string engine, bool onnxRuntime, string options)
     {
-        using var service = ServeProcess.Start(models.ServedCopy(models.First), "--engine", engine);
+        var model = onnxRuntime ? models.FirstOnnxRuntime : models.First;
+        using var service = ServeProcess.Start(models.ServedCopy(model), ["--engine", engine, .. options.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
         var texts = ServeModels.SentimentTestRows.Take(12).Select(r => r[0]).ToArray();
-        var expected = ServeModels.LibraryPredictions(models.First, texts.Select(t => (t, (string?)null)));
+        var expected = ServeModels.LibraryPredictions(model, texts.Select(t => (t, (string?)null)));
 
         for (int i = 0; i < texts.Length; i++)
         {
@@ -54,6 +57,17 @@ public class ServeSampleTests(ServeModels models)
         Assert.False(health.GetProperty("pairs").GetBoolean());
         Assert.Equal(expected[0].Probabilities.Keys, health.GetProperty("classes").EnumerateArray().Select(c => c.GetString()!));
         Assert.Equal(0, health.GetProperty("version").GetInt32());
+    }
+
+    [SharedTheory]
+    [InlineData("--threads", "0", "--threads must be a whole number from 1 to 1024, found '0'")]
+    [InlineData("--onnxruntime-spin", "yes", "--onnxruntime-spin must be 'true' or 'false', found 'yes'")]
+    public void A_bad_thread_option_stops_the_service_before_it_loads_naming_the_option(string option, string value, string message)
+    {
+        var (exitCode, output) = ServeProcess.RunUntilExit(models.ServedCopy(models.First), option, value);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("error: " + message, output);
+        Assert.DoesNotContain("Serving ", output);
     }
 
     [SharedFact]
