@@ -75,8 +75,11 @@ internal sealed record PairedComparison(int Pairs, double MeanDifference, double
     /// <summary>"t 2.10, p 0.17" (or "—" where there is no spread to test against).</summary>
     public string TText() => double.IsNaN(T) ? "—" : Invariant($"t {T:0.00}, p {P:0.000}");
 
-    /// <summary>"3/0, p 0.25": Delta wins / losses (ties noted), and the sign test's two-sided p.</summary>
-    public string SignText() => Invariant($"{Wins}/{Losses}{(Ties > 0 ? $" ({Ties} tied)" : "")}, p {SignP:0.00}");
+    /// <summary>
+    /// "3/0, p 0.25": Delta wins / losses (ties noted), and the sign test's two-sided p; "—" for p where every pair tied, which
+    /// leaves the test nothing to count.
+    /// </summary>
+    public string SignText() => Invariant($"{Wins}/{Losses}{(Ties > 0 ? $" ({Ties} tied)" : "")}, {(double.IsNaN(SignP) ? "p —" : $"p {SignP:0.00}")}");
 
     private static string Points(double value) => (100 * value).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture);
 

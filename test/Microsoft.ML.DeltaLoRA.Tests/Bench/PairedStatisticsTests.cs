@@ -100,6 +100,14 @@ public class PairedStatisticsTests
         => Assert.Equal(p, PairedComparison.SignTestTwoSided(wins, losses), 12);
 
     [Fact]
+    public void A_sign_test_of_tied_pairs_only_has_no_p()
+    {
+        Assert.True(double.IsNaN(PairedComparison.SignTestTwoSided(0, 0)));
+        Assert.Equal("0/0 (1 tied), p —", PairedComparison.Of([(0.8, 0.8)]).SignText());
+        Assert.Equal("1/0 (1 tied), p 1.00", PairedComparison.Of([(0.9, 0.8), (0.7, 0.7)]).SignText());
+    }
+
+    [Fact]
     public void Pairing_joins_by_seed_counts_the_unpaired_and_refuses_a_repeated_seed()
     {
         var pairs = PairedComparison.BySeed([(3, 0.9), (1, 0.8), (4, 0.7)], [(1, 0.6), (2, 0.5), (3, 0.4)], out int unpaired);
