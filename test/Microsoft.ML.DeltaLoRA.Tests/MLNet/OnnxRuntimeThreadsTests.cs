@@ -43,7 +43,7 @@ public class OnnxRuntimeThreadsTests
 
     /// <summary>
     /// Spinning shows in the CPU time of ORT's own threads: a 2-thread session's worker spins between the ops of every run when
-    /// allowed, and sleeps when not, so the same runs cost it less CPU without spinning (measured here: about 0.4×). The CPU time is
+    /// allowed, and sleeps when not, so the same runs cost it less CPU without spinning (here a third to a half). The CPU time is
     /// the kernel's per-thread count (/proc/self/task/*/schedstat), summed over the threads the session started.
     /// </summary>
     [SharedFact]
