@@ -50,5 +50,9 @@ failed=$(python_free_count failed)
 total=$(python_free_count total)
 executed=$(python_free_count executed)
 skipped=$((total - executed))
+# CI shows the end of this output: the failed tests' names go there, whatever the console logger printed before.
+failed_names=$(grep -h '<UnitTestResult [^>]*outcome="Failed"' "$results"/*.trx 2>/dev/null \
+  | grep -o 'testName="[^"]*"' | sed -e 's/^testName="//' -e 's/"$//' -e 's/&quot;/"/g' -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g')
+[[ -z "$failed_names" ]] || { echo "failed tests:"; sed 's/^/  /' <<< "$failed_names"; }
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit $status

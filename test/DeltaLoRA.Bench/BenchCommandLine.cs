@@ -284,6 +284,7 @@ internal static class BenchCommandLine
         if (parse.GetValue(Lambda) is double lambda) settings = settings with { UpdateRatio = lambda };
         if (parse.GetValue(StartSteps) is int k) settings = settings with { StartSteps = k };
         if (parse.GetValue(LogEvery) is int every) settings = settings with { LogEvery = every };
+        settings = settings with { Threads = ThreadCount(parse) };
         if (parse.GetValue(RawTargets)) settings = settings with { StandardizeTargets = false };
         settings.Validate();
         return settings;
@@ -358,11 +359,23 @@ internal static class BenchCommandLine
             .ToArray(),
     };
 
-    /// <summary>Runs <paramref name="action"/> with libtorch's intra-op thread count set by --threads, then restores the previous count.</summary>
-    private static void WithThreads(ParseResult parse, Action action)
+    private static int ThreadCount(ParseResult parse)
     {
         int threads = parse.GetValue(Threads) ?? 1;
         if (threads < 1) throw new ArgumentOutOfRangeException("--threads", threads, $"--threads must be at least 1; found {threads}.");
+        return threads;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with libtorch's intra-op thread count set by --threads (for the bench's own tensor code; the
+    /// trainer gets the count as <see cref="StudySettings.Threads"/>), then restores the previous count.
+    /// </summary>
+    private static void WithThreads(ParseResult parse, Action action)
+    {
+        int threads = ThreadCount(parse);
+        // TorchThreads.DefaultCount is libtorch's count when the library first asks for it: asked here, before the change, it
+        // stays libtorch's own for whatever runs in this process afterwards (the tests run these commands in their process).
+        _ = TorchThreads.DefaultCount;
         int previous = TorchSharp.torch.get_num_threads();
         TorchSharp.torch.set_num_threads(threads);
         try

@@ -1,17 +1,25 @@
 // Usage: Microsoft.ML.DeltaLoRA.ModelLoadCheck <model.zip> <data file> [--torch-libraries]
+//        Microsoft.ML.DeltaLoRA.ModelLoadCheck --default-threads
 // Loads a model saved together with its data loader (MLContext.Model.Save(model, loader, path)) in this fresh process,
 // with no registration call, reads the data file with that loader, and prints one line per row:
 //   <PredictedLabel or '-'> TAB <Score as the hexadecimal bit patterns of its floats, space-separated>
 // With --torch-libraries, a last line names the native libraries of TorchSharp this process loaded ("torch-libraries: none"
 // when none): the file names of loaded modules containing "torch" (libtorch*, LibTorchSharp).
+// With --default-threads alone, it prints TorchThreads.DefaultCount, the libtorch threads a model loaded in a fresh process scores
+// on: results compare bit for bit across processes only at the same count.
 using System.Globalization;
 using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
+if (args is ["--default-threads"])
+{
+    Console.WriteLine(Microsoft.ML.DeltaLoRA.TorchThreads.DefaultCount.ToString(CultureInfo.InvariantCulture));
+    return 0;
+}
 if (args.Length is not (2 or 3) || args.Length == 3 && args[2] != "--torch-libraries")
 {
-    Console.Error.WriteLine("usage: Microsoft.ML.DeltaLoRA.ModelLoadCheck <model.zip> <data file> [--torch-libraries]");
+    Console.Error.WriteLine("usage: Microsoft.ML.DeltaLoRA.ModelLoadCheck <model.zip> <data file> [--torch-libraries] | --default-threads");
     return 2;
 }
 

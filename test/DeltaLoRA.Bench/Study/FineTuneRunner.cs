@@ -77,6 +77,7 @@ internal static class FineTuneRunner
             LengthBucketing = true,
             Progress = progress,
             EarlyStoppingPatience = earlyStoppingPatience ?? 0,
+            ThreadCount = settings.Threads,
         };
         var validation = earlyStoppingPatience is null ? null : data.Validation;
 

@@ -62,6 +62,9 @@ internal sealed record StudySettings
     /// <summary>Print a progress line every this many optimizer steps (and at the last).</summary>
     public int LogEvery { get; init; } = 50;
 
+    /// <summary>libtorch threads each fine-tuning run trains and scores on (<see cref="Microsoft.ML.DeltaLoRA.DeltaLoRAOptions.ThreadCount"/>).</summary>
+    public int Threads { get; init; } = 1;
+
     /// <summary>Marks a smoke configuration in the report, whose numbers are not evidence.</summary>
     public bool IsQuick { get; init; }
 

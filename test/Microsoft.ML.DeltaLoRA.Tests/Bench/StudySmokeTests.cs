@@ -73,6 +73,22 @@ public class StudySmokeTests
         Assert.Contains("skipped", again.ToString());
     }
 
+    /// <summary>
+    /// --threads is libtorch's count for the command only: the tests run commands in their own process, and the fresh-process
+    /// tests compare scores bit for bit, which holds at one count only, so the library's default must stay a fresh process's.
+    /// </summary>
+    [SharedFact]
+    public void A_command_leaves_libtorchs_count_and_the_librarys_default_thread_count_as_a_fresh_process_has_them()
+    {
+        int before = TorchSharp.torch.get_num_threads();
+        using var folder = new TemporaryDirectory();
+
+        Assert.Equal(0, BenchCommandLine.Invoke(QuickArgs("study", folder.Path, "--tasks", "sst2", "--methods", "LoRA", "--threads", "1"), new StringWriter()));
+
+        Assert.Equal(before, TorchSharp.torch.get_num_threads());
+        Assert.Equal(ModelLoadCheckProcess.DefaultThreadCount(), TorchThreads.DefaultCount);
+    }
+
     [SharedFact]
     public void Sensitivity_runs_each_lambda_and_K_once_per_seed_and_lambda_zero_once()
     {

@@ -76,6 +76,17 @@ public class ThreadCountTests
         (loaded as IDisposable)?.Dispose();
     }
 
+    /// <summary>
+    /// The default is libtorch's count when the library first asked for it; whatever ran in this process before (a bench
+    /// command sets libtorch's count itself) must not have made it another than a fresh process's, or the tests that compare this
+    /// process's scores with a fresh one's bit for bit compare two thread counts.
+    /// </summary>
+    [Fact]
+    public void The_default_count_is_a_fresh_processs()
+    {
+        Assert.Equal(ModelLoadCheckProcess.DefaultThreadCount(), TorchThreads.DefaultCount);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-2)]
