@@ -26,9 +26,7 @@ public static class OnnxRuntimeThreads
         get => _scoringCount;
         set
         {
-            if (value is int count && count is < 1 or > TorchThreads.MaxCount)
-                throw new ArgumentOutOfRangeException(nameof(ScoringCount), count,
-                    $"{nameof(ScoringCount)} must be between 1 and {TorchThreads.MaxCount} (ONNX Runtime's threads per op); found {count}.");
+            if (value is int count) TorchThreads.RequireValid(count, nameof(ScoringCount), "ONNX Runtime's threads per op");
             _scoringCount = value;
         }
     }

@@ -46,7 +46,7 @@ public static class TorchThreads
         get => _scoringCount;
         set
         {
-            if (value is int count) RequireValid(count, nameof(ScoringCount));
+            if (value is int count) RequireValid(count, nameof(ScoringCount), "libtorch's CPU threads");
             _scoringCount = value;
         }
     }
@@ -62,9 +62,10 @@ public static class TorchThreads
         if (torch.get_num_threads() != count) torch.set_num_threads(count);
     }
 
-    internal static void RequireValid(int count, string option)
+    /// <summary>Refuses a thread count outside 1..<see cref="MaxCount"/>, naming the setting and what it counts.</summary>
+    internal static void RequireValid(int count, string option, string counted)
     {
         if (count is < 1 or > MaxCount)
-            throw new ArgumentOutOfRangeException(option, count, $"{option} must be between 1 and {MaxCount} (libtorch's CPU threads); found {count}.");
+            throw new ArgumentOutOfRangeException(option, count, $"{option} must be between 1 and {MaxCount} ({counted}); found {count}.");
     }
 }
