@@ -39,7 +39,9 @@ internal static class CalibrationMarkdown
         text.AppendLine();
         text.AppendLine("| task | method | lr | seeds | epochs run (kept) | validation metric per epoch | validation score | dev score | dev metrics | published | train h |");
         text.AppendLine("|---|---|---|---:|---|---|---:|---:|---|---:|---:|");
-        foreach (var cell in runs.GroupBy(r => (r.Spec.Task.Name, r.Spec.Method)).OrderBy(g => TaskOrder(g.Key.Name)).ThenBy(g => g.Key.Method))
+        // One line per task, method and rate: seeds of one rate make a mean, a rerun at another rate is its own line.
+        foreach (var cell in runs.GroupBy(r => (r.Spec.Task.Name, r.Spec.Method, r.Spec.LearningRate))
+                     .OrderBy(g => TaskOrder(g.Key.Name)).ThenBy(g => g.Key.Method).ThenBy(g => g.Key.LearningRate))
         {
             var cellRuns = cell.OrderBy(r => r.Spec.Seed).ToArray();
             var task = cellRuns[0].Spec.Task;

@@ -86,6 +86,13 @@ public class CalibrationTests
         var after = redone[^1].Split(',');
         Assert.Equal(sameResult.Select(i => before[i]), sameResult.Select(i => after[i]));
         Assert.Equal(5, resumed.ToString().Split('\n').Count(l => l.Contains("skipped", StringComparison.Ordinal)));
+
+        // A rerun of one method at another rate is a run of its own, and a line of its own in the summary (not a second seed).
+        Assert.Equal(0, BenchCommandLine.Invoke(SmokeArgs(folder.Path, "--commit", "abc1234", "--methods", "LoRA", "--lr-grid", "LoRA=5e-3"), new StringWriter()));
+        Assert.Equal(lines.Length + 2, File.ReadAllLines(csv).Length);
+        summary = File.ReadAllText(Path.Combine(folder.Path, CalibrationRunner.SummaryFileName));
+        Assert.Contains("| sst2 | LoRA | 0.005 | 1 | ", summary);
+        Assert.Contains("| sst2 | LoRA | 0.01 | 1 | ", summary);
     }
 
     [Fact]
