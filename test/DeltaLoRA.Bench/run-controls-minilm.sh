@@ -10,6 +10,13 @@
 #                                                             results/minilm-controls of this checkout and write controls.md there
 #                                                             (`deltalora-bench controls`, built from this checkout; makes no run)
 #   test/DeltaLoRA.Bench/run-controls-minilm.sh run [OUT]      the job itself, in the foreground (what start launches)
+#   test/DeltaLoRA.Bench/run-controls-minilm.sh helper SEED [OUT]   a second process for the second core, beside a running job:
+#                                                             SEED's (c), (b), (d) from the last run backwards, into the same
+#                                                             folders with the same build; it stops before the run the job is on
+#                                                             (the last "== HH:MM:SS" line of OUT/controls.log names it). Log
+#                                                             OUT/helper.log, pid OUT/helper.pid; `run-helper SEED [OUT]` in the
+#                                                             foreground. Where the job reaches a run the helper is making, both
+#                                                             make it (one build, one seed: the same run twice); `save` keeps one.
 #   CONTROLS_DRY=1 test/DeltaLoRA.Bench/run-controls-minilm.sh run /tmp/controls-dry   print the plan's calls in order, run nothing
 #   CONTROLS_DRY=fail …                                      the same with every call failing: the job stops at the first
 # The job stops at the first failed run (exit status of that run): a failure that hits every run (once, every process failed to
@@ -52,7 +59,13 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 action="${1:-}"
-out="${2:-/work/controls}"
+if [[ "$action" == helper || "$action" == run-helper ]]; then
+  helper_seed="${2:-}"
+  [[ "$helper_seed" =~ ^[123]$ ]] || { echo "usage: $0 $action SEED [OUT] (SEED 1, 2 or 3)" >&2; exit 2; }
+  out="${3:-/work/controls}"
+else
+  out="${2:-/work/controls}"
+fi
 results="$root/test/DeltaLoRA.Bench/results/minilm-controls"
 
 # The plan: one line per `study` call, "GROUP ARM RANK TASK METHOD RATE" (ARM alpha16 or alpha2r); SEED is filled in per pass.
@@ -87,7 +100,7 @@ study_call() { # study_call SEED GROUP ARM RANK TASK METHOD RATE
     --seeds "$seed" --out "$folder"
 }
 
-run() {
+prepare() { # the settings, the model and the one build every run uses
   cd "$root"
   mkdir -p "$out"
   echo 19 > "/proc/$$/autogroup" 2>/dev/null || true # yield the cores to everyone else (nice alone does not, across sessions)
@@ -107,6 +120,10 @@ run() {
   echo "run-controls-minilm: build $(cat "$out/build.txt" 2>/dev/null || echo unknown), started $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   export OMP_WAIT_POLICY=PASSIVE
   [[ -n "${CONTROLS_DRY:-}" ]] || bench=(dotnet "$out/bin/deltalora-bench.dll")
+}
+
+run() {
+  prepare
   local line
   for seed in 1 2 3; do # (a): the pair of each seed in turn
     for line in "${plan_a[@]}"; do study_call_or_stop "$seed" $line; done
@@ -116,6 +133,25 @@ run() {
   done
   { date -u; times; } >> "$out/controls.cpu"
   echo "run-controls-minilm: done $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+}
+
+# Backwards, so that it meets the job (which goes forwards) once. A study call with --seeds S also makes the seeds below S that
+# its folder lacks, as the job's own call would.
+run_helper() {
+  prepare
+  local i group arm rank task method rate alpha current
+  for (( i = ${#plan_seed1[@]} - 1; i >= 0; i-- )); do
+    read -r group arm rank task method rate <<< "${plan_seed1[$i]}"
+    alpha=16; [[ "$arm" == alpha2r ]] && alpha=$((2 * rank))
+    current="$(grep '^== [0-9]' "$out/controls.log" 2>/dev/null | tail -n 1 || true)"
+    if [[ "$current" == *": $task r $rank α $alpha $method lr $rate "* ]]; then
+      echo "run-controls-minilm helper: the job is on $task r $rank α $alpha $method lr $rate; stopped"
+      break
+    fi
+    study_call_or_stop "$helper_seed" ${plan_seed1[$i]}
+  done
+  { date -u; times; } >> "$out/helper.cpu"
+  echo "run-controls-minilm helper: done $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 }
 
 study_call_or_stop() {
@@ -130,6 +166,16 @@ study_call_or_stop() {
 
 case "$action" in
   run) run ;;
+  run-helper) run_helper ;;
+  helper)
+    if [[ -f "$out/helper.pid" ]] && kill -0 "$(cat "$out/helper.pid")" 2>/dev/null; then echo "run-controls-minilm: helper already running (pid $(cat "$out/helper.pid"))" >&2; exit 1; fi
+    [[ -f "$out/bin/deltalora-bench.dll" ]] || { echo "run-controls-minilm: $out/bin has no build yet; \`start\` the job first" >&2; exit 1; }
+    setsid nohup "$root/test/DeltaLoRA.Bench/run-controls-minilm.sh" run-helper "$helper_seed" "$out" >> "$out/helper.log" 2>&1 < /dev/null &
+    pid=$!
+    echo "$pid" > "$out/helper.pid"
+    echo 19 > "/proc/$pid/autogroup" 2>/dev/null || true
+    echo "run-controls-minilm: helper for seed $helper_seed started (pid $pid); log $out/helper.log"
+    ;;
   start)
     if [[ -f "$out/pid" ]] && kill -0 "$(cat "$out/pid")" 2>/dev/null; then echo "run-controls-minilm: already running (pid $(cat "$out/pid"))" >&2; exit 1; fi
     mkdir -p "$out"
@@ -160,8 +206,10 @@ case "$action" in
       [[ -f "$folder/runs.csv" ]] || continue
       name="${folder#"$out"/}"; name="${name%/}"
       mkdir -p "$results/$name"
-      cp "$folder/runs.csv" "$results/$name/runs.csv"
-      gzip -c "$folder/losses.csv" > "$results/$name/losses.csv.gz.tmp" && mv "$results/$name/losses.csv.gz.tmp" "$results/$name/losses.csv.gz"
+      # A run the job and its helper both made is there twice (its wall time aside, the same line): keep the first of each
+      # (task, method, phase, rate, seed), and each loss line once.
+      awk -F, '!seen[$1 FS $2 FS $3 FS $4 FS $5]++' "$folder/runs.csv" > "$results/$name/runs.csv"
+      awk '!seen[$0]++' "$folder/losses.csv" | gzip -c > "$results/$name/losses.csv.gz.tmp" && mv "$results/$name/losses.csv.gz.tmp" "$results/$name/losses.csv.gz"
     done
     cp "$out/build.txt" "$results/build.txt"
     [[ -f "$out/pauses.log" ]] && cp "$out/pauses.log" "$results/"
@@ -171,5 +219,5 @@ case "$action" in
       --out "$results/controls.md"
     echo "run-controls-minilm: copied $(cat "$results"/alpha*/r*-*/runs.csv | grep -c ',final,' || true) runs to $results"
     ;;
-  *) echo "usage: $0 start|run|pause|resume|status|save [OUT]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|run|pause|resume|status|save [OUT], or $0 helper|run-helper SEED [OUT]" >&2; exit 2 ;;
 esac
