@@ -90,12 +90,20 @@ plan_seed1=(
 )
 plan_a=("a alpha16 16 mrpc DeltaLoRA 1e-3" "a alpha16 16 mrpc LoRA 2e-3")
 
+alpha_of() { # alpha_of ARM RANK
+  if [[ "$1" == alpha2r ]]; then echo $((2 * $2)); else echo 16; fi
+}
+
+run_name() { # run_name ARM RANK TASK METHOD RATE: how the log names a run (the helper finds the job's run by it)
+  echo "$3 r $2 α $(alpha_of "$1" "$2") $4 lr $5"
+}
+
 study_call() { # study_call SEED GROUP ARM RANK TASK METHOD RATE
   local seed="$1" group="$2" arm="$3" rank="$4" task="$5" method="$6" rate="$7"
-  local alpha=16; [[ "$arm" == alpha2r ]] && alpha=$((2 * rank))
+  local alpha; alpha="$(alpha_of "$arm" "$rank")"
   local folder="$out/$arm/r$rank-$task"
   mkdir -p "$folder"
-  echo "== $(date -u +%H:%M:%S) ($group) seed $seed: $task r $rank α $alpha $method lr $rate → $folder"
+  echo "== $(date -u +%H:%M:%S) ($group) seed $seed: $(run_name "$arm" "$rank" "$task" "$method" "$rate") → $folder"
   "${bench[@]}" study "${common[@]}" --rank "$rank" --alpha "$alpha" --tasks "$task" --methods "$method" --lr-grid "$method=$rate" \
     --seeds "$seed" --out "$folder"
 }
@@ -139,13 +147,13 @@ run() {
 # its folder lacks, as the job's own call would.
 run_helper() {
   prepare
-  local i group arm rank task method rate alpha current
+  local i group arm rank task method rate name current
   for (( i = ${#plan_seed1[@]} - 1; i >= 0; i-- )); do
     read -r group arm rank task method rate <<< "${plan_seed1[$i]}"
-    alpha=16; [[ "$arm" == alpha2r ]] && alpha=$((2 * rank))
+    name="$(run_name "$arm" "$rank" "$task" "$method" "$rate")"
     current="$(grep '^== [0-9]' "$out/controls.log" 2>/dev/null | tail -n 1 || true)"
-    if [[ "$current" == *": $task r $rank α $alpha $method lr $rate "* ]]; then
-      echo "run-controls-minilm helper: the job is on $task r $rank α $alpha $method lr $rate; stopped"
+    if [[ "$current" == *": $name → "* ]]; then
+      echo "run-controls-minilm helper: the job is on $name; stopped"
       break
     fi
     study_call_or_stop "$helper_seed" ${plan_seed1[$i]}
